@@ -1,0 +1,26 @@
+//! The `check` function: the routes any signed-in user may call. `GET /me` tells the caller who
+//! the API thinks they are; `GET /check` (the quota decision) joins with the quota engine.
+
+pub mod config;
+pub mod me;
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Error, Request, RequestExt, Response};
+
+pub use config::{ConfigError, State};
+
+/// Dispatches an API Gateway event to the route it was sent to (`routeKey`).
+pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {
+    let route_key = match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.route_key.clone(),
+        _ => None,
+    };
+    match route_key.as_deref() {
+        Some("GET /me") => me::handle(state, req).await,
+        other => Ok(ccwb_lambda::error_response(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("this function does not serve route {}", other.unwrap_or("(none)")),
+        )),
+    }
+}

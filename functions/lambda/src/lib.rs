@@ -1,0 +1,9 @@
+//! What every ccwb Lambda shares: who called (from API Gateway's authorizer context, never from
+//! the request itself), JSON responses in the API's error envelope, and JSON logging.
+
+pub mod caller;
+pub mod logging;
+pub mod response;
+
+pub use caller::Caller;
+pub use response::{error_response, json_response};

@@ -1,0 +1,36 @@
+//! `ccwb-local`: the ccwb API on one machine. See `ccwb-local --help`.
+
+mod authorizer;
+mod cli;
+mod dev_issuer;
+mod dev_key;
+mod error;
+mod event;
+mod jwks;
+mod oauth;
+mod routes;
+mod server;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,aws_config=warn,aws_smithy_runtime=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    match cli::run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let _ = writeln!(std::io::stderr(), "Error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

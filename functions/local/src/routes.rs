@@ -1,0 +1,123 @@
+//! The route table: which function serves which API route, as the HTTP API's routes and
+//! integrations say in AWS. A Lambda crate joins with one line in [`api_routes`].
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::http::Method;
+use lambda_http::{Body, Request, Response};
+
+/// What a handler returns: a response, or an error that API Gateway turns into a 500.
+pub type HandlerResult = Result<Response<Body>, lambda_http::Error>;
+/// A handler bound to its function's state.
+pub type Handler =
+    Arc<dyn Fn(Request) -> Pin<Box<dyn Future<Output = HandlerResult> + Send>> + Send + Sync>;
+
+/// Binds a function's `handle(&State, Request)` to its state, giving a [`Handler`].
+#[macro_export]
+macro_rules! lambda {
+    ($state:expr, $handler:path) => {{
+        let state = ::std::sync::Arc::clone(&$state);
+        let handler: $crate::routes::Handler = ::std::sync::Arc::new(move |req| {
+            let state = ::std::sync::Arc::clone(&state);
+            Box::pin(async move { $handler(&state, req).await })
+        });
+        handler
+    }};
+}
+
+/// Every function's state, each built from the environment as its Lambda would build it.
+pub struct Functions {
+    /// The `check` function (`/me`, `/check`).
+    pub check: Arc<ccwb_check::State>,
+}
+
+/// The API's routes.
+pub fn api_routes(functions: &Functions) -> Result<RouteTable, String> {
+    let mut table = RouteTable::default();
+    table.route(Method::GET, "/me", lambda!(functions.check, ccwb_check::me::handle))?;
+    Ok(table)
+}
+
+/// Routes by method and path template (`/policies/{type}/{id}`, API Gateway's syntax).
+#[derive(Default)]
+pub struct RouteTable {
+    router: matchit::Router<usize>,
+    templates: Vec<(String, Vec<(Method, Handler)>)>,
+}
+
+/// A matched route.
+pub struct Matched {
+    /// `METHOD /template`, as API Gateway's `routeKey`.
+    pub route_key: String,
+    /// Values of the template's `{parameters}`.
+    pub path_parameters: BTreeMap<String, String>,
+    /// The handler to call.
+    pub handler: Handler,
+}
+
+impl RouteTable {
+    /// Adds `method template`; a duplicate is a programming error reported at start.
+    pub fn route(&mut self, method: Method, template: &str, handler: Handler) -> Result<(), String> {
+        let index = match self.templates.iter().position(|(t, _)| t == template) {
+            Some(index) => index,
+            None => {
+                self.router
+                    .insert(template, self.templates.len())
+                    .map_err(|e| format!("route {template}: {e}"))?;
+                self.templates.push((template.to_owned(), Vec::new()));
+                self.templates.len() - 1
+            }
+        };
+        let methods = &mut self.templates[index].1;
+        if methods.iter().any(|(m, _)| *m == method) {
+            return Err(format!("route {method} {template} is defined twice"));
+        }
+        methods.push((method, handler));
+        Ok(())
+    }
+
+    /// The route for `method path`; `None` when API Gateway would answer 404.
+    pub fn find(&self, method: &Method, path: &str) -> Option<Matched> {
+        let found = self.router.at(path).ok()?;
+        let (template, methods) = &self.templates[*found.value];
+        let handler = methods.iter().find(|(m, _)| m == method)?.1.clone();
+        Some(Matched {
+            route_key: format!("{method} {template}"),
+            path_parameters: found
+                .params
+                .iter()
+                // API Gateway hands functions decoded values (`a%40x.io` → `a@x.io`).
+                .map(|(k, v)| {
+                    let value = percent_encoding::percent_decode_str(v).decode_utf8_lossy();
+                    (k.to_owned(), value.into_owned())
+                })
+                .collect(),
+            handler,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok_handler() -> Handler {
+        Arc::new(|_req| Box::pin(async { Ok(Response::new(Body::Empty)) }))
+    }
+
+    #[test]
+    fn templates_match_with_parameters_and_methods_are_separate() {
+        let mut table = RouteTable::default();
+        table.route(Method::GET, "/policies/{type}/{id}", ok_handler()).unwrap();
+        table.route(Method::PUT, "/policies/{type}/{id}", ok_handler()).unwrap();
+        let found = table.find(&Method::PUT, "/policies/user/a%40x.io").unwrap();
+        assert_eq!(found.route_key, "PUT /policies/{type}/{id}");
+        assert_eq!(found.path_parameters["id"], "a@x.io");
+        assert!(table.find(&Method::DELETE, "/policies/user/a").is_none());
+        assert!(table.find(&Method::GET, "/nothing").is_none());
+        assert!(table.route(Method::GET, "/policies/{type}/{id}", ok_handler()).is_err());
+    }
+}

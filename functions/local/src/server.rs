@@ -1,0 +1,131 @@
+//! The HTTP server: health, the dev issuer's endpoints, and every API route behind the authorizer.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body as AxumBody;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use crate::authorizer::Authorizer;
+use crate::dev_issuer::DevIssuer;
+use crate::event::{Incoming, api_gateway_event};
+use crate::oauth;
+use crate::routes::RouteTable;
+
+/// API Gateway's payload limit for HTTP APIs.
+const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// Everything a request may need.
+pub struct App {
+    /// The API routes.
+    pub routes: RouteTable,
+    /// The JWT authorizer in front of them.
+    pub authorizer: Authorizer,
+}
+
+/// The axum router for `app`, with the dev issuer's endpoints when it runs.
+pub fn router(app: Arc<App>, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
+    let mut router = Router::new()
+        .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
+        .fallback(api)
+        .with_state(app);
+    if let Some(issuer) = dev_issuer {
+        let issuer_routes = Router::new()
+            .route(
+                "/.well-known/openid-configuration",
+                get(|State(i): State<Arc<DevIssuer>>| async move { axum::Json(i.discovery()) }),
+            )
+            .route(
+                "/.well-known/jwks.json",
+                get(|State(i): State<Arc<DevIssuer>>| async move { axum::Json(i.jwks()) }),
+            )
+            .route("/oauth2/authorize", get(oauth::authorize))
+            .route("/oauth2/token", post(oauth::token))
+            .with_state(issuer);
+        router = router.merge(issuer_routes);
+    }
+    router
+}
+
+/// One API request, as API Gateway handles it: route, authorize, build the event, invoke.
+async fn api(
+    State(app): State<Arc<App>>,
+    ConnectInfo(source): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let Some(matched) = app.routes.find(&parts.method, parts.uri.path()) else {
+        return gateway_message(StatusCode::NOT_FOUND, "Not Found");
+    };
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let claims = match app.authorizer.verify(authorization).await {
+        Ok(claims) => claims,
+        Err(reason) => {
+            tracing::debug!(%reason, route = %matched.route_key, "unauthorized");
+            return gateway_message(StatusCode::UNAUTHORIZED, "Unauthorized");
+        }
+    };
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return gateway_message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+    };
+
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let event = api_gateway_event(
+        &Incoming {
+            method: &parts.method,
+            path: parts.uri.path(),
+            raw_query: parts.uri.query().unwrap_or(""),
+            headers: &parts.headers,
+            body: &body,
+            source,
+        },
+        &matched.route_key,
+        &matched.path_parameters,
+        &claims,
+        &request_id,
+        time::OffsetDateTime::now_utc(),
+    );
+    let lambda_request = match lambda_http::request::from_str(&event.to_string()) {
+        Ok(req) => req,
+        Err(err) => {
+            tracing::error!(%err, "cannot build the Lambda event");
+            return gateway_message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+        }
+    };
+    let mut response = match (matched.handler)(lambda_request).await {
+        Ok(response) => into_axum(response),
+        Err(err) => {
+            // In AWS an invocation error becomes this same bare 500.
+            tracing::error!(%err, route = %matched.route_key, "function failed");
+            gateway_message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+        }
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("apigw-requestid", value);
+    }
+    response
+}
+
+fn into_axum(response: lambda_http::Response<lambda_http::Body>) -> Response {
+    let (parts, body) = response.into_parts();
+    let body = match body {
+        lambda_http::Body::Empty => AxumBody::empty(),
+        lambda_http::Body::Text(text) => AxumBody::from(text),
+        lambda_http::Body::Binary(bytes) => AxumBody::from(bytes),
+        _ => AxumBody::empty(),
+    };
+    Response::from_parts(parts, body)
+}
+
+/// API Gateway's own answers (`{"message": "..."}`), which carry no detail by design.
+fn gateway_message(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(json!({"message": message}))).into_response()
+}

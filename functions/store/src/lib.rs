@@ -1,0 +1,11 @@
+//! ccwb's storage adapters. Item layouts and resource definitions live here and nowhere else;
+//! callers ask for what they need through small traits as the features land.
+
+pub mod aws;
+pub mod error;
+pub mod names;
+pub mod provision;
+pub mod tables;
+
+pub use error::StoreError;
+pub use names::ResourceNames;

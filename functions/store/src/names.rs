@@ -1,0 +1,68 @@
+//! The names of ccwb's AWS resources, from the environment with the CDK stacks' defaults.
+
+/// Every resource name a function or ccwb-local needs. The defaults match the CDK stacks so
+/// that a local stack and a deployment look alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceNames {
+    /// The deployment's name (`CCWB_STACK_NAME`, default `ccwb`), the prefix of the others.
+    pub stack: String,
+    /// Policies table (`CCWB_POLICIES_TABLE`, default `<stack>-policies`).
+    pub policies_table: String,
+    /// Usage, unblock and audit table (`CCWB_USAGE_TABLE`, default `<stack>-usage`).
+    pub usage_table: String,
+    /// Bucket for packages and analytics (`CCWB_BUCKET`, default `<stack>-data`).
+    pub bucket: String,
+    /// Prefix of the SSM parameters (`/ccwb/<stack>`).
+    pub parameter_prefix: String,
+}
+
+impl ResourceNames {
+    /// Names from the process environment.
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Names through `lookup`; blank values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let stack = get("CCWB_STACK_NAME").unwrap_or_else(|| "ccwb".to_owned());
+        Self {
+            policies_table: get("CCWB_POLICIES_TABLE")
+                .unwrap_or_else(|| format!("{stack}-policies")),
+            usage_table: get("CCWB_USAGE_TABLE").unwrap_or_else(|| format!("{stack}-usage")),
+            bucket: get("CCWB_BUCKET").unwrap_or_else(|| format!("{stack}-data")),
+            parameter_prefix: format!("/ccwb/{stack}"),
+            stack,
+        }
+    }
+
+    /// The parameter holding the deployment's description (endpoint, issuer, audience).
+    pub fn deployment_parameter(&self) -> String {
+        format!("{}/deployment", self.parameter_prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_stack_name() {
+        let names = ResourceNames::from_lookup(|n| (n == "CCWB_STACK_NAME").then(|| "t1".into()));
+        assert_eq!(names.policies_table, "t1-policies");
+        assert_eq!(names.usage_table, "t1-usage");
+        assert_eq!(names.bucket, "t1-data");
+        assert_eq!(names.deployment_parameter(), "/ccwb/t1/deployment");
+    }
+
+    #[test]
+    fn explicit_table_names_win_and_blank_is_unset() {
+        let names = ResourceNames::from_lookup(|n| match n {
+            "CCWB_POLICIES_TABLE" => Some("QuotaPolicies".into()),
+            "CCWB_USAGE_TABLE" => Some("  ".into()),
+            _ => None,
+        });
+        assert_eq!(names.policies_table, "QuotaPolicies");
+        assert_eq!(names.usage_table, "ccwb-usage");
+    }
+}

@@ -1,0 +1,192 @@
+//! Creating ccwb's resources idempotently: what ccwb-local does at start, from the same
+//! definitions the deployed stacks use.
+
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    Projection, ProjectionType, ScalarAttributeType, TableStatus,
+};
+
+use crate::aws::{describe, endpoint_label, s3_client};
+use crate::tables::{TableSpec, all_tables};
+use crate::{ResourceNames, StoreError};
+
+/// Creates every table, the bucket and the deployment parameter unless they exist; an existing
+/// table with a different key schema is an error, never silently reused.
+/// `deployment` is the JSON description stored in the deployment parameter.
+pub async fn provision(
+    config: &SdkConfig,
+    names: &ResourceNames,
+    deployment: &str,
+) -> Result<(), StoreError> {
+    let endpoint = endpoint_label(config);
+    let aws_error = |operation: String, err: String| StoreError::Aws {
+        operation,
+        endpoint: endpoint.clone(),
+        message: err,
+    };
+
+    let dynamodb = aws_sdk_dynamodb::Client::new(config);
+    for table in all_tables(names) {
+        ensure_table(&dynamodb, &table, &aws_error).await?;
+    }
+
+    let s3 = s3_client(config);
+    ensure_bucket(&s3, &names.bucket, config, &aws_error).await?;
+
+    let ssm = aws_sdk_ssm::Client::new(config);
+    let parameter = names.deployment_parameter();
+    ssm.put_parameter()
+        .name(&parameter)
+        .value(deployment)
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .overwrite(true)
+        .send()
+        .await
+        .map_err(|e| aws_error(format!("PutParameter {parameter}"), describe(&e)))?;
+    Ok(())
+}
+
+async fn ensure_table(
+    client: &aws_sdk_dynamodb::Client,
+    spec: &TableSpec,
+    aws_error: &impl Fn(String, String) -> StoreError,
+) -> Result<(), StoreError> {
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+    };
+    let mut attributes = vec![spec.partition_key, spec.sort_key];
+    for index in &spec.indexes {
+        attributes.extend([index.partition_key, index.sort_key]);
+    }
+    attributes.sort_unstable();
+    attributes.dedup();
+
+    let mut request = client
+        .create_table()
+        .table_name(&spec.name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key(spec.partition_key, KeyType::Hash).map_err(build_error)?)
+        .key_schema(key(spec.sort_key, KeyType::Range).map_err(build_error)?);
+    for attribute in attributes {
+        request = request.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(attribute)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(build_error)?,
+        );
+    }
+    for index in &spec.indexes {
+        request = request.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(index.name)
+                .key_schema(key(index.partition_key, KeyType::Hash).map_err(build_error)?)
+                .key_schema(key(index.sort_key, KeyType::Range).map_err(build_error)?)
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .map_err(build_error)?,
+        );
+    }
+
+    match request.send().await {
+        Ok(_) => tracing::info!(table = %spec.name, "created table"),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) =>
+        {
+            tracing::debug!(table = %spec.name, "table exists");
+        }
+        Err(err) => {
+            return Err(aws_error(
+                format!("CreateTable {}", spec.name),
+                describe(&err),
+            ));
+        }
+    }
+    wait_until_active(client, spec, aws_error).await
+}
+
+/// Waits for the table to be usable and checks its keys match the definition.
+async fn wait_until_active(
+    client: &aws_sdk_dynamodb::Client,
+    spec: &TableSpec,
+    aws_error: &impl Fn(String, String) -> StoreError,
+) -> Result<(), StoreError> {
+    for _ in 0..120 {
+        let described = client
+            .describe_table()
+            .table_name(&spec.name)
+            .send()
+            .await
+            .map_err(|e| aws_error(format!("DescribeTable {}", spec.name), describe(&e)))?;
+        let Some(table) = described.table else {
+            break;
+        };
+        let keys: Vec<&str> = table
+            .key_schema()
+            .iter()
+            .map(|k| k.attribute_name())
+            .collect();
+        if keys != [spec.partition_key, spec.sort_key] {
+            return Err(StoreError::Mismatch(format!(
+                "table {} exists with keys {keys:?}, expected [{:?}, {:?}]; \
+                 delete it or point CCWB_STACK_NAME at another name",
+                spec.name, spec.partition_key, spec.sort_key
+            )));
+        }
+        if table.table_status == Some(TableStatus::Active) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Err(StoreError::Mismatch(format!(
+        "table {} did not become ACTIVE within 60 s",
+        spec.name
+    )))
+}
+
+async fn ensure_bucket(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    config: &SdkConfig,
+    aws_error: &impl Fn(String, String) -> StoreError,
+) -> Result<(), StoreError> {
+    let mut request = client.create_bucket().bucket(bucket);
+    // us-east-1 is the one region that refuses an explicit location constraint.
+    if let Some(region) = config.region().map(|r| r.as_ref()).filter(|r| *r != "us-east-1") {
+        request = request.create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(region))
+                .build(),
+        );
+    }
+    match request.send().await {
+        Ok(_) => {
+            tracing::info!(%bucket, "created bucket");
+            Ok(())
+        }
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_bucket_already_owned_by_you()) =>
+        {
+            Ok(())
+        }
+        Err(err) => Err(aws_error(format!("CreateBucket {bucket}"), describe(&err))),
+    }
+}
+
+fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Mismatch(format!("invalid table definition: {err}"))
+}
