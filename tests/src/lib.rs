@@ -1,14 +1,247 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! The end-to-end harness: starts moto and ccwb-local as real processes on free ports, mints
+//! tokens, and makes sure no child outlives the test process, even when a test panics or the
+//! run is killed.
+
+pub mod process;
+pub mod tokens;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub use process::spawn_supervised;
+
+/// Credentials and region for moto, which accepts any.
+pub const AWS_ENV: [(&str, &str); 5] = [
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ("AWS_REGION", "us-east-1"),
+    ("AWS_DEFAULT_REGION", "us-east-1"),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+];
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A workspace binary built by `cargo build` (which `make test` runs before the tests).
+pub fn bin(name: &str) -> PathBuf {
+    // Test executables live in <target>/<profile>/deps; binaries one level up.
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target directory");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --bins` first (make test does)",
+        path.display()
+    );
+    path
+}
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+/// A fresh directory under the system temp dir.
+pub fn temp_dir(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ccwb-e2e-{label}-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// The moto server shared by every test in this process (each stack uses its own names).
+pub fn moto() -> &'static str {
+    static MOTO: OnceLock<String> = OnceLock::new();
+    MOTO.get_or_init(start_moto)
+}
+
+fn moto_server_path() -> PathBuf {
+    if let Ok(path) = std::env::var("CCWB_MOTO_SERVER") {
+        return PathBuf::from(path);
     }
+    let venv = repo_root().join(".venv/bin/moto_server");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("moto_server")
+    }
+}
+
+fn start_moto() -> String {
+    for _ in 0..3 {
+        let port = free_port();
+        let log = std::fs::File::create(std::env::temp_dir().join(format!("ccwb-e2e-moto-{port}.log")))
+            .expect("moto log file");
+        let mut command = Command::new(moto_server_path());
+        command
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log);
+        let mut child = spawn_supervised(command).expect("start moto_server (make test installs it into .venv)");
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                break; // port taken between probe and bind: try another
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                // The supervisor owns the process from here; it dies with the test process.
+                std::mem::forget(child);
+                return url;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+    }
+    panic!("moto_server did not start");
+}
+
+/// How to start ccwb-local.
+#[derive(Debug, Clone, Default)]
+pub struct LocalOptions {
+    /// Extra command-line arguments after `serve` (default: `--dev-issuer`).
+    pub args: Vec<String>,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+    /// State directory to reuse (default: a fresh one).
+    pub state_dir: Option<PathBuf>,
+    /// Port to listen on (default: any free one).
+    pub port: Option<u16>,
+}
+
+/// A running ccwb-local, stopped when dropped.
+pub struct Local {
+    child: Child,
+    /// The API base URL, e.g. `http://127.0.0.1:40123`.
+    pub url: String,
+    /// Its state directory.
+    pub state_dir: PathBuf,
+    /// The stack name, which prefixes its tables, bucket and parameters.
+    pub stack: String,
+}
+
+impl Local {
+    /// ccwb-local with the dev issuer against the shared moto.
+    pub fn start() -> Self {
+        Self::start_with(LocalOptions::default())
+    }
+
+    /// ccwb-local with `options` against the shared moto.
+    pub fn start_with(options: LocalOptions) -> Self {
+        let stack = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+        let state_dir = options.state_dir.clone().unwrap_or_else(|| temp_dir("state"));
+        let mut command = local_command(moto(), &state_dir, &stack, &options);
+        command.stdout(Stdio::piped());
+        let stderr_path = state_dir.join("ccwb-local.log");
+        command.stderr(std::fs::File::create(&stderr_path).expect("log file"));
+        let mut child = spawn_supervised(command).expect("start ccwb-local");
+
+        let stdout = child.stdout.take().expect("stdout piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("ccwb-local ready on ") {
+                    let _ = tx.send(url.to_owned());
+                }
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => Self {
+                child,
+                url,
+                state_dir,
+                stack,
+            },
+            Err(_) => {
+                let _ = child.kill();
+                let log = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+                panic!("ccwb-local did not become ready:\n{log}");
+            }
+        }
+    }
+
+    /// An id token from this stack's dev issuer, minted by `ccwb-local token`.
+    pub fn token(&self, email: &str, groups: &[&str]) -> String {
+        let mut command = Command::new(bin("ccwb-local"));
+        command.arg("token").arg("--state-dir").arg(&self.state_dir);
+        command.args(["--email", email]);
+        if !groups.is_empty() {
+            command.args(["--groups", &groups.join(",")]);
+        }
+        let output = command.output().expect("run ccwb-local token");
+        assert!(
+            output.status.success(),
+            "ccwb-local token failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("utf-8 token").trim().to_owned()
+    }
+
+    /// An administrator's id token.
+    pub fn admin_token(&self) -> String {
+        self.token("admin@example.com", &["ccwb-admins"])
+    }
+
+    /// `GET path` with an optional bearer token; returns status and JSON body.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, serde_json::Value) {
+        let mut request = reqwest::Client::new().get(format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(serde_json::Value::Null);
+        (status, body)
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `ccwb-local serve` command for a stack (not yet started).
+pub fn local_command(
+    aws_endpoint: &str,
+    state_dir: &std::path::Path,
+    stack: &str,
+    options: &LocalOptions,
+) -> Command {
+    let mut command = Command::new(bin("ccwb-local"));
+    command
+        .arg("serve")
+        .args(["--port", &options.port.unwrap_or(0).to_string()])
+        .args(["--aws-endpoint", aws_endpoint])
+        .arg("--state-dir")
+        .arg(state_dir)
+        .stdin(Stdio::null())
+        .envs(AWS_ENV)
+        .env("CCWB_STACK_NAME", stack)
+        .env("RUST_LOG", "debug,aws_config=warn,aws_smithy_runtime=warn,hyper=warn,aws_runtime=warn")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("CCWB_LOCAL_PORT");
+    if options.args.is_empty() {
+        command.arg("--dev-issuer");
+    } else {
+        command.args(&options.args);
+    }
+    command.envs(options.env.iter().map(|(k, v)| (k, v)));
+    command
 }

@@ -1,0 +1,53 @@
+//! Child processes that cannot outlive the test process.
+//!
+//! Children are started from one long-lived thread with `PR_SET_PDEATHSIG`, so the kernel kills
+//! them when the test process exits for any reason (a panic, `cargo test` finishing, a kill).
+//! The signal fires when the *thread* that forked them ends, hence the dedicated thread.
+
+use std::io;
+use std::process::{Child, Command};
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Mutex, OnceLock};
+
+type Job = (Command, Sender<io::Result<Child>>);
+
+/// Starts `command` so that it dies with the test process.
+pub fn spawn_supervised(command: Command) -> io::Result<Child> {
+    static SPAWNER: OnceLock<Mutex<Sender<Job>>> = OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = channel::<Job>();
+        std::thread::spawn(move || {
+            for (mut command, reply) in rx {
+                let _ = reply.send(spawn_with_parent_death_signal(&mut command));
+            }
+        });
+        Mutex::new(tx)
+    });
+    let (reply, result) = channel();
+    spawner
+        .lock()
+        .map_err(|_| io::Error::other("spawner poisoned"))?
+        .send((command, reply))
+        .map_err(|_| io::Error::other("spawner gone"))?;
+    result.recv().map_err(|_| io::Error::other("spawner gone"))?
+}
+
+#[cfg(target_os = "linux")]
+fn spawn_with_parent_death_signal(command: &mut Command) -> io::Result<Child> {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    command.spawn()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn spawn_with_parent_death_signal(command: &mut Command) -> io::Result<Child> {
+    command.spawn()
+}

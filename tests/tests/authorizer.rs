@@ -1,0 +1,128 @@
+//! The JWT authorizer matrix, through HTTP: every bad token gets 401 `{"message":"Unauthorized"}`
+//! and nothing more, exactly as API Gateway answers.
+
+use ccwb_e2e::Local;
+use ccwb_e2e::tokens::{Signer, b64, now};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::json;
+
+async fn assert_unauthorized(local: &Local, authorization: Option<&str>, case: &str) {
+    let mut request = reqwest::Client::new().get(format!("{}/me", local.url));
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    let response = request.send().await.expect("request");
+    assert_eq!(response.status().as_u16(), 401, "{case}: status");
+    let body: serde_json::Value = response.json().await.expect("json body");
+    assert_eq!(body, json!({"message": "Unauthorized"}), "{case}: body leaks nothing");
+}
+
+#[tokio::test]
+async fn every_bad_token_is_refused_with_a_bare_401() {
+    let local = Local::start();
+    let signer = Signer::for_local(&local).await;
+    let good = signer.claims("a@example.com");
+
+    // The good token passes, with or without the Bearer scheme, proving the matrix below fails
+    // for the reason each case names.
+    let token = signer.sign(&good);
+    let (status, body) = local.get("/me", Some(&token)).await;
+    assert_eq!((status, body["identity"].as_str()), (200, Some("a@example.com")));
+
+    assert_unauthorized(&local, None, "missing header").await;
+    assert_unauthorized(&local, Some(""), "empty header").await;
+    assert_unauthorized(&local, Some("Bearer"), "scheme without token").await;
+    assert_unauthorized(&local, Some("Bearer not.a.jwt"), "garbled token").await;
+    assert_unauthorized(&local, Some(&format!("Basic {token}")), "wrong scheme").await;
+
+    let mut expired = good.clone();
+    expired["exp"] = json!(now() - 5);
+    assert_unauthorized(&local, Some(&format!("Bearer {}", signer.sign(&expired))), "expired").await;
+
+    let mut future = good.clone();
+    future["nbf"] = json!(now() + 300);
+    assert_unauthorized(&local, Some(&format!("Bearer {}", signer.sign(&future))), "not yet valid").await;
+
+    let mut no_exp = good.clone();
+    no_exp.as_object_mut().unwrap().remove("exp");
+    assert_unauthorized(&local, Some(&format!("Bearer {}", signer.sign(&no_exp))), "no exp").await;
+
+    let mut issuer = good.clone();
+    issuer["iss"] = json!("https://evil.example.com");
+    assert_unauthorized(&local, Some(&format!("Bearer {}", signer.sign(&issuer))), "wrong issuer").await;
+
+    let mut audience = good.clone();
+    audience["aud"] = json!("someone-else");
+    assert_unauthorized(&local, Some(&format!("Bearer {}", signer.sign(&audience))), "wrong audience").await;
+
+    let unknown_kid = signer.sign_with_kid(&good, Some("no-such-key"));
+    assert_unauthorized(&local, Some(&format!("Bearer {unknown_kid}")), "unknown kid").await;
+    let no_kid = signer.sign_with_kid(&good, None);
+    assert_unauthorized(&local, Some(&format!("Bearer {no_kid}")), "no kid").await;
+
+    // Tampering: swap in another payload under the original signature.
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut admin = good.clone();
+    admin["groups"] = json!(["ccwb-admins"]);
+    let forged = format!("{}.{}.{}", parts[0], b64(admin.to_string().as_bytes()), parts[2]);
+    assert_unauthorized(&local, Some(&format!("Bearer {forged}")), "tampered payload").await;
+
+    let none_header = json!({"alg": "none", "typ": "JWT", "kid": signer.kid});
+    let alg_none = format!(
+        "{}.{}.",
+        b64(none_header.to_string().as_bytes()),
+        b64(good.to_string().as_bytes())
+    );
+    assert_unauthorized(&local, Some(&format!("Bearer {alg_none}")), "alg none").await;
+
+    // Algorithm confusion: HS256 keyed with the issuer's public key.
+    let mut hs_header = Header::new(Algorithm::HS256);
+    hs_header.kid = Some(signer.kid.clone());
+    let confused =
+        jsonwebtoken::encode(&hs_header, &good, &EncodingKey::from_secret(&signer.public_pem))
+            .expect("hs256");
+    assert_unauthorized(&local, Some(&format!("Bearer {confused}")), "HS256 with public key").await;
+
+    let mut huge = good.clone();
+    huge["padding"] = json!("x".repeat(17 * 1024));
+    assert_unauthorized(&local, Some(&format!("Bearer {}", signer.sign(&huge))), "over 16 KB").await;
+}
+
+#[tokio::test]
+async fn access_token_is_accepted_by_client_id_and_bare_token_without_scheme() {
+    let local = Local::start();
+    let signer = Signer::for_local(&local).await;
+    let mut access = signer.claims("b@example.com");
+    access.as_object_mut().unwrap().remove("aud");
+    access["client_id"] = json!(signer.audience);
+    let token = signer.sign(&access);
+
+    let response = reqwest::Client::new()
+        .get(format!("{}/me", local.url))
+        .header("authorization", &token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status().as_u16(), 200);
+
+    let mut array_aud = signer.claims("c@example.com");
+    array_aud["aud"] = json!(["other", signer.audience]);
+    let (status, body) = local.get("/me", Some(&signer.sign(&array_aud))).await;
+    assert_eq!((status, body["identity"].as_str()), (200, Some("c@example.com")));
+}
+
+#[tokio::test]
+async fn unknown_routes_are_404_before_authorization_and_health_needs_no_token() {
+    let local = Local::start();
+    let (status, body) = local.get("/no-such-route", None).await;
+    assert_eq!((status, body), (404, json!({"message": "Not Found"})));
+    let (status, body) = local.get("/healthz", None).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+    // A known path with a method it does not serve is also API Gateway's 404.
+    let response = reqwest::Client::new()
+        .delete(format!("{}/me", local.url))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status().as_u16(), 404);
+}
