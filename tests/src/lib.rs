@@ -33,12 +33,12 @@ pub fn repo_root() -> PathBuf {
 
 /// A workspace binary built by `cargo build` (which `make test` runs before the tests).
 pub fn bin(name: &str) -> PathBuf {
-    // Test executables live in <target>/<profile>/deps; binaries one level up.
+    // Test executables live in <target>/<profile>/deps, binaries (and the bench) one level up.
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target directory");
+    let mut dir = exe.parent().expect("target directory");
+    if dir.ends_with("deps") {
+        dir = dir.parent().expect("target directory");
+    }
     let path = dir.join(name);
     assert!(
         path.exists(),
@@ -65,8 +65,14 @@ pub fn free_port() -> u16 {
 
 /// The moto server shared by every test in this process (each stack uses its own names).
 pub fn moto() -> &'static str {
-    static MOTO: OnceLock<String> = OnceLock::new();
-    MOTO.get_or_init(start_moto)
+    // The child is kept (not waited on) for the life of the process; PR_SET_PDEATHSIG ends it.
+    static MOTO: OnceLock<(String, std::sync::Mutex<Child>)> = OnceLock::new();
+    &MOTO
+        .get_or_init(|| {
+            let (url, child) = start_moto();
+            (url, std::sync::Mutex::new(child))
+        })
+        .0
 }
 
 fn moto_server_path() -> PathBuf {
@@ -81,18 +87,20 @@ fn moto_server_path() -> PathBuf {
     }
 }
 
-fn start_moto() -> String {
+fn start_moto() -> (String, Child) {
     for _ in 0..3 {
         let port = free_port();
-        let log = std::fs::File::create(std::env::temp_dir().join(format!("ccwb-e2e-moto-{port}.log")))
-            .expect("moto log file");
+        let log =
+            std::fs::File::create(std::env::temp_dir().join(format!("ccwb-e2e-moto-{port}.log")))
+                .expect("moto log file");
         let mut command = Command::new(moto_server_path());
         command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log);
-        let mut child = spawn_supervised(command).expect("start moto_server (make test installs it into .venv)");
+        let mut child = spawn_supervised(command)
+            .expect("start moto_server (make test installs it into .venv)");
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
@@ -100,13 +108,12 @@ fn start_moto() -> String {
                 break; // port taken between probe and bind: try another
             }
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                // The supervisor owns the process from here; it dies with the test process.
-                std::mem::forget(child);
-                return url;
+                return (url, child);
             }
             std::thread::sleep(Duration::from_millis(100));
         }
         let _ = child.kill();
+        let _ = child.wait();
     }
     panic!("moto_server did not start");
 }
@@ -144,7 +151,10 @@ impl Local {
     /// ccwb-local with `options` against the shared moto.
     pub fn start_with(options: LocalOptions) -> Self {
         let stack = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
-        let state_dir = options.state_dir.clone().unwrap_or_else(|| temp_dir("state"));
+        let state_dir = options
+            .state_dir
+            .clone()
+            .unwrap_or_else(|| temp_dir("state"));
         let mut command = local_command(moto(), &state_dir, &stack, &options);
         command.stdout(Stdio::piped());
         let stderr_path = state_dir.join("ccwb-local.log");
@@ -189,7 +199,10 @@ impl Local {
             "ccwb-local token failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        String::from_utf8(output.stdout).expect("utf-8 token").trim().to_owned()
+        String::from_utf8(output.stdout)
+            .expect("utf-8 token")
+            .trim()
+            .to_owned()
     }
 
     /// An administrator's id token.
@@ -234,7 +247,10 @@ pub fn local_command(
         .stdin(Stdio::null())
         .envs(AWS_ENV)
         .env("CCWB_STACK_NAME", stack)
-        .env("RUST_LOG", "debug,aws_config=warn,aws_smithy_runtime=warn,hyper=warn,aws_runtime=warn")
+        .env(
+            "RUST_LOG",
+            "debug,aws_config=warn,aws_smithy_runtime=warn,hyper=warn,aws_runtime=warn",
+        )
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("CCWB_LOCAL_PORT");
     if options.args.is_empty() {

@@ -29,7 +29,9 @@ pub fn spawn_supervised(command: Command) -> io::Result<Child> {
         .map_err(|_| io::Error::other("spawner poisoned"))?
         .send((command, reply))
         .map_err(|_| io::Error::other("spawner gone"))?;
-    result.recv().map_err(|_| io::Error::other("spawner gone"))?
+    result
+        .recv()
+        .map_err(|_| io::Error::other("spawner gone"))?
 }
 
 #[cfg(target_os = "linux")]

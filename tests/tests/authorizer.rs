@@ -14,7 +14,11 @@ async fn assert_unauthorized(local: &Local, authorization: Option<&str>, case: &
     let response = request.send().await.expect("request");
     assert_eq!(response.status().as_u16(), 401, "{case}: status");
     let body: serde_json::Value = response.json().await.expect("json body");
-    assert_eq!(body, json!({"message": "Unauthorized"}), "{case}: body leaks nothing");
+    assert_eq!(
+        body,
+        json!({"message": "Unauthorized"}),
+        "{case}: body leaks nothing"
+    );
 }
 
 #[tokio::test]
@@ -27,7 +31,10 @@ async fn every_bad_token_is_refused_with_a_bare_401() {
     // for the reason each case names.
     let token = signer.sign(&good);
     let (status, body) = local.get("/me", Some(&token)).await;
-    assert_eq!((status, body["identity"].as_str()), (200, Some("a@example.com")));
+    assert_eq!(
+        (status, body["identity"].as_str()),
+        (200, Some("a@example.com"))
+    );
 
     assert_unauthorized(&local, None, "missing header").await;
     assert_unauthorized(&local, Some(""), "empty header").await;
@@ -37,26 +44,56 @@ async fn every_bad_token_is_refused_with_a_bare_401() {
 
     let mut expired = good.clone();
     expired["exp"] = json!(now() - 5);
-    assert_unauthorized(&local, Some(&format!("Bearer {}", signer.sign(&expired))), "expired").await;
+    assert_unauthorized(
+        &local,
+        Some(&format!("Bearer {}", signer.sign(&expired))),
+        "expired",
+    )
+    .await;
 
     let mut future = good.clone();
     future["nbf"] = json!(now() + 300);
-    assert_unauthorized(&local, Some(&format!("Bearer {}", signer.sign(&future))), "not yet valid").await;
+    assert_unauthorized(
+        &local,
+        Some(&format!("Bearer {}", signer.sign(&future))),
+        "not yet valid",
+    )
+    .await;
 
     let mut no_exp = good.clone();
     no_exp.as_object_mut().unwrap().remove("exp");
-    assert_unauthorized(&local, Some(&format!("Bearer {}", signer.sign(&no_exp))), "no exp").await;
+    assert_unauthorized(
+        &local,
+        Some(&format!("Bearer {}", signer.sign(&no_exp))),
+        "no exp",
+    )
+    .await;
 
     let mut issuer = good.clone();
     issuer["iss"] = json!("https://evil.example.com");
-    assert_unauthorized(&local, Some(&format!("Bearer {}", signer.sign(&issuer))), "wrong issuer").await;
+    assert_unauthorized(
+        &local,
+        Some(&format!("Bearer {}", signer.sign(&issuer))),
+        "wrong issuer",
+    )
+    .await;
 
     let mut audience = good.clone();
     audience["aud"] = json!("someone-else");
-    assert_unauthorized(&local, Some(&format!("Bearer {}", signer.sign(&audience))), "wrong audience").await;
+    assert_unauthorized(
+        &local,
+        Some(&format!("Bearer {}", signer.sign(&audience))),
+        "wrong audience",
+    )
+    .await;
 
     let unknown_kid = signer.sign_with_kid(&good, Some("no-such-key"));
-    assert_unauthorized(&local, Some(&format!("Bearer {unknown_kid}")), "unknown kid").await;
+    assert_unauthorized(
+        &local,
+        Some(&format!("Bearer {unknown_kid}")),
+        "unknown kid",
+    )
+    .await;
     let no_kid = signer.sign_with_kid(&good, None);
     assert_unauthorized(&local, Some(&format!("Bearer {no_kid}")), "no kid").await;
 
@@ -64,8 +101,18 @@ async fn every_bad_token_is_refused_with_a_bare_401() {
     let parts: Vec<&str> = token.split('.').collect();
     let mut admin = good.clone();
     admin["groups"] = json!(["ccwb-admins"]);
-    let forged = format!("{}.{}.{}", parts[0], b64(admin.to_string().as_bytes()), parts[2]);
-    assert_unauthorized(&local, Some(&format!("Bearer {forged}")), "tampered payload").await;
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(admin.to_string().as_bytes()),
+        parts[2]
+    );
+    assert_unauthorized(
+        &local,
+        Some(&format!("Bearer {forged}")),
+        "tampered payload",
+    )
+    .await;
 
     let none_header = json!({"alg": "none", "typ": "JWT", "kid": signer.kid});
     let alg_none = format!(
@@ -78,14 +125,27 @@ async fn every_bad_token_is_refused_with_a_bare_401() {
     // Algorithm confusion: HS256 keyed with the issuer's public key.
     let mut hs_header = Header::new(Algorithm::HS256);
     hs_header.kid = Some(signer.kid.clone());
-    let confused =
-        jsonwebtoken::encode(&hs_header, &good, &EncodingKey::from_secret(&signer.public_pem))
-            .expect("hs256");
-    assert_unauthorized(&local, Some(&format!("Bearer {confused}")), "HS256 with public key").await;
+    let confused = jsonwebtoken::encode(
+        &hs_header,
+        &good,
+        &EncodingKey::from_secret(&signer.public_pem),
+    )
+    .expect("hs256");
+    assert_unauthorized(
+        &local,
+        Some(&format!("Bearer {confused}")),
+        "HS256 with public key",
+    )
+    .await;
 
     let mut huge = good.clone();
     huge["padding"] = json!("x".repeat(17 * 1024));
-    assert_unauthorized(&local, Some(&format!("Bearer {}", signer.sign(&huge))), "over 16 KB").await;
+    assert_unauthorized(
+        &local,
+        Some(&format!("Bearer {}", signer.sign(&huge))),
+        "over 16 KB",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -108,7 +168,10 @@ async fn access_token_is_accepted_by_client_id_and_bare_token_without_scheme() {
     let mut array_aud = signer.claims("c@example.com");
     array_aud["aud"] = json!(["other", signer.audience]);
     let (status, body) = local.get("/me", Some(&signer.sign(&array_aud))).await;
-    assert_eq!((status, body["identity"].as_str()), (200, Some("c@example.com")));
+    assert_eq!(
+        (status, body["identity"].as_str()),
+        (200, Some("c@example.com"))
+    );
 }
 
 #[tokio::test]

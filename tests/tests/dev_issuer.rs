@@ -39,7 +39,10 @@ async fn token_request(local: &Local, form: &[(&str, &str)]) -> (u16, Value) {
         .send()
         .await
         .expect("token");
-    (response.status().as_u16(), response.json().await.expect("json"))
+    (
+        response.status().as_u16(),
+        response.json().await.expect("json"),
+    )
 }
 
 fn pkce() -> (String, String) {
@@ -58,7 +61,10 @@ async fn authorization_code_with_pkce_then_refresh() {
         .await
         .expect("json");
     assert_eq!(discovery["issuer"], local.url.as_str());
-    assert_eq!(discovery["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    assert_eq!(
+        discovery["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
 
     let (verifier, challenge) = pkce();
     let (status, query) = authorize(
@@ -92,7 +98,10 @@ async fn authorization_code_with_pkce_then_refresh() {
     let (status, me) = local.get("/me", Some(id_token)).await;
     assert_eq!(status, 200);
     assert_eq!(me["identity"], "pat@example.com");
-    assert_eq!(me["admin"], true, "browser sign-ins get --dev-groups (ccwb-admins)");
+    assert_eq!(
+        me["admin"], true,
+        "browser sign-ins get --dev-groups (ccwb-admins)"
+    );
 
     // The access token (client_id, no aud) is accepted too; the refresh token never is.
     let (status, _) = local.get("/me", tokens["access_token"].as_str()).await;
@@ -103,17 +112,32 @@ async fn authorization_code_with_pkce_then_refresh() {
 
     // A code works once.
     let (status, body) = token_request(&local, &exchange).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
 
-    let (status, refreshed) =
-        token_request(&local, &[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await;
+    let (status, refreshed) = token_request(
+        &local,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+    )
+    .await;
     assert_eq!(status, 200, "{refreshed}");
     let (status, me) = local.get("/me", refreshed["id_token"].as_str()).await;
-    assert_eq!((status, me["identity"].as_str()), (200, Some("pat@example.com")));
+    assert_eq!(
+        (status, me["identity"].as_str()),
+        (200, Some("pat@example.com"))
+    );
 
-    let (status, body) =
-        token_request(&local, &[("grant_type", "refresh_token"), ("refresh_token", id_token)]).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    let (status, body) = token_request(
+        &local,
+        &[("grant_type", "refresh_token"), ("refresh_token", id_token)],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
 }
 
 #[tokio::test]
@@ -144,7 +168,10 @@ async fn wrong_verifier_is_invalid_grant_and_spends_the_code() {
     let wrong_form = form(&wrong);
     let pairs: Vec<(&str, &str)> = wrong_form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, body) = token_request(&local, &pairs).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
 
     let right_form = form(&verifier);
     let pairs: Vec<(&str, &str)> = right_form.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -186,13 +213,19 @@ async fn bad_authorization_requests_are_refused() {
     assert_eq!(query["state"], "s");
     let (_, query) = authorize(&local, &with("response_type", "token")).await;
     assert_eq!(query["error"], "unsupported_response_type");
-    let without_challenge: Vec<(&str, &str)> =
-        base.iter().copied().filter(|(k, _)| *k != "code_challenge").collect();
+    let without_challenge: Vec<(&str, &str)> = base
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "code_challenge")
+        .collect();
     let (_, query) = authorize(&local, &without_challenge).await;
     assert_eq!(query["error"], "invalid_request");
 
     let (status, body) = token_request(&local, &[("grant_type", "password")]).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("unsupported_grant_type")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("unsupported_grant_type"))
+    );
 }
 
 #[tokio::test]

@@ -10,10 +10,30 @@ async fn group_claims_in_every_form_are_parsed() {
     let local = Local::start();
     let signer = Signer::for_local(&local).await;
     let cases = [
-        ("JSON array", json!({"groups": ["eng", "ccwb-admins"]}), json!(["ccwb-admins", "eng"]), true),
-        ("comma list", json!({"groups": "eng, ops"}), json!(["eng", "ops"]), false),
-        ("stringified", json!({"groups": "[eng ops]"}), json!(["eng", "ops"]), false),
-        ("cognito array", json!({"cognito:groups": ["ccwb-admins"]}), json!(["ccwb-admins"]), true),
+        (
+            "JSON array",
+            json!({"groups": ["eng", "ccwb-admins"]}),
+            json!(["ccwb-admins", "eng"]),
+            true,
+        ),
+        (
+            "comma list",
+            json!({"groups": "eng, ops"}),
+            json!(["eng", "ops"]),
+            false,
+        ),
+        (
+            "stringified",
+            json!({"groups": "[eng ops]"}),
+            json!(["eng", "ops"]),
+            false,
+        ),
+        (
+            "cognito array",
+            json!({"cognito:groups": ["ccwb-admins"]}),
+            json!(["ccwb-admins"]),
+            true,
+        ),
         (
             "department",
             json!({"groups": ["eng"], "custom:department": "Research"}),
@@ -44,7 +64,10 @@ async fn token_without_email_has_no_identity() {
     let mut claims = signer.claims("x@example.com");
     claims.as_object_mut().unwrap().remove("email");
     let (status, body) = local.get("/me", Some(&signer.sign(&claims))).await;
-    assert_eq!((status, body["identity"].clone()), (200, serde_json::Value::Null));
+    assert_eq!(
+        (status, body["identity"].clone()),
+        (200, serde_json::Value::Null)
+    );
 }
 
 #[tokio::test]
@@ -56,10 +79,15 @@ async fn admin_groups_and_identity_claims_follow_the_deployment_settings() {
         ],
         ..LocalOptions::default()
     });
-    let (_, body) = local.get("/me", Some(&local.token("a@example.com", &["sre"]))).await;
+    let (_, body) = local
+        .get("/me", Some(&local.token("a@example.com", &["sre"])))
+        .await;
     assert_eq!(body["admin"], true);
     let (_, body) = local.get("/me", Some(&local.admin_token())).await;
-    assert_eq!(body["admin"], false, "ccwb-admins is no longer an admin group");
+    assert_eq!(
+        body["admin"], false,
+        "ccwb-admins is no longer an admin group"
+    );
 
     let signer = Signer::for_local(&local).await;
     let mut claims = signer.claims("fallback@example.com");

@@ -20,13 +20,21 @@ fn run(mut command: Command) -> (Option<i32>, String) {
         assert!(Instant::now() < deadline, "did not exit within 60 s");
         std::thread::sleep(Duration::from_millis(50));
     };
-    (status.code(), std::fs::read_to_string(err_path).unwrap_or_default())
+    (
+        status.code(),
+        std::fs::read_to_string(err_path).unwrap_or_default(),
+    )
 }
 
 #[test]
 fn unreachable_aws_endpoint_exits_non_zero_naming_it() {
     let endpoint = format!("http://127.0.0.1:{}", free_port());
-    let command = local_command(&endpoint, &temp_dir("state"), "nomoto", &LocalOptions::default());
+    let command = local_command(
+        &endpoint,
+        &temp_dir("state"),
+        "nomoto",
+        &LocalOptions::default(),
+    );
     let (code, stderr) = run(command);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains(&endpoint), "names the endpoint: {stderr}");
@@ -36,13 +44,20 @@ fn unreachable_aws_endpoint_exits_non_zero_naming_it() {
 #[test]
 fn missing_identity_provider_or_aws_endpoint_is_a_usage_error() {
     let mut no_idp = Command::new(bin("ccwb-local"));
-    no_idp.args(["serve", "--aws-endpoint", "http://127.0.0.1:1"]).envs(AWS_ENV);
+    no_idp
+        .args(["serve", "--aws-endpoint", "http://127.0.0.1:1"])
+        .envs(AWS_ENV);
     let (code, stderr) = run(no_idp);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("--dev-issuer") && stderr.contains("--issuer"), "{stderr}");
+    assert!(
+        stderr.contains("--dev-issuer") && stderr.contains("--issuer"),
+        "{stderr}"
+    );
 
     let mut no_endpoint = Command::new(bin("ccwb-local"));
-    no_endpoint.args(["serve", "--dev-issuer"]).env_remove("AWS_ENDPOINT_URL");
+    no_endpoint
+        .args(["serve", "--dev-issuer"])
+        .env_remove("AWS_ENDPOINT_URL");
     let (code, stderr) = run(no_endpoint);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("--aws-endpoint"), "{stderr}");

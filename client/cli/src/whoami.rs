@@ -17,7 +17,12 @@ pub async fn run(client: &ApiClient, output: Output) -> Result<(), CliError> {
                 me.groups.join(", ")
             };
             print_fields(&[
-                ("Identity", me.identity.clone().unwrap_or_else(|| "(none in token)".into())),
+                (
+                    "Identity",
+                    me.identity
+                        .clone()
+                        .unwrap_or_else(|| "(none in token)".into()),
+                ),
                 ("Groups", groups),
                 ("Admin", if me.admin { "yes" } else { "no" }.to_owned()),
             ]);

@@ -32,7 +32,9 @@ impl State {
     /// environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let identity_claims = match lookup("CCWB_IDENTITY_CLAIMS") {
-            Some(list) => IdentityClaims::parse(&list).ok_or(ConfigError::NoIdentityClaims(list))?,
+            Some(list) => {
+                IdentityClaims::parse(&list).ok_or(ConfigError::NoIdentityClaims(list))?
+            }
             None => IdentityClaims::default(),
         };
         let admin_groups = match lookup("CCWB_ADMIN_GROUPS") {

@@ -20,7 +20,10 @@ pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error>
         other => Ok(ccwb_lambda::error_response(
             StatusCode::NOT_FOUND,
             "not_found",
-            format!("this function does not serve route {}", other.unwrap_or("(none)")),
+            format!(
+                "this function does not serve route {}",
+                other.unwrap_or("(none)")
+            ),
         )),
     }
 }

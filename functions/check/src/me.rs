@@ -13,7 +13,11 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Error
     let body = MeResponse {
         identity: caller.identity.as_ref().map(|id| id.as_str().to_owned()),
         admin: state.admin_groups.admits(&caller.groups),
-        groups: caller.groups.iter().map(|g| g.as_str().to_owned()).collect(),
+        groups: caller
+            .groups
+            .iter()
+            .map(|g| g.as_str().to_owned())
+            .collect(),
     };
     Ok(json_response(StatusCode::OK, &body))
 }

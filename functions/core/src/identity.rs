@@ -105,7 +105,10 @@ mod tests {
     #[test]
     fn later_claim_is_used_when_earlier_is_missing_or_blank() {
         let names = IdentityClaims::parse("email, preferred_username,").unwrap();
-        let id = names.identity(&claims(&[("email", ""), ("preferred_username", "Bob@X.io")]));
+        let id = names.identity(&claims(&[
+            ("email", ""),
+            ("preferred_username", "Bob@X.io"),
+        ]));
         assert_eq!(id.unwrap().as_str(), "bob@x.io");
     }
 

@@ -45,13 +45,9 @@ pub fn jwt_claims(req: &Request) -> Claims {
 
 fn iam_user_arn(req: &Request) -> Option<String> {
     match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx
-            .authorizer
-            .as_ref()?
-            .iam
-            .as_ref()?
-            .user_arn
-            .clone(),
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            ctx.authorizer.as_ref()?.iam.as_ref()?.user_arn.clone()
+        }
         _ => None,
     }
 }

@@ -19,7 +19,11 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Bod
 }
 
 /// An error response in the `{"error": {...}}` envelope.
-pub fn error_response(status: StatusCode, code: &str, message: impl Into<String>) -> Response<Body> {
+pub fn error_response(
+    status: StatusCode,
+    code: &str,
+    message: impl Into<String>,
+) -> Response<Body> {
     json_response(status, &ErrorEnvelope::new(code, message))
 }
 

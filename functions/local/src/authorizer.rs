@@ -82,11 +82,7 @@ impl Authorizer {
         let kid = jwt_header
             .kid
             .ok_or_else(|| AuthError::Malformed("no kid in header".into()))?;
-        let (key, pinned) = self
-            .keys
-            .key(&kid)
-            .await
-            .map_err(AuthError::UnknownKey)?;
+        let (key, pinned) = self.keys.key(&kid).await.map_err(AuthError::UnknownKey)?;
         if pinned.is_some_and(|alg| alg != jwt_header.alg) {
             return Err(AuthError::Algorithm(format!(
                 "{:?} (the key is for {pinned:?})",
@@ -112,7 +108,10 @@ impl Authorizer {
     }
 
     fn audience_accepted(&self, claims: &Map<String, Value>) -> bool {
-        let accepted = |v: &Value| v.as_str().is_some_and(|s| self.audiences.iter().any(|a| a == s));
+        let accepted = |v: &Value| {
+            v.as_str()
+                .is_some_and(|s| self.audiences.iter().any(|a| a == s))
+        };
         match claims.get("aud") {
             Some(Value::Array(values)) if values.iter().any(accepted) => return true,
             Some(value) if accepted(value) => return true,

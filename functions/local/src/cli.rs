@@ -49,7 +49,12 @@ pub struct ServeArgs {
     #[arg(long, conflicts_with_all = ["issuer", "jwks_url"])]
     pub dev_issuer: bool,
     /// Groups of users who sign in through the dev issuer's browser flow (comma-separated).
-    #[arg(long, default_value = "ccwb-admins", value_name = "GROUPS", requires = "dev_issuer")]
+    #[arg(
+        long,
+        default_value = "ccwb-admins",
+        value_name = "GROUPS",
+        requires = "dev_issuer"
+    )]
     pub dev_groups: String,
     /// Accept tokens from this issuer (the exact `iss` claim).
     #[arg(long, value_name = "URL", requires = "audience")]
@@ -121,7 +126,10 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
     let addr = format!("127.0.0.1:{}", args.port);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
-        .map_err(|source| LocalError::Listen { addr: addr.clone(), source })?;
+        .map_err(|source| LocalError::Listen {
+            addr: addr.clone(),
+            source,
+        })?;
     let port = listener
         .local_addr()
         .map_err(|source| LocalError::Listen { addr, source })?
@@ -166,15 +174,18 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
     ccwb_store::provision::provision(&sdk, &names, &deployment.to_string()).await?;
 
     let app = Arc::new(App { routes, authorizer });
-    let service = router(app, dev_issuer)
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let service =
+        router(app, dev_issuer).into_make_service_with_connect_info::<std::net::SocketAddr>();
     // The ready line is what scripts and tests wait for; print it only once requests are served.
     println!("ccwb-local ready on {base_url}");
     tracing::info!(url = %base_url, stack = %names.stack, "serving");
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(|source| LocalError::Listen { addr: base_url, source })
+        .map_err(|source| LocalError::Listen {
+            addr: base_url,
+            source,
+        })
 }
 
 async fn shutdown_signal() {

@@ -33,7 +33,8 @@ impl IssuerInfo {
     /// Records the issuer in the state directory.
     pub fn save(&self, state_dir: &Path) -> Result<(), LocalError> {
         let path = state_dir.join(INFO_FILE);
-        let text = serde_json::to_string_pretty(self).map_err(|e| LocalError::Key(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(self).map_err(|e| LocalError::Key(e.to_string()))?;
         std::fs::write(&path, text).map_err(|e| LocalError::file("cannot write", path, e))
     }
 
@@ -114,9 +115,8 @@ impl DevIssuer {
 
     /// The key set the authorizer verifies against.
     pub fn key_source(&self) -> KeySource {
-        let jwks = serde_json::from_value(self.jwks()).unwrap_or(jsonwebtoken::jwk::JwkSet {
-            keys: vec![],
-        });
+        let jwks = serde_json::from_value(self.jwks())
+            .unwrap_or(jsonwebtoken::jwk::JwkSet { keys: vec![] });
         KeySource::Static(KeySet::from_jwks(&jwks))
     }
 

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum LocalError {
     /// The AWS endpoint (moto) could not be used at start.
-    #[error("cannot prepare the local AWS resources: {0}\nhint: is moto running? `make run` starts it")]
+    #[error(
+        "cannot prepare the local AWS resources: {0}\nhint: is moto running? `make run` starts it"
+    )]
     Provision(#[from] ccwb_store::StoreError),
     /// A file in the state directory could not be read or written.
     #[error("{action} {path}: {source}")]

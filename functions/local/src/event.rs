@@ -40,7 +40,12 @@ pub fn api_gateway_event(
     for (name, value) in incoming.headers {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
         if name == header::COOKIE {
-            cookies.extend(value.split(';').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()));
+            cookies.extend(
+                value
+                    .split(';')
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty()),
+            );
             continue;
         }
         // Repeated headers arrive comma-joined, as API Gateway joins them.
@@ -64,8 +69,10 @@ pub fn api_gateway_event(
             .or_insert_with(|| value.into_owned());
     }
 
-    let string_claims: BTreeMap<&String, String> =
-        claims.iter().map(|(name, value)| (name, stringify(value))).collect();
+    let string_claims: BTreeMap<&String, String> = claims
+        .iter()
+        .map(|(name, value)| (name, stringify(value)))
+        .collect();
     let scopes: Option<Vec<&str>> = claims
         .get("scope")
         .or_else(|| claims.get("scp"))
@@ -73,7 +80,10 @@ pub fn api_gateway_event(
         .map(|s| s.split_whitespace().collect());
 
     let user_agent = headers.get("user-agent").cloned().unwrap_or_default();
-    let host = headers.get("host").cloned().unwrap_or_else(|| "localhost".into());
+    let host = headers
+        .get("host")
+        .cloned()
+        .unwrap_or_else(|| "localhost".into());
     let mut event = json!({
         "version": "2.0",
         "routeKey": route_key,
@@ -184,7 +194,10 @@ mod tests {
         use lambda_http::RequestExt;
 
         let mut headers = HeaderMap::new();
-        headers.insert(header::CONTENT_TYPE, "application/x-protobuf".parse().unwrap());
+        headers.insert(
+            header::CONTENT_TYPE,
+            "application/x-protobuf".parse().unwrap(),
+        );
         headers.insert(header::COOKIE, "a=1; b=2".parse().unwrap());
         let incoming = Incoming {
             method: &Method::POST,

@@ -92,7 +92,10 @@ impl RemoteJwks {
         }
     }
 
-    async fn key(&self, kid: &str) -> Result<(DecodingKey, Option<jsonwebtoken::Algorithm>), String> {
+    async fn key(
+        &self,
+        kid: &str,
+    ) -> Result<(DecodingKey, Option<jsonwebtoken::Algorithm>), String> {
         // Holding the lock while fetching makes concurrent requests share one fetch.
         let mut cache = self.cache.lock().await;
         if let Some(key) = cache.keys.get(kid) {

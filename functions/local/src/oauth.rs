@@ -28,7 +28,11 @@ pub async fn authorize(
 
     // Until client and redirect URI are known good, errors go to the user, not the redirect.
     if param("client_id") != Some(issuer.info.audience.as_str()) {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_client", "unknown client_id");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client",
+            "unknown client_id",
+        );
     }
     let Some(redirect) = param("redirect_uri").and_then(loopback_redirect) else {
         return oauth_error(
@@ -74,7 +78,11 @@ pub async fn authorize(
     };
 
     let Some(code) = random_token() else {
-        return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "no randomness");
+        return oauth_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "no randomness",
+        );
     };
     {
         let mut codes = issuer.codes.lock().await;
@@ -109,11 +117,12 @@ pub async fn token(
     let param = |name: &str| non_empty(&params, name);
     let result = match param("grant_type") {
         Some("authorization_code") => exchange_code(&issuer, &params).await,
-        Some("refresh_token") => match param("refresh_token").and_then(|t| issuer.verify_refresh(t))
-        {
-            Some((email, groups)) => Ok((email, groups, None)),
-            None => Err(("invalid_grant", "refresh token is invalid or expired")),
-        },
+        Some("refresh_token") => {
+            match param("refresh_token").and_then(|t| issuer.verify_refresh(t)) {
+                Some((email, groups)) => Ok((email, groups, None)),
+                None => Err(("invalid_grant", "refresh token is invalid or expired")),
+            }
+        }
         _ => Err((
             "unsupported_grant_type",
             "grant_type must be authorization_code or refresh_token",
@@ -124,7 +133,11 @@ pub async fn token(
             Ok(tokens) => ([(header::CACHE_CONTROL, "no-store")], Json(tokens)).into_response(),
             Err(err) => {
                 tracing::error!(%err, "cannot sign tokens");
-                oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "cannot sign tokens")
+                oauth_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    "cannot sign tokens",
+                )
             }
         },
         Err((error, description)) => oauth_error(StatusCode::BAD_REQUEST, error, description),
@@ -153,9 +166,13 @@ async fn exchange_code(
         return Err(("invalid_grant", "code was issued to another client"));
     }
     if param("redirect_uri") != Some(pending.redirect_uri.as_str()) {
-        return Err(("invalid_grant", "redirect_uri does not match the authorization request"));
+        return Err((
+            "invalid_grant",
+            "redirect_uri does not match the authorization request",
+        ));
     }
-    let verifier = param("code_verifier").ok_or(("invalid_request", "code_verifier is required"))?;
+    let verifier =
+        param("code_verifier").ok_or(("invalid_request", "code_verifier is required"))?;
     if !(43..=128).contains(&verifier.len())
         || URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) != pending.code_challenge
     {
@@ -166,7 +183,10 @@ async fn exchange_code(
 
 /// A form or query parameter; empty counts as absent, as RFC 6749 says.
 fn non_empty<'a>(params: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
-    params.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
 }
 
 fn loopback_redirect(raw: &str) -> Option<url::Url> {

@@ -37,7 +37,11 @@ pub struct Functions {
 /// The API's routes.
 pub fn api_routes(functions: &Functions) -> Result<RouteTable, String> {
     let mut table = RouteTable::default();
-    table.route(Method::GET, "/me", lambda!(functions.check, ccwb_check::me::handle))?;
+    table.route(
+        Method::GET,
+        "/me",
+        lambda!(functions.check, ccwb_check::me::handle),
+    )?;
     Ok(table)
 }
 
@@ -60,7 +64,12 @@ pub struct Matched {
 
 impl RouteTable {
     /// Adds `method template`; a duplicate is a programming error reported at start.
-    pub fn route(&mut self, method: Method, template: &str, handler: Handler) -> Result<(), String> {
+    pub fn route(
+        &mut self,
+        method: Method,
+        template: &str,
+        handler: Handler,
+    ) -> Result<(), String> {
         let index = match self.templates.iter().position(|(t, _)| t == template) {
             Some(index) => index,
             None => {
@@ -111,13 +120,21 @@ mod tests {
     #[test]
     fn templates_match_with_parameters_and_methods_are_separate() {
         let mut table = RouteTable::default();
-        table.route(Method::GET, "/policies/{type}/{id}", ok_handler()).unwrap();
-        table.route(Method::PUT, "/policies/{type}/{id}", ok_handler()).unwrap();
+        table
+            .route(Method::GET, "/policies/{type}/{id}", ok_handler())
+            .unwrap();
+        table
+            .route(Method::PUT, "/policies/{type}/{id}", ok_handler())
+            .unwrap();
         let found = table.find(&Method::PUT, "/policies/user/a%40x.io").unwrap();
         assert_eq!(found.route_key, "PUT /policies/{type}/{id}");
         assert_eq!(found.path_parameters["id"], "a@x.io");
         assert!(table.find(&Method::DELETE, "/policies/user/a").is_none());
         assert!(table.find(&Method::GET, "/nothing").is_none());
-        assert!(table.route(Method::GET, "/policies/{type}/{id}", ok_handler()).is_err());
+        assert!(
+            table
+                .route(Method::GET, "/policies/{type}/{id}", ok_handler())
+                .is_err()
+        );
     }
 }

@@ -31,7 +31,10 @@ pub struct App {
 /// The axum router for `app`, with the dev issuer's endpoints when it runs.
 pub fn router(app: Arc<App>, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
     let mut router = Router::new()
-        .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
+        .route(
+            "/healthz",
+            get(|| async { axum::Json(json!({"status": "ok"})) }),
+        )
         .fallback(api)
         .with_state(app);
     if let Some(issuer) = dev_issuer {

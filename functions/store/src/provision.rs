@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, ScalarAttributeType, TableStatus,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TableStatus,
 };
 
 use crate::aws::{describe, endpoint_label, s3_client};
@@ -164,7 +164,11 @@ async fn ensure_bucket(
 ) -> Result<(), StoreError> {
     let mut request = client.create_bucket().bucket(bucket);
     // us-east-1 is the one region that refuses an explicit location constraint.
-    if let Some(region) = config.region().map(|r| r.as_ref()).filter(|r| *r != "us-east-1") {
+    if let Some(region) = config
+        .region()
+        .map(|r| r.as_ref())
+        .filter(|r| *r != "us-east-1")
+    {
         request = request.create_bucket_configuration(
             aws_sdk_s3::types::CreateBucketConfiguration::builder()
                 .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(region))
