@@ -223,7 +223,10 @@ mod tests {
         let req = lambda_http::request::from_str(&event.to_string()).unwrap();
         assert_eq!(req.method(), Method::POST);
         assert_eq!(req.path_parameters().first("id"), Some("a@x.io"));
-        assert_eq!(req.query_string_parameters().all("tag"), Some(vec!["1,2"]));
+        assert_eq!(
+            req.query_string_parameters().all("tag"),
+            Some(vec!["1", "2"])
+        );
         assert_eq!(req.query_string_parameters().first("q"), Some("a b"));
         assert_eq!(req.body().as_ref(), &[0xff, 0x00, 0x01]);
         match req.request_context() {
