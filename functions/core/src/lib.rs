@@ -1,11 +1,30 @@
-//! The pure domain of ccwb: who the caller is, which groups they belong to, and (as the quota
-//! engine lands) policies, usage and decisions. Nothing here performs I/O or reads the clock:
-//! time and configuration arrive as parameters so every rule can be tested as a table.
+//! The pure domain of ccwb: who the caller is, which policies govern them, how much they used,
+//! and the quota decision. Nothing here performs I/O or reads the clock: time and settings
+//! arrive as parameters so every rule can be tested as a table.
 
+pub mod amount;
 pub mod claims;
+pub mod decision;
 pub mod groups;
 pub mod identity;
+pub mod money;
+pub mod period;
+pub mod policy;
+pub mod resolve;
+pub mod unblock;
+pub mod usage;
 
+pub use amount::TokenAmount;
 pub use claims::Claims;
+pub use decision::{CheckSettings, Decision, LimitStatus, Reason, Warning, decide};
 pub use groups::{AdminGroups, Group};
 pub use identity::{Identity, IdentityClaims};
+pub use money::Usd;
+pub use period::{Day, Month};
+pub use policy::{LimitKind, Mode, Policy, PolicyType};
+pub use resolve::{Resolution, resolve};
+pub use unblock::Unblock;
+pub use usage::{CurrentUsage, DayUsage, MonthUsage, UsageTotals};
+
+#[cfg(test)]
+mod quota_rules;

@@ -1,0 +1,69 @@
+//! Usage totals for the current month and day.
+
+use serde::{Deserialize, Serialize};
+
+use crate::period::{Day, Month};
+use crate::{LimitKind, Usd};
+
+/// Tokens and cost counted in one period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UsageTotals {
+    /// All tokens (input, output, cache read, cache write).
+    pub tokens: u64,
+    /// What they cost.
+    pub cost: Usd,
+}
+
+/// A stored month record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonthUsage {
+    /// Which month.
+    pub month: Month,
+    /// Its totals.
+    pub totals: UsageTotals,
+}
+
+/// A stored day record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayUsage {
+    /// Which day.
+    pub day: Day,
+    /// Its totals.
+    pub totals: UsageTotals,
+}
+
+/// What counts against limits today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CurrentUsage {
+    /// This month's totals.
+    pub month: UsageTotals,
+    /// Today's totals.
+    pub day: UsageTotals,
+}
+
+impl CurrentUsage {
+    /// Usage on `today` from the records found: a record of another month or day (yesterday's
+    /// day record, say) counts as nothing.
+    pub fn on(today: Day, month: Option<MonthUsage>, day: Option<DayUsage>) -> Self {
+        Self {
+            month: month
+                .filter(|m| m.month == today.month())
+                .map(|m| m.totals)
+                .unwrap_or_default(),
+            day: day
+                .filter(|d| d.day == today)
+                .map(|d| d.totals)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Usage against a limit of `kind`, in tokens or micro-dollars.
+    pub fn used(&self, kind: LimitKind) -> u64 {
+        match kind {
+            LimitKind::MonthlyCost => self.month.cost.0,
+            LimitKind::DailyCost => self.day.cost.0,
+            LimitKind::MonthlyTokens => self.month.tokens,
+            LimitKind::DailyTokens => self.day.tokens,
+        }
+    }
+}
