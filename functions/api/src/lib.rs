@@ -1,8 +1,10 @@
 //! The HTTP contract of the ccwb API: the JSON bodies every route accepts and returns, shared by
 //! the Lambda functions and the clients so both sides agree by construction.
 
+pub mod check;
 pub mod error;
 pub mod me;
 
+pub use check::{CheckResponse, CheckUsage, PolicyRef, UnblockStatus};
 pub use error::{ErrorBody, ErrorEnvelope};
 pub use me::MeResponse;

@@ -1,13 +1,15 @@
-//! The `check` function: the routes any signed-in user may call. `GET /me` tells the caller who
-//! the API thinks they are; `GET /check` (the quota decision) joins with the quota engine.
+//! The `check` function: the routes any signed-in user may call. `GET /check` is the quota
+//! decision credential helpers ask for at every refresh; `GET /me` tells the caller who the API
+//! thinks they are.
 
+pub mod check;
 pub mod config;
 pub mod me;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 
-pub use config::{ConfigError, State};
+pub use config::{ConfigError, Settings, State};
 
 /// Dispatches an API Gateway event to the route it was sent to (`routeKey`).
 pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {
@@ -16,6 +18,7 @@ pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error>
         _ => None,
     };
     match route_key.as_deref() {
+        Some("GET /check") => check::handle(state, req).await,
         Some("GET /me") => me::handle(state, req).await,
         other => Ok(ccwb_lambda::error_response(
             StatusCode::NOT_FOUND,

@@ -3,6 +3,6 @@ use lambda_http::{Error, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     ccwb_lambda::logging::init();
-    let state = ccwb_check::State::from_env()?;
+    let state = ccwb_check::State::from_env().await?;
     lambda_http::run(service_fn(|req| ccwb_check::route(&state, req))).await
 }

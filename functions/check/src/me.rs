@@ -9,10 +9,10 @@ use crate::State;
 
 /// Answers who the caller is. Useful to check a sign-in and to see why an admin route says 403.
 pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Error> {
-    let caller = Caller::from_request(&req, &state.identity_claims);
+    let caller = Caller::from_request(&req, &state.settings.identity_claims);
     let body = MeResponse {
         identity: caller.identity.as_ref().map(|id| id.as_str().to_owned()),
-        admin: state.admin_groups.admits(&caller.groups),
+        admin: state.settings.admin_groups.admits(&caller.groups),
         groups: caller
             .groups
             .iter()

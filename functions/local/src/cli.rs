@@ -116,12 +116,8 @@ pub fn token(args: &TokenArgs) -> Result<String, LocalError> {
 async fn serve(args: ServeArgs) -> Result<(), LocalError> {
     std::fs::create_dir_all(&args.state_dir)
         .map_err(|e| LocalError::file("cannot create", &args.state_dir, e))?;
-    let functions = Functions {
-        check: Arc::new(
-            ccwb_check::State::from_env().map_err(|e| LocalError::Config(e.to_string()))?,
-        ),
-    };
-    let routes = api_routes(&functions).map_err(LocalError::Config)?;
+    let check_settings =
+        ccwb_check::Settings::from_env().map_err(|e| LocalError::Config(e.to_string()))?;
 
     let addr = format!("127.0.0.1:{}", args.port);
     let listener = tokio::net::TcpListener::bind(&addr)
@@ -165,6 +161,10 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
 
     let sdk = ccwb_store::aws::load_sdk_config(Some(&args.aws_endpoint)).await;
     let names = ccwb_store::ResourceNames::from_env();
+    let functions = Functions {
+        check: Arc::new(ccwb_check::State::new(check_settings, &sdk, names.clone())),
+    };
+    let routes = api_routes(&functions).map_err(LocalError::Config)?;
     let deployment = serde_json::json!({
         "endpoint": base_url,
         "issuer": authorizer.issuer(),

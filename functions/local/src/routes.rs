@@ -39,6 +39,11 @@ pub fn api_routes(functions: &Functions) -> Result<RouteTable, String> {
     let mut table = RouteTable::default();
     table.route(
         Method::GET,
+        "/check",
+        lambda!(functions.check, ccwb_check::check::handle),
+    )?;
+    table.route(
+        Method::GET,
         "/me",
         lambda!(functions.check, ccwb_check::me::handle),
     )?;

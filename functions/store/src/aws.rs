@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
+use aws_config::BehaviorVersion;
+pub use aws_config::SdkConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
 
 /// Loads the SDK configuration from the standard sources (environment, profile, role).
 /// `endpoint` overrides the service endpoints, as `AWS_ENDPOINT_URL` does; the timeouts keep an

@@ -13,6 +13,9 @@ pub enum StoreError {
         /// The SDK's full error chain.
         message: String,
     },
+    /// A stored item could not be decoded.
+    #[error("corrupt item: {0}")]
+    Corrupt(String),
     /// A resource exists but differs from its definition.
     #[error("{0}")]
     Mismatch(String),

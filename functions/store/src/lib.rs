@@ -3,9 +3,12 @@
 
 pub mod aws;
 pub mod error;
+pub mod items;
 pub mod names;
 pub mod provision;
+pub mod quota;
 pub mod tables;
 
 pub use error::StoreError;
 pub use names::ResourceNames;
+pub use quota::{CheckInputs, DynamoQuotaStore, QuotaReads};

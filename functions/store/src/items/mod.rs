@@ -1,0 +1,7 @@
+//! Item layouts: how each domain value is keyed and stored. Nothing outside this module knows
+//! attribute names.
+
+pub mod attrs;
+pub mod policy;
+pub mod unblock;
+pub mod usage;
