@@ -2,7 +2,9 @@
 //! tokens, and makes sure no child outlives the test process, even when a test panics or the
 //! run is killed.
 
+pub mod aws;
 pub mod process;
+pub mod proxy;
 pub mod tokens;
 
 use std::io::{BufRead, BufReader};
@@ -65,14 +67,41 @@ pub fn free_port() -> u16 {
 
 /// The moto server shared by every test in this process (each stack uses its own names).
 pub fn moto() -> &'static str {
-    // The child is kept (not waited on) for the life of the process; PR_SET_PDEATHSIG ends it.
-    static MOTO: OnceLock<(String, std::sync::Mutex<Child>)> = OnceLock::new();
-    &MOTO
-        .get_or_init(|| {
-            let (url, child) = start_moto();
-            (url, std::sync::Mutex::new(child))
-        })
-        .0
+    // Kept for the life of the process; PR_SET_PDEATHSIG ends it with the process.
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    &MOTO.get_or_init(Moto::start).url
+}
+
+/// A moto server of a test's own (for tests that stop it), stopped when dropped.
+pub struct Moto {
+    /// Its URL.
+    pub url: String,
+    child: std::sync::Mutex<Child>,
+}
+
+impl Moto {
+    /// Starts moto on a free port.
+    pub fn start() -> Self {
+        let (url, child) = start_moto();
+        Self {
+            url,
+            child: std::sync::Mutex::new(child),
+        }
+    }
+
+    /// Stops it (as an outage would).
+    pub fn stop(&self) {
+        if let Ok(mut child) = self.child.lock() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 fn moto_server_path() -> PathBuf {
@@ -129,6 +158,8 @@ pub struct LocalOptions {
     pub state_dir: Option<PathBuf>,
     /// Port to listen on (default: any free one).
     pub port: Option<u16>,
+    /// AWS endpoint (default: the shared moto).
+    pub aws_endpoint: Option<String>,
 }
 
 /// A running ccwb-local, stopped when dropped.
@@ -140,6 +171,8 @@ pub struct Local {
     pub state_dir: PathBuf,
     /// The stack name, which prefixes its tables, bucket and parameters.
     pub stack: String,
+    /// The AWS endpoint it uses.
+    pub aws_endpoint: String,
 }
 
 impl Local {
@@ -155,7 +188,11 @@ impl Local {
             .state_dir
             .clone()
             .unwrap_or_else(|| temp_dir("state"));
-        let mut command = local_command(moto(), &state_dir, &stack, &options);
+        let aws_endpoint = options
+            .aws_endpoint
+            .clone()
+            .unwrap_or_else(|| moto().to_owned());
+        let mut command = local_command(&aws_endpoint, &state_dir, &stack, &options);
         command.stdout(Stdio::piped());
         let stderr_path = state_dir.join("ccwb-local.log");
         command.stderr(std::fs::File::create(&stderr_path).expect("log file"));
@@ -176,6 +213,7 @@ impl Local {
                 url,
                 state_dir,
                 stack,
+                aws_endpoint,
             },
             Err(_) => {
                 let _ = child.kill();

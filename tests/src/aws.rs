@@ -1,0 +1,94 @@
+//! Seeding and reading moto directly through the AWS JSON protocol (moto checks no signatures),
+//! so tests can set up stored state without going through the API under test.
+
+use serde_json::{Value, json};
+
+use crate::Local;
+
+/// Calls a JSON-protocol AWS action (`DynamoDB_20120810.PutItem`, …) on `endpoint`.
+pub async fn call(endpoint: &str, target: &str, service: &str, body: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(endpoint)
+        .header("x-amz-target", target)
+        .header("content-type", "application/x-amz-json-1.0")
+        .header(
+            "authorization",
+            format!("AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"),
+        )
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("AWS request");
+    let status = response.status();
+    let value: Value = response.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{target}: {status} {value}");
+    value
+}
+
+impl Local {
+    /// The policies table's name.
+    pub fn policies_table(&self) -> String {
+        format!("{}-policies", self.stack)
+    }
+
+    /// The usage table's name.
+    pub fn usage_table(&self) -> String {
+        format!("{}-usage", self.stack)
+    }
+
+    /// Puts an item (in DynamoDB JSON) into `table`.
+    pub async fn put_item(&self, table: &str, item: Value) {
+        call(
+            &self.aws_endpoint,
+            "DynamoDB_20120810.PutItem",
+            "dynamodb",
+            json!({"TableName": table, "Item": item}),
+        )
+        .await;
+    }
+
+    /// Stores a policy as the API will: `limits` holds any of the limit attributes as JSON
+    /// numbers, `modes` the enforcement modes.
+    pub async fn seed_policy(&self, policy_type: &str, identifier: &str, fields: Value) {
+        let mut item = json!({
+            "pk": {"S": format!("POLICY#{policy_type}#{identifier}")},
+            "sk": {"S": "CURRENT"},
+            "policy_type": {"S": policy_type},
+            "identifier": {"S": identifier},
+            "enabled": {"BOOL": true},
+            "version": {"N": "1"},
+        });
+        for (name, value) in fields.as_object().expect("fields object") {
+            item[name] = match value {
+                Value::Number(n) => json!({"N": n.to_string()}),
+                Value::Bool(b) => json!({"BOOL": b}),
+                Value::String(s) => json!({"S": s}),
+                other => panic!("unsupported field value {other}"),
+            };
+        }
+        self.put_item(&self.policies_table(), item).await;
+    }
+
+    /// Stores a usage item (`sk` like `MONTH#2026-11` or `DAY#2026-11-21`).
+    pub async fn seed_usage(&self, identity: &str, sk: &str, total_tokens: u64, cost_micros: u64) {
+        let item = json!({
+            "pk": {"S": format!("USER#{identity}")},
+            "sk": {"S": sk},
+            "total_tokens": {"N": total_tokens.to_string()},
+            "cost_micros": {"N": cost_micros.to_string()},
+        });
+        self.put_item(&self.usage_table(), item).await;
+    }
+
+    /// Stores the current unblock of `identity`, expiring at `expires_at` (RFC 3339).
+    pub async fn seed_unblock(&self, identity: &str, expires_at: &str) {
+        let item = json!({
+            "pk": {"S": format!("USER#{identity}")},
+            "sk": {"S": "UNBLOCK#CURRENT"},
+            "expires_at": {"S": expires_at},
+            "unblocked_by": {"S": "admin@example.com"},
+            "reason": {"S": "deadline"},
+        });
+        self.put_item(&self.usage_table(), item).await;
+    }
+}

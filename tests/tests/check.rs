@@ -1,0 +1,241 @@
+//! `GET /check` end to end: seeded policies, usage and unblocks in moto, decisions through
+//! ccwb-local, the DynamoDB request count, and a store outage.
+
+use ccwb_e2e::proxy::RecordingProxy;
+use ccwb_e2e::tokens::Signer;
+use ccwb_e2e::{Local, LocalOptions, Moto, moto};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+fn month_sk() -> String {
+    let now = OffsetDateTime::now_utc();
+    format!("MONTH#{:04}-{:02}", now.year(), now.month() as u8)
+}
+
+fn day_sk(days_ago: i64) -> String {
+    let day = OffsetDateTime::now_utc() - time::Duration::days(days_ago);
+    format!(
+        "DAY#{:04}-{:02}-{:02}",
+        day.year(),
+        day.month() as u8,
+        day.day()
+    )
+}
+
+async fn check(local: &Local, token: &str) -> Value {
+    let (status, body) = local.get("/check", Some(token)).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn user_without_policy_gets_the_documented_no_policy_answer() {
+    let local = Local::start();
+    let body = check(&local, &local.token("new@example.com", &[])).await;
+    assert_eq!(
+        body,
+        json!({
+            "allowed": true,
+            "reason": "no_policy",
+            "enforcement_mode": null,
+            "usage": {"monthly_tokens": 0, "daily_tokens": 0, "monthly_cost": 0.0, "daily_cost": 0.0},
+            "policy": null,
+            "unblock_status": {"is_unblocked": false, "expires_at": null, "unblocked_by": null, "reason": null},
+            "warnings": [],
+            "message": "No quota policy applies to you: usage is not limited."
+        })
+    );
+    let (status, _) = local.get("/check", None).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn seeded_policies_and_usage_decide_by_the_rules() {
+    let local = Local::start();
+    local
+        .seed_policy(
+            "default",
+            "default",
+            json!({"monthly_token_limit": 1000, "enforcement_mode": "block"}),
+        )
+        .await;
+    local
+        .seed_policy(
+            "group",
+            "eng",
+            json!({"monthly_token_limit": 5000, "enforcement_mode": "alert"}),
+        )
+        .await;
+    local
+        .seed_policy(
+            "group",
+            "contractors",
+            json!({"monthly_cost_limit": 10.5, "enforcement_mode": "block", "monthly_token_limit": 0}),
+        )
+        .await;
+    local
+        .seed_policy(
+            "user",
+            "vip@example.com",
+            json!({"monthly_token_limit": 1_000_000, "daily_token_limit": 100, "enforcement_mode": "alert",
+                   "daily_enforcement_mode": "block"}),
+        )
+        .await;
+
+    // Default policy: 1200 of 1000 tokens in block mode.
+    local
+        .seed_usage("plain@example.com", &month_sk(), 1200, 0)
+        .await;
+    let body = check(&local, &local.token("plain@example.com", &[])).await;
+    assert_eq!(
+        (body["allowed"].as_bool(), body["reason"].as_str()),
+        (Some(false), Some("monthly_exceeded"))
+    );
+    assert_eq!(
+        body["policy"],
+        json!({"type": "default", "identifier": "default"})
+    );
+    assert_eq!(body["usage"]["monthly_limit"], 1000);
+    assert_eq!(body["usage"]["monthly_percent"], 120.0);
+    assert!(
+        body["message"].as_str().unwrap().contains("blocked"),
+        "{body}"
+    );
+
+    // Groups: eng alone alerts (allowed, with a warning); with contractors over its cost
+    // limit, the blocking group decides, whatever the claim order.
+    local
+        .seed_usage("dev@example.com", &month_sk(), 6000, 12_000_000)
+        .await;
+    let body = check(&local, &local.token("dev@example.com", &["eng"])).await;
+    assert_eq!(
+        (body["allowed"].as_bool(), body["reason"].as_str()),
+        (Some(true), Some("within_quota"))
+    );
+    assert_eq!(body["warnings"][0]["code"], "monthly_tokens_exceeded");
+    for groups in [["eng", "contractors"], ["contractors", "eng"]] {
+        let body = check(&local, &local.token("dev@example.com", &groups)).await;
+        assert_eq!(body["reason"], "monthly_cost_exceeded", "{groups:?}");
+        assert_eq!(body["policy"]["identifier"], "contractors");
+        assert_eq!(body["usage"]["monthly_cost"], 12.0);
+        assert_eq!(body["usage"]["monthly_cost_limit"], 10.5);
+    }
+
+    // User policy: monthly alert does not hide the daily block; yesterday's usage is ignored;
+    // the upper-case e-mail claim finds the lower-case policy.
+    local
+        .seed_usage("vip@example.com", &day_sk(1), 500, 0)
+        .await;
+    let body = check(&local, &local.token("VIP@Example.com", &["contractors"])).await;
+    assert_eq!(body["reason"], "within_quota", "{body}");
+    assert_eq!(body["policy"]["type"], "user");
+    assert_eq!(body["usage"]["daily_tokens"], 0);
+    local
+        .seed_usage("vip@example.com", &day_sk(0), 150, 0)
+        .await;
+    let body = check(&local, &local.token("VIP@Example.com", &[])).await;
+    assert_eq!(
+        (body["allowed"].as_bool(), body["reason"].as_str()),
+        (Some(false), Some("daily_exceeded"))
+    );
+
+    // An active unblock lets the user through and says so; an expired one does not.
+    let later = (OffsetDateTime::now_utc() + time::Duration::hours(2))
+        .format(&Rfc3339)
+        .unwrap();
+    local.seed_unblock("vip@example.com", &later).await;
+    let body = check(&local, &local.token("vip@example.com", &[])).await;
+    assert_eq!(
+        (body["allowed"].as_bool(), body["reason"].as_str()),
+        (Some(true), Some("unblocked"))
+    );
+    assert_eq!(body["unblock_status"]["is_unblocked"], true);
+    assert_eq!(body["unblock_status"]["unblocked_by"], "admin@example.com");
+    let earlier = (OffsetDateTime::now_utc() - time::Duration::minutes(1))
+        .format(&Rfc3339)
+        .unwrap();
+    local.seed_unblock("vip@example.com", &earlier).await;
+    let body = check(&local, &local.token("vip@example.com", &[])).await;
+    assert_eq!(body["reason"], "daily_exceeded");
+    assert_eq!(body["unblock_status"]["is_unblocked"], false);
+}
+
+#[tokio::test]
+async fn a_check_with_three_groups_is_one_dynamodb_request() {
+    let proxy = RecordingProxy::start(moto());
+    let local = Local::start_with(LocalOptions {
+        aws_endpoint: Some(proxy.url.clone()),
+        ..LocalOptions::default()
+    });
+    local
+        .seed_policy("group", "g1", json!({"monthly_token_limit": 10}))
+        .await;
+    local
+        .seed_policy("group", "g3", json!({"monthly_token_limit": 20}))
+        .await;
+    let token = local.token("count@example.com", &["g1", "g2", "g3"]);
+    proxy.clear();
+    let body = check(&local, &token).await;
+    assert_eq!(body["policy"]["identifier"], "g1");
+    assert_eq!(proxy.actions(), ["DynamoDB_20120810.BatchGetItem"]);
+}
+
+#[tokio::test]
+async fn token_without_identity_is_denied_unless_allowed() {
+    let local = Local::start();
+    let signer = Signer::for_local(&local).await;
+    let mut claims = signer.claims("x@example.com");
+    claims.as_object_mut().unwrap().remove("email");
+    let token = signer.sign(&claims);
+    let body = check(&local, &token).await;
+    assert_eq!(
+        (body["allowed"].as_bool(), body["reason"].as_str()),
+        (Some(false), Some("missing_identity"))
+    );
+
+    let lenient = Local::start_with(LocalOptions {
+        env: vec![("CCWB_MISSING_IDENTITY".into(), "allow".into())],
+        ..LocalOptions::default()
+    });
+    let signer = Signer::for_local(&lenient).await;
+    let body = check(&lenient, &signer.sign(&claims_without_email(&signer))).await;
+    assert_eq!(
+        (body["allowed"].as_bool(), body["reason"].as_str()),
+        (Some(true), Some("missing_identity"))
+    );
+}
+
+fn claims_without_email(signer: &Signer) -> Value {
+    let mut claims = signer.claims("x@example.com");
+    claims.as_object_mut().unwrap().remove("email");
+    claims
+}
+
+#[tokio::test]
+async fn store_outage_fails_closed_by_default_and_open_when_configured() {
+    let own_moto = Moto::start();
+    let closed = Local::start_with(LocalOptions {
+        aws_endpoint: Some(own_moto.url.clone()),
+        ..LocalOptions::default()
+    });
+    let open = Local::start_with(LocalOptions {
+        aws_endpoint: Some(own_moto.url.clone()),
+        env: vec![("CCWB_FAIL_MODE".into(), "open".into())],
+        ..LocalOptions::default()
+    });
+    let token = closed.token("outage@example.com", &[]);
+    assert_eq!(check(&closed, &token).await["reason"], "no_policy");
+
+    own_moto.stop();
+    let body = check(&closed, &token).await;
+    assert_eq!(
+        (body["allowed"].as_bool(), body["reason"].as_str()),
+        (Some(false), Some("check_failed"))
+    );
+    let body = check(&open, &open.token("outage@example.com", &[])).await;
+    assert_eq!(
+        (body["allowed"].as_bool(), body["reason"].as_str()),
+        (Some(true), Some("check_failed"))
+    );
+}
