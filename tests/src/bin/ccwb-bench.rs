@@ -1,69 +1,236 @@
 //! `make bench`: the figures the design budgets, measured against the real local stack.
 //! Prints numbers; asserts nothing (machines here are shared and noisy).
 
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use ccwb_e2e::{Local, moto};
+use ccwb_e2e::proxy::RecordingProxy;
+use ccwb_e2e::{AWS_ENV, Local, LocalOptions, bin, moto, spawn_supervised};
+use serde_json::json;
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index].as_secs_f64() * 1000.0
 }
 
-#[tokio::main]
-async fn main() {
-    let requests: usize = std::env::var("BENCH_REQUESTS")
+fn count(name: &str, default: usize) -> usize {
+    std::env::var(name)
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(2000);
-    moto();
+        .unwrap_or(default)
+}
 
-    let started = Instant::now();
-    let local = Local::start();
-    let startup = started.elapsed();
-    println!(
-        "ccwb-local start to ready (provisioning against moto): {:.0} ms",
-        startup.as_secs_f64() * 1000.0
-    );
-
-    let token = local.token("bench@example.com", &["eng", "ops", "ccwb-admins"]);
+/// Sequential GETs of `path`; returns sorted latencies and the wall time.
+async fn measure(local: &Local, path: &str, token: &str, n: usize) -> (Vec<Duration>, Duration) {
     let client = reqwest::Client::new();
-    let url = format!("{}/me", local.url);
-    // Warm up connections and the JWKS path.
+    let url = format!("{}{path}", local.url);
     for _ in 0..50 {
         client
             .get(&url)
-            .bearer_auth(&token)
+            .bearer_auth(token)
             .send()
             .await
             .expect("warm-up");
     }
-    let mut latencies = Vec::with_capacity(requests);
+    let mut latencies = Vec::with_capacity(n);
     let total = Instant::now();
-    for _ in 0..requests {
+    for _ in 0..n {
         let start = Instant::now();
         let response = client
             .get(&url)
-            .bearer_auth(&token)
+            .bearer_auth(token)
             .send()
             .await
             .expect("request");
         assert!(
             response.status().is_success(),
-            "GET /me failed: {}",
+            "GET {path}: {}",
             response.status()
         );
         response.bytes().await.expect("body");
         latencies.push(start.elapsed());
     }
-    let elapsed = total.elapsed();
+    let wall = total.elapsed();
     latencies.sort();
+    (latencies, wall)
+}
+
+fn report(label: &str, latencies: &[Duration], wall: Duration) {
     println!(
-        "GET /me through ccwb-local (JWT verify + event + handler), {requests} sequential requests: \
-         p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms, {:.0} req/s",
-        percentile(&latencies, 0.50),
-        percentile(&latencies, 0.99),
-        percentile(&latencies, 1.0),
-        requests as f64 / elapsed.as_secs_f64()
+        "{label}: n={} p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms, {:.0} req/s",
+        latencies.len(),
+        percentile(latencies, 0.50),
+        percentile(latencies, 0.99),
+        percentile(latencies, 1.0),
+        latencies.len() as f64 / wall.as_secs_f64()
+    );
+}
+
+/// Process start → first `GET /runtime/invocation/next` of the `ccwb-check` Lambda binary,
+/// against a minimal Lambda Runtime API stub.
+fn lambda_init(runs: usize) -> Vec<Duration> {
+    let (tx, rx) = mpsc::channel::<Instant>();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind stub");
+    let address = listener.local_addr().expect("stub address");
+    listener.set_nonblocking(true).expect("nonblocking");
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            let app = axum::Router::new().route(
+                "/2018-06-01/runtime/invocation/next",
+                axum::routing::get(move || {
+                    let _ = tx.send(Instant::now());
+                    // Never answer: the function waits for work, and the bench kills it.
+                    std::future::pending::<()>()
+                }),
+            );
+            let _ = axum::serve(listener, app).await;
+        });
+    });
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let mut command = Command::new(bin("ccwb-check"));
+        command
+            .envs(AWS_ENV)
+            .env("AWS_ENDPOINT_URL", moto())
+            .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "ccwb-check")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let start = Instant::now();
+        let mut child = spawn_supervised(command).expect("start ccwb-check");
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(at) => times.push(at - start),
+            Err(_) => eprintln!("ccwb-check never asked for an invocation"),
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    times.sort();
+    times
+}
+
+/// CPU per decision in the handler's pure part: resolution over three groups, the decision, and
+/// rendering the response JSON.
+fn decision_cpu(iterations: u32) -> Duration {
+    use ccwb_core::{CurrentUsage, Mode, Policy, PolicyType, TokenAmount, UsageTotals, Usd};
+    let groups: Vec<Policy> = ["eng", "ops", "contractors"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut p = Policy::new(PolicyType::Group, *name);
+            p.monthly_token_limit = Some(TokenAmount(100_000_000 * (i as u64 + 1)));
+            p.daily_cost_limit = Some(Usd(50_000_000));
+            p.daily_enforcement_mode = Mode::Block;
+            p
+        })
+        .collect();
+    let usage = CurrentUsage {
+        month: UsageTotals {
+            tokens: 90_000_000,
+            cost: Usd(20_000_000),
+        },
+        day: UsageTotals {
+            tokens: 5_000_000,
+            cost: Usd(45_000_000),
+        },
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let start = Instant::now();
+    let mut bytes = 0;
+    for _ in 0..iterations {
+        let resolution = ccwb_core::resolve(None, groups.clone(), None);
+        let decision = ccwb_core::decide(&resolution, &usage, None, now);
+        let body =
+            serde_json::to_string(&ccwb_api::CheckResponse::from(&decision)).unwrap_or_default();
+        bytes += body.len();
+    }
+    std::hint::black_box(bytes);
+    start.elapsed() / iterations
+}
+
+#[tokio::main]
+async fn main() {
+    println!(
+        "/check decision CPU (resolve 3 groups + decide + render JSON): {:.1} µs per check (budget: well under 1 ms)",
+        decision_cpu(20_000).as_secs_f64() * 1e6
+    );
+    let requests = count("BENCH_REQUESTS", 1000);
+    let proxy = RecordingProxy::start(moto());
+
+    let started = Instant::now();
+    let local = Local::start_with(LocalOptions {
+        aws_endpoint: Some(proxy.url.clone()),
+        ..LocalOptions::default()
+    });
+    println!(
+        "ccwb-local start to ready (provisioning against moto): {:.0} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+
+    // A user in three groups, two with policies, and usage for this month and today.
+    local
+        .seed_policy("group", "eng", json!({"monthly_token_limit": 300_000_000}))
+        .await;
+    local
+        .seed_policy(
+            "group",
+            "ops",
+            json!({"monthly_cost_limit": 500, "enforcement_mode": "block"}),
+        )
+        .await;
+    let token = local.token("bench@example.com", &["eng", "ops", "contractors"]);
+
+    let (latencies, wall) = measure(&local, "/me", &token, requests).await;
+    report(
+        "GET /me    through ccwb-local (JWT verify + event + handler)",
+        &latencies,
+        wall,
+    );
+
+    proxy.clear();
+    let (latencies, wall) = measure(&local, "/check", &token, requests).await;
+    let actions = proxy.actions();
+    report(
+        "GET /check through ccwb-local into moto, 3 groups",
+        &latencies,
+        wall,
+    );
+    let checks = requests + 50;
+    let other: Vec<&String> = actions
+        .iter()
+        .filter(|a| !a.ends_with("BatchGetItem"))
+        .collect();
+    println!(
+        "DynamoDB requests per check: {:.2} ({} BatchGetItem over {checks} checks, {} other)",
+        actions.len() as f64 / checks as f64,
+        actions.len() - other.len(),
+        other.len()
+    );
+
+    let init = lambda_init(count("BENCH_INIT_RUNS", 20));
+    if !init.is_empty() {
+        println!(
+            "ccwb-check Lambda init (process start to first Runtime API next), {} runs: p50 {:.1} ms, max {:.1} ms (budget 50 ms)",
+            init.len(),
+            percentile(&init, 0.5),
+            percentile(&init, 1.0)
+        );
+    }
+    let size = std::fs::metadata(bin("ccwb-check"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!(
+        "ccwb-check binary: {:.1} MB (release, unzipped)",
+        size as f64 / 1e6
     );
 }
