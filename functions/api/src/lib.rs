@@ -4,7 +4,12 @@
 pub mod check;
 pub mod error;
 pub mod me;
+pub mod policies;
 
 pub use check::{CheckResponse, CheckUsage, PolicyRef, UnblockStatus};
 pub use error::{ErrorBody, ErrorEnvelope};
 pub use me::MeResponse;
+pub use policies::{
+    ImportMode, ImportRequest, ImportResponse, ImportResult, ImportRow, ImportTotals, PeriodUsage,
+    PolicyExport, PolicyList, ResolveResponse, RowStatus, UsageResponse,
+};

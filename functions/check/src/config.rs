@@ -2,7 +2,7 @@
 
 use ccwb_core::{AdminGroups, CheckSettings, IdentityClaims};
 use ccwb_store::aws::SdkConfig;
-use ccwb_store::{DynamoQuotaStore, ResourceNames};
+use ccwb_store::{DynamoStore, ResourceNames};
 
 /// A setting that cannot be used; the function refuses to start rather than guess.
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +78,7 @@ pub struct State {
     /// Settings.
     pub settings: Settings,
     /// Reads for quota checks.
-    pub quota: DynamoQuotaStore,
+    pub quota: DynamoStore,
 }
 
 impl State {
@@ -86,7 +86,7 @@ impl State {
     pub fn new(settings: Settings, sdk: &SdkConfig, names: ResourceNames) -> Self {
         Self {
             settings,
-            quota: DynamoQuotaStore::new(sdk, names),
+            quota: DynamoStore::new(sdk, names),
         }
     }
 

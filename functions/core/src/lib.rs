@@ -3,6 +3,8 @@
 //! arrive as parameters so every rule can be tested as a table.
 
 pub mod amount;
+pub mod audit;
+pub mod change;
 pub mod claims;
 pub mod decision;
 pub mod groups;
@@ -13,8 +15,11 @@ pub mod policy;
 pub mod resolve;
 pub mod unblock;
 pub mod usage;
+pub mod validate;
 
 pub use amount::TokenAmount;
+pub use audit::AuditEvent;
+pub use change::{Change, PolicyFields, PolicyPatch};
 pub use claims::Claims;
 pub use decision::{CheckSettings, Decision, LimitStatus, Reason, Warning, decide};
 pub use groups::{AdminGroups, Group};
@@ -22,9 +27,12 @@ pub use identity::{Identity, IdentityClaims};
 pub use money::Usd;
 pub use period::{Day, Month};
 pub use policy::{LimitKind, Mode, Policy, PolicyType};
-pub use resolve::{Resolution, resolve};
+pub use resolve::{Resolution, explain, resolve};
 pub use unblock::Unblock;
-pub use usage::{CurrentUsage, DayUsage, MonthUsage, UsageTotals};
+pub use usage::{
+    CurrentUsage, DayUsage, ModelUsage, MonthUsage, TokenCounts, UsageDetail, UsageTotals,
+};
+pub use validate::ValidationError;
 
 #[cfg(test)]
 mod quota_rules;

@@ -45,3 +45,38 @@ pub fn resolve(user: Option<Policy>, groups: Vec<Policy>, default: Option<Policy
         None => Resolution::None,
     }
 }
+
+/// Why the deciding policy of `decision` is the one that counts, in a sentence.
+pub fn explain(resolution: &Resolution, decision: &crate::Decision) -> String {
+    let decided = decision
+        .policy
+        .as_ref()
+        .map(|(_, id)| id.as_str())
+        .unwrap_or_default();
+    match resolution {
+        Resolution::User(policy) => format!(
+            "User policy {:?} applies: an enabled user policy overrides every group and the default policy.",
+            policy.identifier
+        ),
+        Resolution::Groups(policies) if policies.len() == 1 => format!(
+            "Group policy {decided:?} applies: there is no enabled user policy, and it is the only enabled policy of the user's groups."
+        ),
+        Resolution::Groups(policies) => {
+            let why = if decision.allowed {
+                "none blocks, and it is the closest to a limit (ties go to the first identifier)"
+            } else {
+                "it blocks (the most severe reason wins: monthly cost, daily cost, monthly tokens, daily tokens)"
+            };
+            format!(
+                "{} group policies apply (no enabled user policy); the most restrictive outcome wins, and {decided:?} decides because {why}.",
+                policies.len()
+            )
+        }
+        Resolution::Default(_) => {
+            "The default policy applies: there is no enabled user policy and no enabled policy for any of the user's groups.".to_owned()
+        }
+        Resolution::None => {
+            "No policy applies (no enabled user, group or default policy): usage is not limited.".to_owned()
+        }
+    }
+}

@@ -14,6 +14,43 @@ pub struct UsageTotals {
     pub cost: Usd,
 }
 
+/// Token counts by type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TokenCounts {
+    /// Prompt tokens.
+    pub input_tokens: u64,
+    /// Completion tokens.
+    pub output_tokens: u64,
+    /// Tokens read from the prompt cache.
+    pub cache_read_tokens: u64,
+    /// Tokens written to the prompt cache.
+    pub cache_write_tokens: u64,
+}
+
+/// One model's share of a period's usage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ModelUsage {
+    /// Tokens by type.
+    #[serde(flatten)]
+    pub tokens: TokenCounts,
+    /// Cost.
+    pub cost: Usd,
+}
+
+/// A period's usage in full: by token type, total, cost, and by model.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UsageDetail {
+    /// Tokens by type.
+    #[serde(flatten)]
+    pub tokens: TokenCounts,
+    /// All tokens.
+    pub total_tokens: u64,
+    /// Cost.
+    pub cost: Usd,
+    /// By model id.
+    pub models: std::collections::BTreeMap<String, ModelUsage>,
+}
+
 /// A stored month record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MonthUsage {

@@ -13,6 +13,12 @@ pub enum StoreError {
         /// The SDK's full error chain.
         message: String,
     },
+    /// A conditional write found the item changed (or present, or absent) since it was read.
+    #[error("{0}")]
+    Conflict(String),
+    /// A pagination cursor that this store did not issue.
+    #[error("invalid pagination cursor")]
+    BadCursor,
     /// A stored item could not be decoded.
     #[error("corrupt item: {0}")]
     Corrupt(String),

@@ -2,13 +2,17 @@
 //! callers ask for what they need through small traits as the features land.
 
 pub mod aws;
+pub mod dynamo;
 pub mod error;
 pub mod items;
 pub mod names;
+pub mod policies;
 pub mod provision;
 pub mod quota;
 pub mod tables;
 
 pub use error::StoreError;
 pub use names::ResourceNames;
-pub use quota::{CheckInputs, DynamoQuotaStore, QuotaReads};
+pub use policies::{Expect, Page, PolicyStore, PolicyWrite};
+pub use dynamo::DynamoStore;
+pub use quota::{CheckInputs, QuotaReads};

@@ -10,6 +10,8 @@ pub struct ResourceNames {
     pub policies_table: String,
     /// Usage, unblock and audit table (`CCWB_USAGE_TABLE`, default `<stack>-usage`).
     pub usage_table: String,
+    /// Audit trail table (`CCWB_AUDIT_TABLE`, default `<stack>-audit`).
+    pub audit_table: String,
     /// Bucket for packages and analytics (`CCWB_BUCKET`, default `<stack>-data`).
     pub bucket: String,
     /// Prefix of the SSM parameters (`/ccwb/<stack>`).
@@ -30,6 +32,7 @@ impl ResourceNames {
             policies_table: get("CCWB_POLICIES_TABLE")
                 .unwrap_or_else(|| format!("{stack}-policies")),
             usage_table: get("CCWB_USAGE_TABLE").unwrap_or_else(|| format!("{stack}-usage")),
+            audit_table: get("CCWB_AUDIT_TABLE").unwrap_or_else(|| format!("{stack}-audit")),
             bucket: get("CCWB_BUCKET").unwrap_or_else(|| format!("{stack}-data")),
             parameter_prefix: format!("/ccwb/{stack}"),
             stack,

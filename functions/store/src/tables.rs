@@ -56,5 +56,12 @@ pub fn all_tables(names: &ResourceNames) -> Vec<TableSpec> {
             sort_key: SK,
             indexes: vec![],
         },
+        // AUDIT#{yyyy-mm-dd} / {timestamp}#{id}: one item per administrative change.
+        TableSpec {
+            name: names.audit_table.clone(),
+            partition_key: PK,
+            sort_key: SK,
+            indexes: vec![],
+        },
     ]
 }

@@ -2,6 +2,7 @@
 //! attribute names.
 
 pub mod attrs;
+pub mod audit;
 pub mod policy;
 pub mod unblock;
 pub mod usage;

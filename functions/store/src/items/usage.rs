@@ -1,7 +1,9 @@
 //! Usage items: `pk = USER#{identity}`, `sk = MONTH#yyyy-mm` or `DAY#yyyy-mm-dd`, with counters by
 //! token type and cost in integer micro-dollars. Ingestion adds to these with `ADD`.
 
-use ccwb_core::{Day, DayUsage, Month, MonthUsage, UsageTotals, Usd};
+use ccwb_core::{
+    Day, DayUsage, ModelUsage, Month, MonthUsage, TokenCounts, UsageDetail, UsageTotals, Usd,
+};
 
 use super::attrs::{Item, Reader, s};
 use crate::StoreError;
@@ -18,6 +20,9 @@ pub const CACHE_WRITE_TOKENS: &str = "cache_write_tokens";
 pub const TOTAL_TOKENS: &str = "total_tokens";
 /// Cost in micro-dollars.
 pub const COST_MICROS: &str = "cost_micros";
+
+/// Prefix of per-model counters: `model#{model id}#{counter}`, top-level so `ADD` can create them.
+pub const MODEL_PREFIX: &str = "model#";
 
 /// The partition key of a user's items.
 pub fn user_pk(identity: &str) -> String {
@@ -77,6 +82,42 @@ pub fn decode_day(day: Day, item: &Item) -> Result<DayUsage, StoreError> {
     })
 }
 
+/// A usage item in full: counters by type, total, cost, and per model.
+pub fn decode_detail(item: &Item) -> Result<UsageDetail, StoreError> {
+    let r = Reader::new(item);
+    let totals = decode_totals(item)?;
+    let mut detail = UsageDetail {
+        tokens: TokenCounts {
+            input_tokens: r.u64_or_zero(INPUT_TOKENS)?,
+            output_tokens: r.u64_or_zero(OUTPUT_TOKENS)?,
+            cache_read_tokens: r.u64_or_zero(CACHE_READ_TOKENS)?,
+            cache_write_tokens: r.u64_or_zero(CACHE_WRITE_TOKENS)?,
+        },
+        total_tokens: totals.tokens,
+        cost: totals.cost,
+        models: Default::default(),
+    };
+    for name in item.keys() {
+        let Some((model, counter)) = name
+            .strip_prefix(MODEL_PREFIX)
+            .and_then(|rest| rest.rsplit_once('#'))
+        else {
+            continue;
+        };
+        let value = r.u64_or_zero(name)?;
+        let entry: &mut ModelUsage = detail.models.entry(model.to_owned()).or_default();
+        match counter {
+            INPUT_TOKENS => entry.tokens.input_tokens = value,
+            OUTPUT_TOKENS => entry.tokens.output_tokens = value,
+            CACHE_READ_TOKENS => entry.tokens.cache_read_tokens = value,
+            CACHE_WRITE_TOKENS => entry.tokens.cache_write_tokens = value,
+            COST_MICROS => entry.cost = Usd(value),
+            _ => {}
+        }
+    }
+    Ok(detail)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +139,17 @@ mod tests {
         );
         item.insert(TOTAL_TOKENS.into(), n(99));
         assert_eq!(decode_totals(&item).unwrap().tokens, 99);
+    }
+
+    #[test]
+    fn detail_includes_models() {
+        let mut item = month_key("a@x.io", Day(time::macros::date!(2026 - 11 - 21)).month());
+        item.insert(INPUT_TOKENS.into(), n(10));
+        item.insert("model#claude-sonnet-4#input_tokens".into(), n(7));
+        item.insert("model#claude-sonnet-4#cost_micros".into(), n(21));
+        let detail = decode_detail(&item).unwrap();
+        assert_eq!(detail.tokens.input_tokens, 10);
+        assert_eq!(detail.models["claude-sonnet-4"].tokens.input_tokens, 7);
+        assert_eq!(detail.models["claude-sonnet-4"].cost, Usd(21));
     }
 }

@@ -1,0 +1,394 @@
+//! Policy administration: reads, paginated listing, and conditional writes that carry their
+//! audit event in the same transaction.
+
+use std::future::Future;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ccwb_core::{AuditEvent, Day, Policy, PolicyType, UsageDetail};
+
+use crate::StoreError;
+use crate::dynamo::{DynamoStore, UNPROCESSED_RETRIES};
+use crate::items::attrs::{Item, n};
+use crate::items::{audit, policy, usage};
+use crate::tables::POLICY_TYPE_INDEX;
+
+/// Rows per transaction in a bulk write: each row is a policy and its audit event, and a
+/// transaction holds at most 100 actions.
+pub const ROWS_PER_TRANSACTION: usize = 50;
+
+/// What a write expects of the stored policy, checked atomically with the write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// It must not exist (create only).
+    Absent,
+    /// It must exist with this version (the version that was read, or an `If-Match`).
+    Version(u64),
+}
+
+/// One change: the new policy (or `None` to delete `policy_type`/`identifier`), the expectation,
+/// and the audit event that records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyWrite {
+    /// Which policy.
+    pub key: (PolicyType, String),
+    /// Its new state; `None` deletes it.
+    pub new: Option<Policy>,
+    /// What the stored item must be for the write to apply.
+    pub expect: Expect,
+    /// The audit event, written in the same transaction.
+    pub audit: AuditEvent,
+}
+
+/// A page of policies, in stable order (type, then identifier).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// The policies.
+    pub policies: Vec<Policy>,
+    /// The cursor of the next page; `None` on the last.
+    pub next: Option<String>,
+}
+
+/// Storage for policy administration.
+pub trait PolicyStore {
+    /// One policy.
+    fn get_policy(
+        &self,
+        policy_type: PolicyType,
+        identifier: &str,
+    ) -> impl Future<Output = Result<Option<Policy>, StoreError>> + Send;
+
+    /// The policies that exist among `keys` (batched reads).
+    fn get_policies(
+        &self,
+        keys: &[(PolicyType, String)],
+    ) -> impl Future<Output = Result<Vec<Policy>, StoreError>> + Send;
+
+    /// A page of policies, of one type or all, after `cursor`.
+    fn list_policies(
+        &self,
+        policy_type: Option<PolicyType>,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> impl Future<Output = Result<Page, StoreError>> + Send;
+
+    /// Applies one change atomically with its audit event; `Conflict` if the expectation fails.
+    fn write_policy(&self, write: PolicyWrite) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Applies many changes in transactions of [`ROWS_PER_TRANSACTION`]; a row whose
+    /// expectation fails is reported as `Conflict` and never stops the others.
+    fn write_policies(
+        &self,
+        writes: Vec<PolicyWrite>,
+    ) -> impl Future<Output = Result<Vec<Result<(), StoreError>>, StoreError>> + Send;
+
+    /// This month's and today's usage of `identity`, in full.
+    fn usage_detail(
+        &self,
+        identity: &str,
+        today: Day,
+    ) -> impl Future<Output = Result<(Option<UsageDetail>, Option<UsageDetail>), StoreError>> + Send;
+}
+
+const TYPES: [PolicyType; 3] = [PolicyType::User, PolicyType::Group, PolicyType::Default];
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Cursor {
+    /// The type being listed.
+    t: PolicyType,
+    /// The last identifier returned.
+    id: String,
+}
+
+fn encode_cursor(cursor: &Cursor) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(cursor).unwrap_or_default())
+}
+
+fn decode_cursor(text: &str) -> Result<Cursor, StoreError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| StoreError::BadCursor)?;
+    serde_json::from_slice(&bytes).map_err(|_| StoreError::BadCursor)
+}
+
+impl DynamoStore {
+    fn transact_item(&self, write: &PolicyWrite) -> Result<[TransactWriteItem; 2], StoreError> {
+        let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Corrupt(e.to_string());
+        let (condition, values) = match write.expect {
+            Expect::Absent => ("attribute_not_exists(pk)".to_owned(), None),
+            // Items of the original system have no version attribute: they count as version 0.
+            Expect::Version(0) => (
+                "attribute_exists(pk) AND (attribute_not_exists(version) OR version = :v)".to_owned(),
+                Some(0),
+            ),
+            Expect::Version(v) => ("version = :v".to_owned(), Some(v)),
+        };
+        let table = &self.names.policies_table;
+        let change = match &write.new {
+            Some(new) => {
+                let mut put = Put::builder()
+                    .table_name(table)
+                    .set_item(Some(policy::encode(new)))
+                    .condition_expression(condition);
+                if let Some(v) = values {
+                    put = put.expression_attribute_values(":v", n(v));
+                }
+                TransactWriteItem::builder().put(put.build().map_err(build)?).build()
+            }
+            None => {
+                let (policy_type, identifier) = &write.key;
+                let mut delete = Delete::builder()
+                    .table_name(table)
+                    .set_key(Some(policy::key(*policy_type, identifier)))
+                    .condition_expression(condition);
+                if let Some(v) = values {
+                    delete = delete.expression_attribute_values(":v", n(v));
+                }
+                TransactWriteItem::builder()
+                    .delete(delete.build().map_err(build)?)
+                    .build()
+            }
+        };
+        let audit = TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(&self.names.audit_table)
+                    .set_item(Some(audit::encode(&write.audit)))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .map_err(build)?,
+            )
+            .build();
+        Ok([change, audit])
+    }
+
+    /// Runs one transaction; on cancellation returns which rows failed their condition.
+    async fn transact(&self, writes: &[PolicyWrite]) -> Result<TransactOutcome, StoreError> {
+        let mut items = Vec::with_capacity(writes.len() * 2);
+        for write in writes {
+            items.extend(self.transact_item(write)?);
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(TransactOutcome::Done),
+            Err(err) => match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                    let reasons = cancelled.cancellation_reasons();
+                    let failed: Vec<usize> = (0..writes.len())
+                        .filter(|i| {
+                            reasons
+                                .get(i * 2)
+                                .and_then(|r| r.code())
+                                .is_some_and(|code| code == "ConditionalCheckFailed")
+                        })
+                        .collect();
+                    Ok(TransactOutcome::Cancelled(failed))
+                }
+                // Throttled: nothing applied, worth another try after a pause.
+                Some(
+                    TransactWriteItemsError::ThrottlingException(_)
+                    | TransactWriteItemsError::ProvisionedThroughputExceededException(_)
+                    | TransactWriteItemsError::RequestLimitExceeded(_),
+                ) => Ok(TransactOutcome::Cancelled(Vec::new())),
+                _ => Err(self.aws_error("TransactWriteItems", &err)),
+            },
+        }
+    }
+}
+
+enum TransactOutcome {
+    Done,
+    /// Cancelled; these rows failed their condition (the others were not applied either).
+    Cancelled(Vec<usize>),
+}
+
+fn conflict(write: &PolicyWrite) -> StoreError {
+    let (policy_type, identifier) = &write.key;
+    StoreError::Conflict(match write.expect {
+        Expect::Absent => format!("{policy_type} policy {identifier:?} already exists"),
+        Expect::Version(v) => {
+            format!("{policy_type} policy {identifier:?} is no longer at version {v} (changed or deleted meanwhile)")
+        }
+    })
+}
+
+impl PolicyStore for DynamoStore {
+    async fn get_policy(
+        &self,
+        policy_type: PolicyType,
+        identifier: &str,
+    ) -> Result<Option<Policy>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.names.policies_table)
+            .set_key(Some(policy::key(policy_type, identifier)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| self.aws_error("GetItem", &e))?;
+        output.item.as_ref().map(policy::decode).transpose()
+    }
+
+    async fn get_policies(&self, keys: &[(PolicyType, String)]) -> Result<Vec<Policy>, StoreError> {
+        let table = &self.names.policies_table;
+        let mut unique: Vec<&(PolicyType, String)> = keys.iter().collect();
+        unique.sort();
+        unique.dedup();
+        let requests = unique
+            .into_iter()
+            .map(|(t, id)| (table.clone(), policy::key(*t, id)))
+            .collect();
+        let found = self.batch_get(requests).await?;
+        found
+            .get(table)
+            .into_iter()
+            .flatten()
+            .map(policy::decode)
+            .collect()
+    }
+
+    async fn list_policies(
+        &self,
+        policy_type: Option<PolicyType>,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<Page, StoreError> {
+        let start = cursor.map(decode_cursor).transpose()?;
+        let types: Vec<PolicyType> = match policy_type {
+            Some(t) => vec![t],
+            None => TYPES.to_vec(),
+        };
+        let first_type = start.as_ref().map(|c| c.t);
+        if first_type.is_some_and(|t| !types.contains(&t)) {
+            return Err(StoreError::BadCursor);
+        }
+        let mut policies = Vec::new();
+        let mut after = start.map(|c| c.id);
+        for t in types.into_iter().skip_while(|t| first_type.is_some_and(|f| f != *t)) {
+            loop {
+                let wanted = limit - policies.len();
+                let mut query = self
+                    .client
+                    .query()
+                    .table_name(&self.names.policies_table)
+                    .index_name(POLICY_TYPE_INDEX.name)
+                    .key_condition_expression("policy_type = :t")
+                    .expression_attribute_values(":t", AttributeValue::S(t.as_str().to_owned()))
+                    .limit(i32::try_from(wanted).unwrap_or(i32::MAX));
+                if let Some(id) = after.take() {
+                    let mut key: Item = policy::key(t, &id);
+                    key.insert("policy_type".into(), AttributeValue::S(t.as_str().to_owned()));
+                    key.insert("identifier".into(), AttributeValue::S(id));
+                    query = query.set_exclusive_start_key(Some(key));
+                }
+                let output = query.send().await.map_err(|e| self.aws_error("Query", &e))?;
+                for item in output.items() {
+                    policies.push(policy::decode(item)?);
+                }
+                let more = output.last_evaluated_key.is_some();
+                if policies.len() >= limit {
+                    let last = policies.last().map(|p| p.identifier.clone()).unwrap_or_default();
+                    // A full page may end exactly at the last item; the next page is then empty,
+                    // which is cheaper than a look-ahead read on every page.
+                    return Ok(Page {
+                        policies,
+                        next: Some(encode_cursor(&Cursor { t, id: last })),
+                    });
+                }
+                if !more {
+                    break;
+                }
+                after = policies.last().map(|p| p.identifier.clone());
+            }
+        }
+        Ok(Page {
+            policies,
+            next: None,
+        })
+    }
+
+    async fn write_policy(&self, write: PolicyWrite) -> Result<(), StoreError> {
+        self.write_policies(vec![write])
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(StoreError::Conflict("not attempted".into())))
+    }
+
+    async fn write_policies(
+        &self,
+        writes: Vec<PolicyWrite>,
+    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+        let mut results: Vec<Option<Result<(), StoreError>>> = writes.iter().map(|_| None).collect();
+        for (chunk_index, chunk) in writes.chunks(ROWS_PER_TRANSACTION).enumerate() {
+            let offset = chunk_index * ROWS_PER_TRANSACTION;
+            let mut pending: Vec<usize> = (0..chunk.len()).collect();
+            let mut attempts = 0;
+            while !pending.is_empty() {
+                let batch: Vec<PolicyWrite> = pending.iter().map(|i| chunk[*i].clone()).collect();
+                match self.transact(&batch).await? {
+                    TransactOutcome::Done => {
+                        for i in pending.drain(..) {
+                            results[offset + i] = Some(Ok(()));
+                        }
+                    }
+                    TransactOutcome::Cancelled(failed) => {
+                        // Rows that failed their condition are reported; the rest were not
+                        // applied and go again without them.
+                        let failed: Vec<usize> = failed.iter().map(|f| pending[*f]).collect();
+                        for i in &failed {
+                            results[offset + i] = Some(Err(conflict(&chunk[*i])));
+                        }
+                        pending.retain(|i| !failed.contains(i));
+                        if failed.is_empty() {
+                            attempts += 1;
+                            if attempts > UNPROCESSED_RETRIES {
+                                return Err(StoreError::Conflict(
+                                    "transactions kept conflicting with concurrent writes".into(),
+                                ));
+                            }
+                            tokio::time::sleep(Duration::from_millis(20 << attempts)).await;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(StoreError::Conflict("not attempted".into()))))
+            .collect())
+    }
+
+    async fn usage_detail(
+        &self,
+        identity: &str,
+        today: Day,
+    ) -> Result<(Option<UsageDetail>, Option<UsageDetail>), StoreError> {
+        let table = &self.names.usage_table;
+        let month_key = usage::month_key(identity, today.month());
+        let day_key = usage::day_key(identity, today);
+        let month_sk = month_key.get("sk").cloned();
+        let found = self
+            .batch_get(vec![(table.clone(), month_key), (table.clone(), day_key)])
+            .await?;
+        let mut month = None;
+        let mut day = None;
+        for item in found.get(table).into_iter().flatten() {
+            let detail = usage::decode_detail(item)?;
+            if item.get("sk") == month_sk.as_ref() {
+                month = Some(detail);
+            } else {
+                day = Some(detail);
+            }
+        }
+        Ok((month, day))
+    }
+}
