@@ -9,7 +9,8 @@ pub mod me;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 
-pub use config::{ConfigError, Settings, State};
+pub use ccwb_lambda::settings::{ConfigError, Settings};
+pub use config::State;
 
 /// Dispatches an API Gateway event to the route it was sent to (`routeKey`).
 pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {
@@ -30,3 +31,6 @@ pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error>
         )),
     }
 }
+
+/// The routes this function serves, for the local gateway and the CDK stack.
+pub const ROUTES: [&str; 2] = ["GET /check", "GET /me"];

@@ -39,16 +39,32 @@ pub struct PolicyFields {
 #[serde(deny_unknown_fields)]
 pub struct PolicyPatch {
     /// Tokens per month (`null` clears).
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub monthly_token_limit: Option<Option<TokenAmount>>,
     /// Tokens per day (`null` clears).
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub daily_token_limit: Option<Option<TokenAmount>>,
     /// USD per month (`null` clears).
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub monthly_cost_limit: Option<Option<Usd>>,
     /// USD per day (`null` clears).
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub daily_cost_limit: Option<Option<Usd>>,
     /// Monthly enforcement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -193,14 +209,30 @@ mod tests {
         let first = replace(
             PolicyType::Group,
             "eng".into(),
-            &PolicyFields { enforcement_mode: Some(Mode::Block), ..Default::default() },
+            &PolicyFields {
+                enforcement_mode: Some(Mode::Block),
+                ..Default::default()
+            },
             None,
             &change(),
         );
         assert_eq!(first.version, 1);
-        assert_eq!(first.daily_enforcement_mode, Mode::Block, "daily mode follows the monthly one");
-        let later = Change { at: datetime!(2026-11-22 12:00 UTC), ..change() };
-        let second = replace(PolicyType::Group, "eng".into(), &PolicyFields::default(), Some(&first), &later);
+        assert_eq!(
+            first.daily_enforcement_mode,
+            Mode::Block,
+            "daily mode follows the monthly one"
+        );
+        let later = Change {
+            at: datetime!(2026-11-22 12:00 UTC),
+            ..change()
+        };
+        let second = replace(
+            PolicyType::Group,
+            "eng".into(),
+            &PolicyFields::default(),
+            Some(&first),
+            &later,
+        );
         assert_eq!(second.version, 2);
         assert_eq!(second.created_at, first.created_at);
         assert_eq!(second.enforcement_mode, Mode::Alert);
@@ -208,8 +240,17 @@ mod tests {
 
     #[test]
     fn auto_daily_is_a_thirtieth_plus_burst() {
-        assert_eq!(auto_daily(TokenAmount(300_000_000), 10), TokenAmount(11_000_000));
-        assert_eq!(auto_daily(TokenAmount(300_000_000), 0), TokenAmount(10_000_000));
-        assert_eq!(auto_daily(TokenAmount(u64::MAX), 100), TokenAmount(u64::MAX / 15));
+        assert_eq!(
+            auto_daily(TokenAmount(300_000_000), 10),
+            TokenAmount(11_000_000)
+        );
+        assert_eq!(
+            auto_daily(TokenAmount(300_000_000), 0),
+            TokenAmount(10_000_000)
+        );
+        assert_eq!(
+            auto_daily(TokenAmount(u64::MAX), 100),
+            TokenAmount(u64::MAX / 15)
+        );
     }
 }

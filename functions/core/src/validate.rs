@@ -44,7 +44,9 @@ pub fn identifier(policy_type: PolicyType, raw: &str) -> Result<String, Validati
         PolicyType::User => Ok(value.to_lowercase()),
         PolicyType::Group => Ok(value.to_owned()),
         PolicyType::Default if value == "default" => Ok(value.to_owned()),
-        PolicyType::Default => Err(error("the default policy's identifier is always \"default\"")),
+        PolicyType::Default => Err(error(
+            "the default policy's identifier is always \"default\"",
+        )),
     }
 }
 
@@ -54,14 +56,23 @@ mod tests {
 
     #[test]
     fn identifiers_are_checked_and_normalised() {
-        assert_eq!(identifier(PolicyType::User, " A@X.io "), Ok("a@x.io".into()));
+        assert_eq!(
+            identifier(PolicyType::User, " A@X.io "),
+            Ok("a@x.io".into())
+        );
         assert_eq!(identifier(PolicyType::Group, "Eng"), Ok("Eng".into()));
-        assert_eq!(identifier(PolicyType::Default, "default"), Ok("default".into()));
+        assert_eq!(
+            identifier(PolicyType::Default, "default"),
+            Ok("default".into())
+        );
         assert!(identifier(PolicyType::Default, "other").is_err());
         assert!(identifier(PolicyType::Group, "  ").is_err());
         assert!(identifier(PolicyType::Group, "a\u{7}b").is_err());
         assert!(identifier(PolicyType::Group, &"x".repeat(257)).is_err());
         assert!(identifier(PolicyType::Group, &"é".repeat(256)).is_ok());
-        assert_eq!(identifier(PolicyType::Group, "").unwrap_err().field, "identifier");
+        assert_eq!(
+            identifier(PolicyType::Group, "").unwrap_err().field,
+            "identifier"
+        );
     }
 }

@@ -4,6 +4,7 @@
 pub mod caller;
 pub mod logging;
 pub mod response;
+pub mod settings;
 
 pub use caller::Caller;
 pub use response::{error_response, json_response};

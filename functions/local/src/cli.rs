@@ -116,7 +116,7 @@ pub fn token(args: &TokenArgs) -> Result<String, LocalError> {
 async fn serve(args: ServeArgs) -> Result<(), LocalError> {
     std::fs::create_dir_all(&args.state_dir)
         .map_err(|e| LocalError::file("cannot create", &args.state_dir, e))?;
-    let check_settings =
+    let settings =
         ccwb_check::Settings::from_env().map_err(|e| LocalError::Config(e.to_string()))?;
 
     let addr = format!("127.0.0.1:{}", args.port);
@@ -162,7 +162,12 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
     let sdk = ccwb_store::aws::load_sdk_config(Some(&args.aws_endpoint)).await;
     let names = ccwb_store::ResourceNames::from_env();
     let functions = Functions {
-        check: Arc::new(ccwb_check::State::new(check_settings, &sdk, names.clone())),
+        check: Arc::new(ccwb_check::State::new(
+            settings.clone(),
+            &sdk,
+            names.clone(),
+        )),
+        admin: Arc::new(ccwb_admin::State::new(settings, &sdk, names.clone())),
     };
     let routes = api_routes(&functions).map_err(LocalError::Config)?;
     let deployment = serde_json::json!({

@@ -30,22 +30,23 @@ macro_rules! lambda {
 
 /// Every function's state, each built from the environment as its Lambda would build it.
 pub struct Functions {
-    /// The `check` function (`/me`, `/check`).
+    /// The `check` function (`/check`, `/me`).
     pub check: Arc<ccwb_check::State>,
+    /// The `admin` function (`/policies…`, `/resolve`, `/usage…`).
+    pub admin: Arc<ccwb_admin::State>,
 }
 
-/// The API's routes.
+/// The API's routes: each function's routes integrated with its dispatcher, as the HTTP API
+/// integrates each route with a function in AWS.
 pub fn api_routes(functions: &Functions) -> Result<RouteTable, String> {
     let mut table = RouteTable::default();
-    table.route(
-        Method::GET,
-        "/check",
-        lambda!(functions.check, ccwb_check::check::handle),
+    table.function(
+        &ccwb_check::ROUTES,
+        lambda!(functions.check, ccwb_check::route),
     )?;
-    table.route(
-        Method::GET,
-        "/me",
-        lambda!(functions.check, ccwb_check::me::handle),
+    table.function(
+        &ccwb_admin::ROUTES,
+        lambda!(functions.admin, ccwb_admin::route),
     )?;
     Ok(table)
 }
@@ -90,6 +91,19 @@ impl RouteTable {
             return Err(format!("route {method} {template} is defined twice"));
         }
         methods.push((method, handler));
+        Ok(())
+    }
+
+    /// Adds every `METHOD /template` route key of one function.
+    pub fn function(&mut self, route_keys: &[&str], handler: Handler) -> Result<(), String> {
+        for route_key in route_keys {
+            let (method, template) = route_key
+                .split_once(' ')
+                .ok_or_else(|| format!("route key {route_key:?} is not `METHOD /path`"))?;
+            let method = Method::from_bytes(method.as_bytes())
+                .map_err(|_| format!("route key {route_key:?} has no valid method"))?;
+            self.route(method, template, handler.clone())?;
+        }
         Ok(())
     }
 

@@ -11,8 +11,8 @@ pub mod provision;
 pub mod quota;
 pub mod tables;
 
+pub use dynamo::DynamoStore;
 pub use error::StoreError;
 pub use names::ResourceNames;
 pub use policies::{Expect, Page, PolicyStore, PolicyWrite};
-pub use dynamo::DynamoStore;
 pub use quota::{CheckInputs, QuotaReads};

@@ -76,7 +76,10 @@ pub trait PolicyStore {
     ) -> impl Future<Output = Result<Page, StoreError>> + Send;
 
     /// Applies one change atomically with its audit event; `Conflict` if the expectation fails.
-    fn write_policy(&self, write: PolicyWrite) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn write_policy(
+        &self,
+        write: PolicyWrite,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Applies many changes in transactions of [`ROWS_PER_TRANSACTION`]; a row whose
     /// expectation fails is reported as `Conflict` and never stops the others.
@@ -121,7 +124,8 @@ impl DynamoStore {
             Expect::Absent => ("attribute_not_exists(pk)".to_owned(), None),
             // Items of the original system have no version attribute: they count as version 0.
             Expect::Version(0) => (
-                "attribute_exists(pk) AND (attribute_not_exists(version) OR version = :v)".to_owned(),
+                "attribute_exists(pk) AND (attribute_not_exists(version) OR version = :v)"
+                    .to_owned(),
                 Some(0),
             ),
             Expect::Version(v) => ("version = :v".to_owned(), Some(v)),
@@ -136,7 +140,9 @@ impl DynamoStore {
                 if let Some(v) = values {
                     put = put.expression_attribute_values(":v", n(v));
                 }
-                TransactWriteItem::builder().put(put.build().map_err(build)?).build()
+                TransactWriteItem::builder()
+                    .put(put.build().map_err(build)?)
+                    .build()
             }
             None => {
                 let (policy_type, identifier) = &write.key;
@@ -215,7 +221,9 @@ fn conflict(write: &PolicyWrite) -> StoreError {
     StoreError::Conflict(match write.expect {
         Expect::Absent => format!("{policy_type} policy {identifier:?} already exists"),
         Expect::Version(v) => {
-            format!("{policy_type} policy {identifier:?} is no longer at version {v} (changed or deleted meanwhile)")
+            format!(
+                "{policy_type} policy {identifier:?} is no longer at version {v} (changed or deleted meanwhile)"
+            )
         }
     })
 }
@@ -273,7 +281,10 @@ impl PolicyStore for DynamoStore {
         }
         let mut policies = Vec::new();
         let mut after = start.map(|c| c.id);
-        for t in types.into_iter().skip_while(|t| first_type.is_some_and(|f| f != *t)) {
+        for t in types
+            .into_iter()
+            .skip_while(|t| first_type.is_some_and(|f| f != *t))
+        {
             loop {
                 let wanted = limit - policies.len();
                 let mut query = self
@@ -286,17 +297,26 @@ impl PolicyStore for DynamoStore {
                     .limit(i32::try_from(wanted).unwrap_or(i32::MAX));
                 if let Some(id) = after.take() {
                     let mut key: Item = policy::key(t, &id);
-                    key.insert("policy_type".into(), AttributeValue::S(t.as_str().to_owned()));
+                    key.insert(
+                        "policy_type".into(),
+                        AttributeValue::S(t.as_str().to_owned()),
+                    );
                     key.insert("identifier".into(), AttributeValue::S(id));
                     query = query.set_exclusive_start_key(Some(key));
                 }
-                let output = query.send().await.map_err(|e| self.aws_error("Query", &e))?;
+                let output = query
+                    .send()
+                    .await
+                    .map_err(|e| self.aws_error("Query", &e))?;
                 for item in output.items() {
                     policies.push(policy::decode(item)?);
                 }
                 let more = output.last_evaluated_key.is_some();
                 if policies.len() >= limit {
-                    let last = policies.last().map(|p| p.identifier.clone()).unwrap_or_default();
+                    let last = policies
+                        .last()
+                        .map(|p| p.identifier.clone())
+                        .unwrap_or_default();
                     // A full page may end exactly at the last item; the next page is then empty,
                     // which is cheaper than a look-ahead read on every page.
                     return Ok(Page {
@@ -327,7 +347,8 @@ impl PolicyStore for DynamoStore {
         &self,
         writes: Vec<PolicyWrite>,
     ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-        let mut results: Vec<Option<Result<(), StoreError>>> = writes.iter().map(|_| None).collect();
+        let mut results: Vec<Option<Result<(), StoreError>>> =
+            writes.iter().map(|_| None).collect();
         for (chunk_index, chunk) in writes.chunks(ROWS_PER_TRANSACTION).enumerate() {
             let offset = chunk_index * ROWS_PER_TRANSACTION;
             let mut pending: Vec<usize> = (0..chunk.len()).collect();

@@ -19,7 +19,11 @@ pub fn encode(event: &AuditEvent) -> Item {
         ("pk".to_owned(), s(day_pk(at))),
         (
             "sk".to_owned(),
-            s(format!("{}#{}", at.format(&Rfc3339).unwrap_or_default(), event.id)),
+            s(format!(
+                "{}#{}",
+                at.format(&Rfc3339).unwrap_or_default(),
+                event.id
+            )),
         ),
         ("id".to_owned(), s(&event.id)),
         ("at".to_owned(), timestamp(at)),

@@ -1,0 +1,87 @@
+//! `GET /resolve` and `GET /usage/{email}`: a user's effective policy and usage, as `/check`
+//! sees them, for administrators.
+
+use ccwb_api::{CheckResponse, PeriodUsage, ResolveResponse, UsageResponse};
+use ccwb_core::{CurrentUsage, Day, Group, Identity, decide, explain, resolve};
+use ccwb_store::{PolicyStore, QuotaReads};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, RequestExt, Response};
+use time::OffsetDateTime;
+
+use crate::request::{admin, groups_param, query};
+use crate::{AdminError, State};
+
+/// `GET /resolve?email=&groups=a,b`.
+pub async fn resolve_user(state: &State, req: Request) -> Result<Response<Body>, AdminError> {
+    admin(state, &req)?;
+    let identity = identity(query(&req, "email").as_deref(), "email")?;
+    let groups = groups_param(&req);
+    let now = OffsetDateTime::now_utc();
+    let inputs = state
+        .store
+        .check_inputs(&identity, &groups, Day::of(now))
+        .await?;
+    let resolution = resolve(inputs.user, inputs.groups, inputs.default);
+    let usage = CurrentUsage::on(Day::of(now), inputs.month, inputs.day);
+    let decision = decide(&resolution, &usage, inputs.unblock.as_ref(), now);
+    let effective = decision.policy.as_ref().and_then(|(t, id)| {
+        resolution
+            .policies()
+            .iter()
+            .find(|p| p.policy_type == *t && &p.identifier == id)
+            .cloned()
+    });
+    Ok(ccwb_lambda::json_response(
+        StatusCode::OK,
+        &ResolveResponse {
+            identity: identity.to_string(),
+            groups: names(&groups),
+            effective,
+            applicable: resolution.policies().to_vec(),
+            explanation: explain(&resolution, &decision),
+            check: CheckResponse::from(&decision),
+        },
+    ))
+}
+
+/// `GET /usage/{email}?groups=`.
+pub async fn usage(state: &State, req: Request) -> Result<Response<Body>, AdminError> {
+    admin(state, &req)?;
+    let identity = identity(req.path_parameters().first("email"), "email")?;
+    let groups = groups_param(&req);
+    let now = OffsetDateTime::now_utc();
+    let today = Day::of(now);
+    let (inputs, (month, day)) = tokio::try_join!(
+        state.store.check_inputs(&identity, &groups, today),
+        state.store.usage_detail(identity.as_str(), today),
+    )?;
+    let resolution = resolve(inputs.user, inputs.groups, inputs.default);
+    let current = CurrentUsage::on(today, inputs.month, inputs.day);
+    let decision = decide(&resolution, &current, inputs.unblock.as_ref(), now);
+    Ok(ccwb_lambda::json_response(
+        StatusCode::OK,
+        &UsageResponse {
+            identity: identity.to_string(),
+            groups: names(&groups),
+            month: PeriodUsage {
+                period: today.month().to_string(),
+                usage: month.unwrap_or_default(),
+            },
+            day: PeriodUsage {
+                period: today.to_string(),
+                usage: day.unwrap_or_default(),
+            },
+            check: CheckResponse::from(&decision),
+        },
+    ))
+}
+
+fn identity(raw: Option<&str>, field: &str) -> Result<Identity, AdminError> {
+    raw.and_then(Identity::parse).ok_or_else(|| {
+        AdminError::BadRequest(format!("{field}: the user's e-mail address is required"))
+    })
+}
+
+fn names(groups: &[Group]) -> Vec<String> {
+    groups.iter().map(|g| g.as_str().to_owned()).collect()
+}

@@ -1,0 +1,112 @@
+//! Settings every function reads at start-up; a bad value stops the start with a message
+//! naming the variable.
+
+use ccwb_core::{AdminGroups, CheckSettings, IdentityClaims};
+
+/// A setting that cannot be used; the function refuses to start rather than guess.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `CCWB_ADMIN_GROUPS` named no group.
+    #[error("CCWB_ADMIN_GROUPS must name at least one group (comma-separated), got {0:?}")]
+    NoAdminGroups(String),
+    /// `CCWB_IDENTITY_CLAIMS` named no claim.
+    #[error("CCWB_IDENTITY_CLAIMS must name at least one claim (comma-separated), got {0:?}")]
+    NoIdentityClaims(String),
+    /// `CCWB_FAIL_MODE` is neither `open` nor `closed`.
+    #[error("CCWB_FAIL_MODE must be open or closed, got {0:?}")]
+    FailMode(String),
+    /// `CCWB_MISSING_IDENTITY` is neither `allow` nor `deny`.
+    #[error("CCWB_MISSING_IDENTITY must be allow or deny, got {0:?}")]
+    MissingIdentity(String),
+}
+
+/// Settings from the environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// Which claims name the user (`CCWB_IDENTITY_CLAIMS`, default `email`).
+    pub identity_claims: IdentityClaims,
+    /// Which groups are administrators (`CCWB_ADMIN_GROUPS`, default `ccwb-admins`).
+    pub admin_groups: AdminGroups,
+    /// `CCWB_FAIL_MODE` (default `closed`) and `CCWB_MISSING_IDENTITY` (default `deny`).
+    pub check: CheckSettings,
+}
+
+impl Settings {
+    /// Reads the settings from the environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let identity_claims = match lookup("CCWB_IDENTITY_CLAIMS") {
+            Some(list) => {
+                IdentityClaims::parse(&list).ok_or(ConfigError::NoIdentityClaims(list))?
+            }
+            None => IdentityClaims::default(),
+        };
+        let admin_groups = match lookup("CCWB_ADMIN_GROUPS") {
+            Some(list) => AdminGroups::parse(&list).ok_or(ConfigError::NoAdminGroups(list))?,
+            None => AdminGroups::default(),
+        };
+        let fail_open = match lookup("CCWB_FAIL_MODE").as_deref().map(str::trim) {
+            None | Some("closed") => false,
+            Some("open") => true,
+            Some(other) => return Err(ConfigError::FailMode(other.to_owned())),
+        };
+        let allow_missing_identity = match lookup("CCWB_MISSING_IDENTITY").as_deref().map(str::trim)
+        {
+            None | Some("deny") => false,
+            Some("allow") => true,
+            Some(other) => return Err(ConfigError::MissingIdentity(other.to_owned())),
+        };
+        Ok(Self {
+            identity_claims,
+            admin_groups,
+            check: CheckSettings {
+                allow_missing_identity,
+                fail_open,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(name: &'static str, value: &'static str) -> impl Fn(&str) -> Option<String> {
+        move |n| (n == name).then(|| value.to_owned())
+    }
+
+    #[test]
+    fn blank_admin_groups_are_refused() {
+        let err = Settings::from_lookup(with("CCWB_ADMIN_GROUPS", " ,"));
+        assert!(matches!(err, Err(ConfigError::NoAdminGroups(_))));
+    }
+
+    #[test]
+    fn fail_mode_is_closed_by_default_and_anything_else_is_refused() {
+        assert!(!Settings::from_lookup(|_| None).unwrap().check.fail_open);
+        assert!(
+            Settings::from_lookup(with("CCWB_FAIL_MODE", "open"))
+                .unwrap()
+                .check
+                .fail_open
+        );
+        let err = Settings::from_lookup(with("CCWB_FAIL_MODE", "Open")).unwrap_err();
+        assert!(err.to_string().contains("CCWB_FAIL_MODE"));
+        assert!(matches!(
+            Settings::from_lookup(with("CCWB_MISSING_IDENTITY", "yes")),
+            Err(ConfigError::MissingIdentity(_))
+        ));
+    }
+
+    #[test]
+    fn defaults_apply_when_unset() {
+        let settings = Settings::from_lookup(|_| None).unwrap();
+        assert_eq!(settings.admin_groups, AdminGroups::default());
+        assert_eq!(settings.identity_claims, IdentityClaims::default());
+        assert!(!settings.check.allow_missing_identity);
+    }
+}
