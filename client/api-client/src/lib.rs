@@ -2,8 +2,13 @@
 
 use std::time::Duration;
 
-use ccwb_api::{ErrorEnvelope, MeResponse};
-use reqwest::StatusCode;
+use ccwb_api::{
+    CheckResponse, ErrorEnvelope, ImportRequest, ImportResponse, MeResponse, PolicyExport,
+    PolicyList, ResolveResponse, UsageResponse,
+};
+use ccwb_core::{Policy, PolicyFields, PolicyPatch, PolicyType};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// What can go wrong calling the API; each message says what to do next.
@@ -83,18 +88,170 @@ impl ApiClient {
 
     /// `GET /me`: who the API thinks the caller is.
     pub async fn me(&self) -> Result<MeResponse, ApiError> {
-        self.get("me").await
+        self.get("me", &[]).await
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
-        let url = self
+    /// `GET /check`: the caller's own quota decision.
+    pub async fn check(&self) -> Result<CheckResponse, ApiError> {
+        self.get("check", &[]).await
+    }
+
+    /// `GET /policies/{type}/{id}`; `None` when there is no such policy.
+    pub async fn get_policy(
+        &self,
+        policy_type: PolicyType,
+        identifier: &str,
+    ) -> Result<Option<Policy>, ApiError> {
+        match self.get(&policy_path(policy_type, identifier), &[]).await {
+            Ok(policy) => Ok(Some(policy)),
+            Err(ApiError::Api { status: 404, .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// `PUT /policies/{type}/{id}` with `If-None-Match: *`: creates, 409 if it exists.
+    pub async fn create_policy(
+        &self,
+        policy_type: PolicyType,
+        identifier: &str,
+        fields: &PolicyFields,
+    ) -> Result<Policy, ApiError> {
+        let path = policy_path(policy_type, identifier);
+        self.send(
+            Method::PUT,
+            &path,
+            &[],
+            Some(fields),
+            Some(("if-none-match", "*".into())),
+        )
+        .await
+    }
+
+    /// `PATCH /policies/{type}/{id}` with `If-Match` of `version`: 412 if it changed meanwhile.
+    pub async fn patch_policy(
+        &self,
+        policy_type: PolicyType,
+        identifier: &str,
+        patch: &PolicyPatch,
+        version: u64,
+    ) -> Result<Policy, ApiError> {
+        let path = policy_path(policy_type, identifier);
+        let etag = format!("\"v{version}\"");
+        self.send(
+            Method::PATCH,
+            &path,
+            &[],
+            Some(patch),
+            Some(("if-match", etag)),
+        )
+        .await
+    }
+
+    /// `DELETE /policies/{type}/{id}`.
+    pub async fn delete_policy(
+        &self,
+        policy_type: PolicyType,
+        identifier: &str,
+    ) -> Result<(), ApiError> {
+        let path = policy_path(policy_type, identifier);
+        self.send::<(), serde_json::Value>(Method::DELETE, &path, &[], None, None)
+            .await
+            .map(|_| ())
+    }
+
+    /// `GET /policies`: one page.
+    pub async fn list_policies(
+        &self,
+        policy_type: Option<PolicyType>,
+        limit: usize,
+        next: Option<&str>,
+    ) -> Result<PolicyList, ApiError> {
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(t) = policy_type {
+            query.push(("type", t.as_str().to_owned()));
+        }
+        if let Some(next) = next {
+            query.push(("next", next.to_owned()));
+        }
+        self.get("policies", &query).await
+    }
+
+    /// `GET /policies/export`.
+    pub async fn export_policies(
+        &self,
+        policy_type: Option<PolicyType>,
+    ) -> Result<PolicyExport, ApiError> {
+        let query: Vec<(&str, String)> = policy_type
+            .map(|t| ("type", t.as_str().to_owned()))
+            .into_iter()
+            .collect();
+        self.get("policies/export", &query).await
+    }
+
+    /// `POST /policies/import`.
+    pub async fn import_policies(
+        &self,
+        request: &ImportRequest,
+    ) -> Result<ImportResponse, ApiError> {
+        self.send(Method::POST, "policies/import", &[], Some(request), None)
+            .await
+    }
+
+    /// `GET /resolve`.
+    pub async fn resolve(
+        &self,
+        email: &str,
+        groups: &[String],
+    ) -> Result<ResolveResponse, ApiError> {
+        let mut query = vec![("email", email.to_owned())];
+        if !groups.is_empty() {
+            query.push(("groups", groups.join(",")));
+        }
+        self.get("resolve", &query).await
+    }
+
+    /// `GET /usage/{email}`.
+    pub async fn usage(&self, email: &str, groups: &[String]) -> Result<UsageResponse, ApiError> {
+        let query: Vec<(&str, String)> = if groups.is_empty() {
+            Vec::new()
+        } else {
+            vec![("groups", groups.join(","))]
+        };
+        self.get(&format!("usage/{}", segment(email)), &query).await
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, ApiError> {
+        self.send::<(), T>(Method::GET, path, query, None, None)
+            .await
+    }
+
+    async fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+        header: Option<(&str, String)>,
+    ) -> Result<T, ApiError> {
+        let mut url = self
             .base
             .join(path)
             .map_err(|_| ApiError::Endpoint(self.base.to_string()))?;
-        let response = self
-            .http
-            .get(url)
-            .bearer_auth(&self.token)
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let mut request = self.http.request(method, url).bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some((name, value)) = header {
+            request = request.header(name, value);
+        }
+        let response = request
             .send()
             .await
             .map_err(|source| ApiError::Unreachable {
@@ -105,9 +262,33 @@ impl ApiClient {
     }
 }
 
+fn policy_path(policy_type: PolicyType, identifier: &str) -> String {
+    format!("policies/{}/{}", policy_type.as_str(), segment(identifier))
+}
+
+/// Characters kept as they are in a path segment: unreserved ones and `@` (e-mail addresses).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@');
+
+/// Percent-encodes a path segment (identifiers may hold `/`, `#`, `?`, spaces).
+fn segment(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+}
+
 async fn decode<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, ApiError> {
     let status = response.status();
     let body = response.bytes().await.unwrap_or_default();
+    if status == StatusCode::NO_CONTENT {
+        // DELETE: nothing to decode; `null` stands in for the unit result.
+        return serde_json::from_slice(b"null").map_err(|e| ApiError::Unexpected {
+            status: status.as_u16(),
+            detail: e.to_string(),
+        });
+    }
     if status.is_success() {
         return serde_json::from_slice(&body).map_err(|e| ApiError::Unexpected {
             status: status.as_u16(),

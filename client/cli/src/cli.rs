@@ -1,40 +1,71 @@
 //! Arguments and dispatch.
 
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+use ccwb_core::{Mode, PolicyType, TokenAmount, Usd};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 
-use ccwb_api_client::{ApiClient, ApiError};
+use crate::error::CliError;
+use crate::output::Output;
+use crate::session::Context;
 
 /// Administer Claude Code with Amazon Bedrock: who may use how much, and what developers'
 /// machines are told before they get AWS credentials.
 #[derive(Debug, Parser)]
 #[command(name = "ccwb", version, propagate_version = true)]
 pub struct Cli {
-    /// The ccwb API, e.g. http://127.0.0.1:8787 for the local stack.
+    /// The profile to use (see `ccwb context list`); defaults to the current one.
+    #[arg(
+        long,
+        short = 'p',
+        env = "CCWB_PROFILE",
+        global = true,
+        value_name = "NAME"
+    )]
+    pub profile: Option<String>,
+    /// The ccwb API, overriding the profile's (e.g. http://127.0.0.1:8787).
     #[arg(long, env = "CCWB_ENDPOINT", global = true, value_name = "URL")]
     pub endpoint: Option<String>,
     /// Output for people (table) or scripts (json).
-    #[arg(long, value_enum, default_value_t = Output::Table, global = true)]
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table, global = true)]
     pub output: Output,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Output {
-    /// Aligned tables with human-readable numbers.
-    Table,
-    /// Exact JSON, as the API returns it.
-    Json,
-}
-
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Sign in to the profile's identity provider in the browser (authorization code + PKCE).
+    Login {
+        /// Print the sign-in address instead of opening a browser.
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Forget the profile's stored sign-in.
+    Logout,
     /// Show who the API thinks you are: identity, groups, and whether you are an administrator.
     Whoami,
+    /// Quota policies: set, inspect, import and export.
+    Quota {
+        /// The quota command.
+        #[command(subcommand)]
+        command: QuotaCommand,
+    },
+    /// Profiles: which deployment the commands talk to.
+    Context {
+        /// The context command.
+        #[command(subcommand)]
+        command: ContextCommand,
+    },
+    /// Check, export and import profile configuration.
+    Config {
+        /// The config command.
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.
@@ -42,57 +73,284 @@ pub enum Command {
     },
 }
 
-/// A failure of a command, with a hint when one helps.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    /// No endpoint configured.
-    #[error("no API endpoint: pass --endpoint or set CCWB_ENDPOINT")]
-    NoEndpoint,
-    /// No token available.
-    #[error("not signed in: no token available")]
-    NoToken,
-    /// The API call failed.
-    #[error(transparent)]
-    Api(#[from] ApiError),
-    /// Output could not be written.
-    #[error("cannot write output: {0}")]
-    Output(String),
+/// `ccwb quota …`.
+#[derive(Debug, Subcommand)]
+pub enum QuotaCommand {
+    /// Create a user's policy, or change only the given settings of an existing one.
+    SetUser {
+        /// The user's e-mail address.
+        email: String,
+        /// Limits and modes.
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Create a group's policy, or change only the given settings of an existing one.
+    SetGroup {
+        /// The group name, as the identity provider sends it.
+        group: String,
+        /// Limits and modes.
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Create the default policy, or change only the given settings.
+    SetDefault {
+        /// Limits and modes.
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// List policies.
+    List {
+        /// Only this type.
+        #[arg(long, short = 't', value_enum)]
+        r#type: Option<TypeArg>,
+    },
+    /// Show a user's effective policy, every applicable policy, and why.
+    Show {
+        /// The user's e-mail address.
+        email: String,
+        /// The user's groups (comma-separated), as their token would carry them.
+        #[arg(long, short = 'g', value_delimiter = ',')]
+        groups: Vec<String>,
+    },
+    /// Show a user's usage this month and today against the effective limits.
+    Usage {
+        /// The user's e-mail address.
+        email: String,
+        /// The user's groups (comma-separated).
+        #[arg(long, short = 'g', value_delimiter = ',')]
+        groups: Vec<String>,
+    },
+    /// Delete a policy (asks first on a terminal unless --force).
+    Delete {
+        /// user, group or default.
+        #[arg(value_enum)]
+        r#type: TypeArg,
+        /// E-mail, group name, or `default`.
+        identifier: String,
+        /// Do not ask.
+        #[arg(long, short = 'f')]
+        force: bool,
+    },
+    /// Your own quota decision and usage (what credential-process sees).
+    Status,
+    /// Export policies to a .json or .csv file, or to standard output.
+    Export {
+        /// The file; its extension chooses the format.
+        #[arg(required_unless_present = "stdout", conflicts_with = "stdout")]
+        file: Option<PathBuf>,
+        /// Write to standard output instead.
+        #[arg(long)]
+        stdout: bool,
+        /// Format for standard output.
+        #[arg(long, value_enum, default_value_t = FileFormat::Json)]
+        format: FileFormat,
+        /// Only this type.
+        #[arg(long, short = 't', value_enum)]
+        r#type: Option<TypeArg>,
+    },
+    /// Import policies from a .json or .csv file.
+    Import {
+        /// The file; its extension chooses the format.
+        file: PathBuf,
+        /// Leave policies that already exist alone.
+        #[arg(long, conflicts_with = "update")]
+        skip_existing: bool,
+        /// Replace policies that already exist.
+        #[arg(long)]
+        update: bool,
+        /// Report what would happen without writing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only rows of this type.
+        #[arg(long, short = 't', value_enum)]
+        r#type: Option<TypeArg>,
+        /// Fill missing daily limits from the monthly one: monthly / 30 × (1 + burst%).
+        #[arg(long)]
+        auto_daily: bool,
+        /// Burst percentage for --auto-daily (0 to 100).
+        #[arg(long, default_value_t = 10, requires = "auto_daily", value_parser = clap::value_parser!(u8).range(0..=100))]
+        burst: u8,
+    },
 }
 
-impl CliError {
-    /// What the user can do about it.
-    pub fn hint(&self) -> Option<&'static str> {
-        match self {
-            Self::NoEndpoint => Some("with `make run`, the local API is at http://127.0.0.1:8787"),
-            Self::NoToken | Self::Api(ApiError::Unauthorized) => Some(
-                "set CCWB_TOKEN to an id token (locally: `target/debug/ccwb-local token --email you@example.com`)",
-            ),
-            Self::Api(ApiError::Unreachable { .. }) => {
-                Some("check the endpoint; for the local stack run `make run`")
-            }
-            _ => None,
+/// Limits and modes of `set-user`, `set-group` and `set-default`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct LimitArgs {
+    /// Tokens per month, like 300M or 1.5B (0 = no limit).
+    #[arg(long, short = 'm', value_name = "TOKENS")]
+    pub monthly_limit: Option<TokenAmount>,
+    /// Tokens per day, like 15M (0 = no limit).
+    #[arg(
+        long,
+        short = 'd',
+        value_name = "TOKENS",
+        conflicts_with = "clear_daily"
+    )]
+    pub daily_limit: Option<TokenAmount>,
+    /// What the monthly limits do when reached.
+    #[arg(long, short = 'e', value_enum)]
+    pub enforcement: Option<ModeArg>,
+    /// What the daily limits do when reached.
+    #[arg(long, value_enum)]
+    pub daily_enforcement: Option<ModeArg>,
+    /// US dollars per month, like 250 or 99.50.
+    #[arg(long, visible_alias = "monthly-cost-limit", value_name = "USD")]
+    pub budget: Option<Usd>,
+    /// US dollars per day.
+    #[arg(long, value_name = "USD")]
+    pub daily_budget: Option<Usd>,
+    /// Turn the policy off (it stays stored).
+    #[arg(long, conflicts_with = "enabled")]
+    pub disabled: bool,
+    /// Turn the policy on.
+    #[arg(long)]
+    pub enabled: bool,
+    /// Remove the daily token limit.
+    #[arg(long)]
+    pub clear_daily: bool,
+    /// Remove both cost limits.
+    #[arg(long, conflicts_with_all = ["budget", "daily_budget"])]
+    pub clear_cost: bool,
+}
+
+/// Policy types on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TypeArg {
+    /// A user's policy.
+    User,
+    /// A group's policy.
+    Group,
+    /// The default policy.
+    Default,
+}
+
+impl From<TypeArg> for PolicyType {
+    fn from(arg: TypeArg) -> Self {
+        match arg {
+            TypeArg::User => Self::User,
+            TypeArg::Group => Self::Group,
+            TypeArg::Default => Self::Default,
         }
     }
 }
 
+/// Enforcement modes on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Warn, keep access.
+    Alert,
+    /// Deny access.
+    Block,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(arg: ModeArg) -> Self {
+        match arg {
+            ModeArg::Alert => Self::Alert,
+            ModeArg::Block => Self::Block,
+        }
+    }
+}
+
+/// File formats for export and import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FileFormat {
+    /// `{"version": "1.0", "policies": [...]}`.
+    Json,
+    /// One row per policy, with a header.
+    Csv,
+}
+
+/// `ccwb context …`.
+#[derive(Debug, Subcommand)]
+pub enum ContextCommand {
+    /// List profiles; the current one is marked.
+    List,
+    /// Print the current profile's name.
+    Current,
+    /// Make a profile the current one.
+    Use {
+        /// The profile.
+        name: String,
+    },
+    /// Show a profile (the current one by default); secrets are masked.
+    Show {
+        /// The profile.
+        name: Option<String>,
+    },
+    /// Create or replace a profile.
+    Create {
+        /// Its name (letters, digits, `-`, `_`, `.`).
+        name: String,
+        /// The ccwb API.
+        #[arg(long)]
+        endpoint: String,
+        /// The OpenID issuer to sign in with.
+        #[arg(long)]
+        issuer: Option<String>,
+        /// The CLI's OAuth client id at that issuer.
+        #[arg(long)]
+        client_id: Option<String>,
+        /// The AWS region of the deployment.
+        #[arg(long)]
+        region: Option<String>,
+        /// Fixed loopback port for the sign-in redirect.
+        #[arg(long)]
+        redirect_port: Option<u16>,
+        /// Do not make it the current profile.
+        #[arg(long)]
+        no_use: bool,
+    },
+    /// Delete a profile and its stored sign-in.
+    Delete {
+        /// The profile.
+        name: String,
+    },
+}
+
+/// `ccwb config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check a profile (or `all`): fields, and that its identity provider answers.
+    Validate {
+        /// A profile name, or `all`; the current profile by default.
+        target: Option<String>,
+    },
+    /// Print profiles as JSON (secrets left out unless --include-secrets).
+    Export {
+        /// One profile; all by default.
+        name: Option<String>,
+        /// Include client secrets.
+        #[arg(long)]
+        include_secrets: bool,
+    },
+    /// Add profiles from a file written by `ccwb config export`.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Replace profiles that exist with the same name.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let ctx = Context {
+        profile: cli.profile.clone(),
+        endpoint: cli.endpoint.clone(),
+    };
+    let output = cli.output;
     match cli.command {
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "ccwb", &mut std::io::stdout());
             Ok(())
         }
-        Command::Whoami => crate::whoami::run(&client(cli.endpoint.as_deref())?, cli.output).await,
+        Command::Login { no_browser } => crate::account::login(&ctx, !no_browser).await,
+        Command::Logout => crate::account::logout(&ctx),
+        Command::Whoami => crate::account::whoami(&ctx, output).await,
+        Command::Quota { command } => crate::quota::run(&ctx, output, command).await,
+        Command::Context { command } => crate::contexts::run(command, output),
+        Command::Config { command } => crate::contexts::config(command).await,
     }
-}
-
-/// The API client for the configured endpoint and token.
-fn client(endpoint: Option<&str>) -> Result<ApiClient, CliError> {
-    let endpoint = endpoint.ok_or(CliError::NoEndpoint)?;
-    let token = std::env::var("CCWB_TOKEN")
-        .ok()
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
-        .ok_or(CliError::NoToken)?;
-    Ok(ApiClient::new(endpoint, token)?)
 }

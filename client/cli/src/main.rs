@@ -1,8 +1,16 @@
 //! `ccwb`: the administrator's command line. See `ccwb --help`.
 
+mod account;
 mod cli;
+mod contexts;
+mod error;
+mod login;
 mod output;
-mod whoami;
+mod policy_file;
+mod profile;
+mod quota;
+mod session;
+mod tokens;
 
 use std::process::ExitCode;
 
@@ -18,7 +26,7 @@ async fn main() -> ExitCode {
             if let Some(hint) = err.hint() {
                 eprintln!("hint: {hint}");
             }
-            ExitCode::FAILURE
+            ExitCode::from(err.exit_code())
         }
     }
 }

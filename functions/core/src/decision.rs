@@ -71,13 +71,24 @@ impl LimitStatus {
         self.exceeded() && self.mode == Mode::Block
     }
 
-    /// The amount in its unit, for messages: `312.5M tokens` or `$12.50`.
+    /// The amount for messages: `312.5M` or `$12.50`.
     fn show(&self, value: u64) -> String {
         if self.kind.is_cost() {
             Usd(value).to_string()
         } else {
-            format!("{} tokens", TokenAmount(value))
+            TokenAmount(value).to_string()
         }
+    }
+
+    /// `312.5M of 300M tokens (104.2%)` or `$60.00 of $50.00 (120.0%)`.
+    fn used_of_limit(&self) -> String {
+        let unit = if self.kind.is_cost() { "" } else { " tokens" };
+        format!(
+            "{} of {}{unit} ({:.1}%)",
+            self.show(self.used),
+            self.show(self.limit.unwrap_or_default()),
+            self.percent.unwrap_or_default()
+        )
     }
 }
 
@@ -293,7 +304,7 @@ fn percent(used: u64, limit: u64) -> f64 {
 }
 
 fn warning(limit: &LimitStatus) -> Option<Warning> {
-    let (cap, percent) = (limit.limit?, limit.percent?);
+    let percent = limit.percent?;
     let (suffix, what) = if limit.exceeded() {
         ("exceeded", "reached (alert only, access continues)")
     } else if percent >= WARNING_PERCENT {
@@ -306,10 +317,9 @@ fn warning(limit: &LimitStatus) -> Option<Warning> {
         limit: limit.kind,
         percent,
         message: format!(
-            "Your {} limit is {what}: {} of {} ({percent:.1}%).",
+            "Your {} limit is {what}: {}.",
             limit.kind.label(),
-            limit.show(limit.used),
-            limit.show(cap)
+            limit.used_of_limit()
         ),
     })
 }
@@ -322,11 +332,9 @@ fn blocked_message(limit: &LimitStatus, policy: &Policy, now: OffsetDateTime) ->
         tomorrow.midnight().assume_utc()
     };
     format!(
-        "Your {} limit is reached: {} of {} ({:.1}%). Access is blocked until {} UTC under {} policy {:?}; ask your administrator for an unblock if you need access sooner.",
+        "Your {} limit is reached: {}. Access is blocked until {} UTC under {} policy {:?}; ask your administrator for an unblock if you need access sooner.",
         limit.kind.label(),
-        limit.show(limit.used),
-        limit.show(limit.limit.unwrap_or_default()),
-        limit.percent.unwrap_or_default(),
+        limit.used_of_limit(),
         format_instant(until),
         policy.policy_type,
         policy.identifier,
@@ -336,15 +344,14 @@ fn blocked_message(limit: &LimitStatus, policy: &Policy, now: OffsetDateTime) ->
 fn within_message(limits: &[LimitStatus]) -> String {
     let parts: Vec<String> = limits
         .iter()
-        .filter_map(|l| {
-            let cap = l.limit?;
-            Some(format!(
-                "{} {} of {} ({:.1}%)",
-                l.kind.label(),
-                l.show(l.used),
-                l.show(cap),
-                l.percent.unwrap_or_default()
-            ))
+        .filter(|l| l.limit.is_some())
+        .map(|l| {
+            let period = if l.kind.is_monthly() {
+                "this month"
+            } else {
+                "today"
+            };
+            format!("{period} {}", l.used_of_limit())
         })
         .collect();
     if parts.is_empty() {

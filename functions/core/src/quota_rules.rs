@@ -405,7 +405,7 @@ fn blocked_message_names_numbers_policy_and_reset() {
     );
     let d = decide_for(None, vec![p], None, tokens(312_500_000, 0));
     assert!(
-        d.message.contains("312.5M tokens of 300M tokens (104.2%)"),
+        d.message.contains("312.5M of 300M tokens (104.2%)"),
         "{}",
         d.message
     );

@@ -1,0 +1,209 @@
+//! Profiles: which API and identity provider to talk to, kept in `config.json` in the platform's
+//! config directory (`CCWB_CONFIG_DIR` overrides it).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::CliError;
+
+const CONFIG_FILE: &str = "config.json";
+
+/// One deployment as seen from this machine.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The ccwb API, e.g. `https://abc.execute-api.us-east-1.amazonaws.com`.
+    pub endpoint: String,
+    /// The OpenID issuer administrators sign in with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// The OAuth client id of the CLI at that issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// A client secret, for identity providers that require one (a secret: never exported
+    /// unless asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// The AWS region of the deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Loopback port for the sign-in redirect, when the identity provider needs a fixed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_port: Option<u16>,
+}
+
+impl Profile {
+    /// Problems that make the profile unusable, one sentence each.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let url =
+            |field: &str, value: &str, problems: &mut Vec<String>| match url::Url::parse(value) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => {
+                    if u.scheme() == "http" && !is_loopback(&u) {
+                        problems.push(format!(
+                            "{field}: {value} uses plain http; only loopback addresses may"
+                        ));
+                    }
+                }
+                _ => problems.push(format!("{field}: {value:?} is not an http(s) URL")),
+            };
+        url("endpoint", &self.endpoint, &mut problems);
+        match (&self.issuer, &self.client_id) {
+            (Some(issuer), Some(_)) => url("issuer", issuer, &mut problems),
+            (Some(_), None) => {
+                problems.push("client_id: required with issuer for ccwb login".into())
+            }
+            (None, Some(_)) => {
+                problems.push("issuer: required with client_id for ccwb login".into())
+            }
+            (None, None) => {}
+        }
+        if let Some(region) = &self.region {
+            let valid = !region.is_empty()
+                && region.split('-').count() >= 3
+                && region
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !valid {
+                problems.push(format!(
+                    "region: {region:?} is not an AWS region name like us-east-1"
+                ));
+            }
+        }
+        problems
+    }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The config file: profiles by name and the current one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The profile used when none is named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<String>,
+    /// Profiles by name.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+/// Where configuration and stored tokens live.
+pub fn config_dir() -> Result<PathBuf, CliError> {
+    if let Some(dir) = std::env::var_os("CCWB_CONFIG_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "ccwb")
+        .map(|dirs| dirs.config_dir().to_path_buf())
+        .ok_or_else(|| {
+            CliError::Config(
+                "cannot find a home directory for the configuration; set CCWB_CONFIG_DIR".into(),
+            )
+        })
+}
+
+impl Config {
+    /// Loads the config file; a missing file is an empty configuration.
+    pub fn load() -> Result<Self, CliError> {
+        let path = config_dir()?.join(CONFIG_FILE);
+        match fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map_err(|e| CliError::Config(format!("{}: {e}", path.display()))),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(err) => Err(CliError::Config(format!(
+                "cannot read {}: {err}",
+                path.display()
+            ))),
+        }
+    }
+
+    /// Saves the config file atomically (temporary file, then rename).
+    pub fn save(&self) -> Result<(), CliError> {
+        let dir = config_dir()?;
+        let text =
+            serde_json::to_string_pretty(self).map_err(|e| CliError::Config(e.to_string()))?;
+        write_private(&dir, CONFIG_FILE, text.as_bytes())
+    }
+
+    /// The profile named `name`, or the current one.
+    pub fn resolve(&self, name: Option<&str>) -> Result<(String, Profile), CliError> {
+        let name = match name.or(self.current.as_deref()) {
+            Some(name) => name,
+            None => {
+                return Err(CliError::Config(
+                    "no profile selected: create one with `ccwb context create NAME --endpoint URL`, or pass --endpoint".into(),
+                ));
+            }
+        };
+        self.profiles
+            .get(name)
+            .cloned()
+            .map(|p| (name.to_owned(), p))
+            .ok_or_else(|| {
+                CliError::Config(format!(
+                    "no profile named {name:?} (see `ccwb context list`)"
+                ))
+            })
+    }
+}
+
+/// Writes `name` in `dir` with mode 0600, atomically: readers never see half a file.
+pub fn write_private(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), CliError> {
+    let error = |e: std::io::Error| {
+        CliError::Config(format!("cannot write {}: {e}", dir.join(name).display()))
+    };
+    fs::create_dir_all(dir).map_err(error)?;
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&tmp).map_err(error)?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(error)?;
+    fs::rename(&tmp, dir.join(name)).map_err(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_problems_name_the_field() {
+        let good = Profile {
+            endpoint: "https://api.example.com".into(),
+            issuer: Some("https://idp.example.com".into()),
+            client_id: Some("abc".into()),
+            region: Some("eu-west-1".into()),
+            ..Profile::default()
+        };
+        assert!(good.problems().is_empty());
+        let local = Profile {
+            endpoint: "http://127.0.0.1:8787".into(),
+            ..Profile::default()
+        };
+        assert!(local.problems().is_empty());
+        let bad = Profile {
+            endpoint: "http://api.example.com".into(),
+            issuer: Some("idp".into()),
+            region: Some("Mars".into()),
+            ..Profile::default()
+        };
+        let problems = bad.problems().join("\n");
+        assert!(problems.contains("endpoint:"), "{problems}");
+        assert!(problems.contains("client_id:"), "{problems}");
+        assert!(problems.contains("region:"), "{problems}");
+    }
+}
