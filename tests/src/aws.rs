@@ -92,3 +92,41 @@ impl Local {
         self.put_item(&self.usage_table(), item).await;
     }
 }
+
+impl Local {
+    /// The audit table's name.
+    pub fn audit_table(&self) -> String {
+        format!("{}-audit", self.stack)
+    }
+
+    /// Every item of `table` (DynamoDB JSON), by scanning it.
+    pub async fn scan(&self, table: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut start: Option<Value> = None;
+        loop {
+            let mut body = json!({"TableName": table});
+            if let Some(key) = start.take() {
+                body["ExclusiveStartKey"] = key;
+            }
+            let page = call(
+                &self.aws_endpoint,
+                "DynamoDB_20120810.Scan",
+                "dynamodb",
+                body,
+            )
+            .await;
+            items.extend(page["Items"].as_array().cloned().unwrap_or_default());
+            match page.get("LastEvaluatedKey") {
+                Some(key) if !key.is_null() => start = Some(key.clone()),
+                _ => return items,
+            }
+        }
+    }
+
+    /// Audit events (as stored), oldest first.
+    pub async fn audit_events(&self) -> Vec<Value> {
+        let mut items = self.scan(&self.audit_table()).await;
+        items.sort_by(|a, b| a["sk"]["S"].as_str().cmp(&b["sk"]["S"].as_str()));
+        items
+    }
+}

@@ -248,6 +248,31 @@ impl Local {
         self.token("admin@example.com", &["ccwb-admins"])
     }
 
+    /// A request to the API with `token`, returning status, headers and JSON body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+        let mut request = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(token);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.json().await.unwrap_or(serde_json::Value::Null);
+        (status, headers, body)
+    }
+
     /// `GET path` with an optional bearer token; returns status and JSON body.
     pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, serde_json::Value) {
         let mut request = reqwest::Client::new().get(format!("{}{path}", self.url));

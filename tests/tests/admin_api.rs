@@ -1,0 +1,576 @@
+//! The admin API over HTTP: validation, versions and preconditions, pagination, bulk import,
+//! and the audit trail.
+
+use ccwb_e2e::Local;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn put_get_patch_delete_with_etags_and_audit() {
+    let local = Local::start();
+    let admin = local.admin_token();
+
+    let body = json!({"monthly_token_limit": 300_000_000, "daily_token_limit": 15_000_000,
+                      "monthly_cost_limit": 250.5, "enforcement_mode": "block"});
+    let (status, headers, created) = local
+        .send(
+            Method::PUT,
+            "/policies/user/Ann@Example.com",
+            &admin,
+            &[],
+            Some(&body),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(headers["etag"], "\"v1\"");
+    assert_eq!(
+        created["identifier"], "ann@example.com",
+        "user identifiers are lower-cased"
+    );
+    assert_eq!(
+        created["daily_enforcement_mode"], "block",
+        "daily mode follows the monthly one"
+    );
+    assert_eq!(created["updated_by"], "admin@example.com");
+
+    // Create-only on an existing policy: 409; stale If-Match: 412; nothing changes.
+    let (status, _, _) = local
+        .send(
+            Method::PUT,
+            "/policies/user/ann@example.com",
+            &admin,
+            &[("if-none-match", "*")],
+            Some(&body),
+        )
+        .await;
+    assert_eq!(status, 409);
+    let patch = json!({"daily_token_limit": null, "enabled": false});
+    let (status, _, error) = local
+        .send(
+            Method::PATCH,
+            "/policies/user/ann@example.com",
+            &admin,
+            &[("if-match", "\"v7\"")],
+            Some(&patch),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (412, Some("precondition_failed"))
+    );
+
+    let (status, headers, patched) = local
+        .send(
+            Method::PATCH,
+            "/policies/user/ann@example.com",
+            &admin,
+            &[("if-match", "\"v1\"")],
+            Some(&patch),
+        )
+        .await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(headers["etag"], "\"v2\"");
+    assert_eq!(patched["daily_token_limit"], Value::Null, "null clears");
+    assert_eq!(
+        patched["monthly_token_limit"], 300_000_000,
+        "absent fields stay"
+    );
+    assert_eq!(patched["monthly_cost_limit"], 250.5);
+    assert_eq!(patched["enabled"], false);
+
+    let (status, _, fetched) = local
+        .send(
+            Method::GET,
+            "/policies/user/ann@example.com",
+            &admin,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!((status, &fetched), (200, &patched));
+
+    let (status, _, _) = local
+        .send(
+            Method::DELETE,
+            "/policies/user/ann@example.com",
+            &admin,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _, _) = local
+        .send(
+            Method::GET,
+            "/policies/user/ann@example.com",
+            &admin,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _, _) = local
+        .send(
+            Method::DELETE,
+            "/policies/user/ann@example.com",
+            &admin,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    let events = local.audit_events().await;
+    let actions: Vec<&str> = events
+        .iter()
+        .map(|e| e["action"]["S"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["policy.create", "policy.update", "policy.delete"]);
+    for event in &events {
+        assert_eq!(event["actor"]["S"], "admin@example.com");
+        assert_eq!(event["target"]["S"], "policy/user/ann@example.com");
+    }
+    let before: Value = serde_json::from_str(events[1]["before"]["S"].as_str().unwrap()).unwrap();
+    let after: Value = serde_json::from_str(events[1]["after"]["S"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (before["enabled"].as_bool(), after["enabled"].as_bool()),
+        (Some(true), Some(false))
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_400_naming_the_field_and_changes_nothing() {
+    let local = Local::start();
+    let admin = local.admin_token();
+    let put = |path: &'static str, body: Value| {
+        let local = &local;
+        let admin = admin.clone();
+        async move {
+            local
+                .send(Method::PUT, path, &admin, &[], Some(&body))
+                .await
+        }
+    };
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "/policies/user/a@x.io",
+            json!({"monthly_token_limit": -5}),
+            "monthly_token_limit",
+        ),
+        (
+            "/policies/user/a@x.io",
+            json!({"monthly_token_limit": "300M"}),
+            "monthly_token_limit",
+        ),
+        (
+            "/policies/user/a@x.io",
+            json!({"monthly_cost_limit": 1.005}),
+            "monthly_cost_limit",
+        ),
+        (
+            "/policies/user/a@x.io",
+            json!({"enforcement_mode": "warn"}),
+            "enforcement_mode",
+        ),
+        ("/policies/user/a@x.io", json!({"surprise": 1}), "surprise"),
+        ("/policies/robot/a", json!({}), "type"),
+        ("/policies/default/other", json!({}), "identifier"),
+        ("/policies/group/%20%20", json!({}), "identifier"),
+        ("/policies/group/a%07b", json!({}), "identifier"),
+    ];
+    for (path, body, field) in cases {
+        let (status, _, error) = put(path, body.clone()).await;
+        assert_eq!(status, 400, "{path} {body}: {error}");
+        let message = error["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(field), "{path} {body}: {message}");
+    }
+    let long = format!("/policies/group/{}", "x".repeat(257));
+    let (status, _, _) = local
+        .send(Method::PUT, &long, &admin, &[], Some(&json!({})))
+        .await;
+    assert_eq!(status, 400);
+
+    let (status, _, error) = local
+        .send(
+            Method::PATCH,
+            "/policies/user/a@x.io",
+            &admin,
+            &[("if-match", "nonsense")],
+            Some(&json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!(status, 400, "{error}");
+
+    let huge = json!({"policies": [{"type": "group", "identifier": "x".repeat(1_100_000)}]});
+    let (status, _, _) = local
+        .send(Method::POST, "/policies/import", &admin, &[], Some(&huge))
+        .await;
+    assert_eq!(status, 413);
+
+    let (status, _, list) = local
+        .send(Method::GET, "/policies", &admin, &[], None)
+        .await;
+    assert_eq!(
+        (status, list["policies"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "nothing was stored"
+    );
+    assert!(
+        local.audit_events().await.is_empty(),
+        "no audit event for refused changes"
+    );
+}
+
+#[tokio::test]
+async fn non_admins_get_403_on_every_admin_route() {
+    let local = Local::start();
+    let user = local.token("dev@example.com", &["eng"]);
+    let routes = [
+        (Method::GET, "/policies"),
+        (Method::GET, "/policies/export"),
+        (Method::POST, "/policies/import"),
+        (Method::GET, "/policies/group/eng"),
+        (Method::PUT, "/policies/group/eng"),
+        (Method::PATCH, "/policies/group/eng"),
+        (Method::DELETE, "/policies/group/eng"),
+        (Method::GET, "/resolve?email=a@x.io"),
+        (Method::GET, "/usage/a@x.io"),
+    ];
+    for (method, path) in routes {
+        let (status, _, error) = local
+            .send(method.clone(), path, &user, &[], Some(&json!({})))
+            .await;
+        assert_eq!(status, 403, "{method} {path}");
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("admin group"),
+            "{error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn concurrent_patches_with_the_same_if_match_let_exactly_one_through() {
+    let local = Local::start();
+    let admin = local.admin_token();
+    local
+        .send(
+            Method::PUT,
+            "/policies/group/eng",
+            &admin,
+            &[],
+            Some(&json!({"monthly_token_limit": 1})),
+        )
+        .await;
+    let attempts = (0..6).map(|i| {
+        let local = &local;
+        let admin = admin.clone();
+        async move {
+            local
+                .send(
+                    Method::PATCH,
+                    "/policies/group/eng",
+                    &admin,
+                    &[("if-match", "\"v1\"")],
+                    Some(&json!({"monthly_token_limit": 100 + i})),
+                )
+                .await
+                .0
+        }
+    });
+    let mut statuses = futures::future::join_all(attempts).await;
+    statuses.sort();
+    assert_eq!(statuses, [200, 412, 412, 412, 412, 412]);
+    let (_, headers, policy) = local
+        .send(Method::GET, "/policies/group/eng", &admin, &[], None)
+        .await;
+    assert_eq!(headers["etag"], "\"v2\"");
+    assert!(policy["monthly_token_limit"].as_u64().unwrap() >= 100);
+}
+
+#[tokio::test]
+async fn listing_pages_in_stable_order_and_refuses_foreign_cursors() {
+    let local = Local::start();
+    let admin = local.admin_token();
+    let rows: Vec<Value> = (0..23)
+        .map(|i| json!({"type": if i % 2 == 0 { "user" } else { "group" }, "identifier": format!("p{i:02}@x.io")}))
+        .chain(std::iter::once(json!({"type": "default", "identifier": "default"})))
+        .collect();
+    let (status, _, report) = local
+        .send(
+            Method::POST,
+            "/policies/import",
+            &admin,
+            &[],
+            Some(&json!({"policies": rows})),
+        )
+        .await;
+    assert_eq!(
+        (status, report["totals"]["created"].as_u64()),
+        (200, Some(24)),
+        "{report}"
+    );
+
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut next: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let path = match &next {
+            Some(cursor) => format!("/policies?limit=10&next={cursor}"),
+            None => "/policies?limit=10".to_owned(),
+        };
+        let (status, _, page) = local.send(Method::GET, &path, &admin, &[], None).await;
+        assert_eq!(status, 200, "{page}");
+        pages += 1;
+        for p in page["policies"].as_array().unwrap() {
+            seen.push((
+                p["type"].as_str().unwrap().into(),
+                p["identifier"].as_str().unwrap().into(),
+            ));
+        }
+        match page["next"].as_str() {
+            Some(cursor) => next = Some(cursor.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 24, "every policy exactly once");
+    assert_eq!(pages, 3);
+    let order: Vec<&str> = seen.iter().map(|(t, _)| t.as_str()).collect();
+    let first_group = order.iter().position(|t| *t == "group").unwrap();
+    assert!(order[..first_group].iter().all(|t| *t == "user") && order.last() == Some(&"default"));
+    let users: Vec<&String> = seen
+        .iter()
+        .filter(|(t, _)| t == "user")
+        .map(|(_, id)| id)
+        .collect();
+    assert!(
+        users.windows(2).all(|w| w[0] < w[1]),
+        "identifiers in order"
+    );
+
+    let (status, _, only_groups) = local
+        .send(
+            Method::GET,
+            "/policies?type=group&limit=1000",
+            &admin,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, only_groups["policies"].as_array().map(Vec::len)),
+        (200, Some(11))
+    );
+
+    for bad in [
+        "/policies?next=garbage",
+        "/policies?limit=0",
+        "/policies?limit=abc",
+        "/policies?type=robot",
+    ] {
+        let (status, _, error) = local.send(Method::GET, bad, &admin, &[], None).await;
+        assert_eq!(status, 400, "{bad}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn import_reports_each_row_and_never_lets_a_bad_row_stop_another() {
+    let local = Local::start();
+    let admin = local.admin_token();
+    local
+        .send(
+            Method::PUT,
+            "/policies/group/existing",
+            &admin,
+            &[],
+            Some(&json!({"monthly_token_limit": 5})),
+        )
+        .await;
+    let request = json!({"policies": [
+        {"type": "user", "identifier": "New@X.io", "monthly_token_limit": 100},
+        {"type": "group", "identifier": "existing", "monthly_token_limit": 7},
+        {"type": "group", "identifier": "  "},
+        {"type": "user", "identifier": "new@x.io"},
+        {"type": "default", "identifier": "default", "daily_token_limit": 9}
+    ]});
+    let (status, _, dry) = local
+        .send(
+            Method::POST,
+            "/policies/import",
+            &admin,
+            &[],
+            Some(&json!({"policies": request["policies"], "dry_run": true, "mode": "update"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        dry["totals"],
+        json!({"created": 2, "updated": 1, "skipped": 0, "errors": 2})
+    );
+    let (_, _, list) = local
+        .send(Method::GET, "/policies", &admin, &[], None)
+        .await;
+    assert_eq!(
+        list["policies"].as_array().unwrap().len(),
+        1,
+        "a dry run writes nothing"
+    );
+
+    let (status, _, report) = local
+        .send(
+            Method::POST,
+            "/policies/import",
+            &admin,
+            &[],
+            Some(&request),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let statuses: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["created", "error", "error", "error", "created"]);
+    assert!(
+        report["results"][1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already exists")
+    );
+    assert!(
+        report["results"][2]["message"]
+            .as_str()
+            .unwrap()
+            .contains("identifier")
+    );
+    assert!(
+        report["results"][3]["message"]
+            .as_str()
+            .unwrap()
+            .contains("earlier")
+    );
+    let (_, _, existing) = local
+        .send(Method::GET, "/policies/group/existing", &admin, &[], None)
+        .await;
+    assert_eq!(
+        existing["monthly_token_limit"], 5,
+        "create mode leaves existing policies alone"
+    );
+
+    let (_, _, report) = local
+        .send(
+            Method::POST,
+            "/policies/import",
+            &admin,
+            &[],
+            Some(&json!({"policies": [request["policies"][1]], "mode": "skip"})),
+        )
+        .await;
+    assert_eq!(report["totals"]["skipped"], 1);
+    let (_, _, report) = local
+        .send(
+            Method::POST,
+            "/policies/import",
+            &admin,
+            &[],
+            Some(&json!({"policies": [request["policies"][1]], "mode": "update"})),
+        )
+        .await;
+    assert_eq!(report["totals"]["updated"], 1);
+    let (_, headers, existing) = local
+        .send(Method::GET, "/policies/group/existing", &admin, &[], None)
+        .await;
+    assert_eq!(
+        (
+            existing["monthly_token_limit"].as_u64(),
+            headers["etag"].to_str().unwrap()
+        ),
+        (Some(7), "\"v2\"")
+    );
+
+    let imports = local
+        .audit_events()
+        .await
+        .into_iter()
+        .filter(|e| e["action"]["S"] == "policy.import")
+        .count();
+    assert_eq!(imports, 3, "one audit event per written row");
+}
+
+#[tokio::test]
+async fn resolve_explains_and_usage_reports_models() {
+    let local = Local::start();
+    let admin = local.admin_token();
+    for (group, limit, mode) in [("eng", 1000, "alert"), ("ops", 100, "block")] {
+        local
+            .send(
+                Method::PUT,
+                &format!("/policies/group/{group}"),
+                &admin,
+                &[],
+                Some(&json!({"monthly_token_limit": limit, "enforcement_mode": mode})),
+            )
+            .await;
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let month = format!("MONTH#{:04}-{:02}", now.year(), now.month() as u8);
+    local
+        .put_item(&local.usage_table(), json!({
+            "pk": {"S": "USER#dev@example.com"}, "sk": {"S": month},
+            "input_tokens": {"N": "120"}, "output_tokens": {"N": "30"}, "total_tokens": {"N": "150"},
+            "cost_micros": {"N": "2500000"},
+            "model#claude-sonnet-4#input_tokens": {"N": "120"},
+            "model#claude-sonnet-4#cost_micros": {"N": "2500000"}
+        }))
+        .await;
+    let (status, _, resolved) = local
+        .send(
+            Method::GET,
+            "/resolve?email=Dev@Example.com&groups=eng,ops",
+            &admin,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{resolved}");
+    assert_eq!(resolved["identity"], "dev@example.com");
+    assert_eq!(resolved["effective"]["identifier"], "ops");
+    assert_eq!(resolved["applicable"].as_array().unwrap().len(), 2);
+    assert!(
+        resolved["explanation"].as_str().unwrap().contains("blocks"),
+        "{resolved}"
+    );
+    assert_eq!(resolved["check"]["reason"], "monthly_exceeded");
+
+    let (status, _, usage) = local
+        .send(
+            Method::GET,
+            "/usage/dev@example.com?groups=eng",
+            &admin,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{usage}");
+    assert_eq!(usage["month"]["input_tokens"], 120);
+    assert_eq!(usage["month"]["cost"], 2.5);
+    assert_eq!(
+        usage["month"]["models"]["claude-sonnet-4"]["input_tokens"],
+        120
+    );
+    assert_eq!(usage["check"]["usage"]["monthly_percent"], 15.0);
+    assert_eq!(usage["day"]["total_tokens"], 0);
+
+    let (status, _, error) = local.send(Method::GET, "/resolve", &admin, &[], None).await;
+    assert_eq!(status, 400);
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("email")
+    );
+}
