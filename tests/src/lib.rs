@@ -3,6 +3,7 @@
 //! run is killed.
 
 pub mod aws;
+pub mod cli;
 pub mod process;
 pub mod proxy;
 pub mod tokens;

@@ -1,82 +1,642 @@
-//! The `ccwb` binary against the local stack: exit codes 0/1/2 and what it prints.
+//! The `ccwb` binary against the local stack: every command, exit codes 0/1/2, and what it prints.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
 
-use ccwb_e2e::{Local, bin, free_port};
+use ccwb_e2e::cli::Ccwb;
+use ccwb_e2e::{Local, free_port};
 use serde_json::{Value, json};
-
-fn ccwb(args: &[&str], token: Option<&str>) -> (Option<i32>, String, String) {
-    let mut command = Command::new(bin("ccwb"));
-    command
-        .args(args)
-        .env_remove("CCWB_ENDPOINT")
-        .env_remove("CCWB_TOKEN");
-    if let Some(token) = token {
-        command.env("CCWB_TOKEN", token);
-    }
-    let output = command.output().expect("run ccwb");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn whoami_prints_the_caller_as_json_and_as_a_table() {
     let local = Local::start();
     let token = local.token("Ann@Example.com", &["ccwb-admins"]);
-    let (code, stdout, stderr) = ccwb(
-        &["whoami", "--endpoint", &local.url, "--output", "json"],
-        Some(&token),
-    );
-    assert_eq!(code, Some(0), "{stderr}");
-    let me: Value = serde_json::from_str(&stdout).expect("json output");
+    let ccwb = Ccwb::with_token(&local.url, &token);
+    let me = ccwb.ok(&["whoami", "--output", "json"]).json();
     assert_eq!(
         me,
         json!({"identity": "ann@example.com", "groups": ["ccwb-admins"], "admin": true})
     );
-
-    let (code, stdout, _) = ccwb(&["whoami", "--endpoint", &local.url], Some(&token));
-    assert_eq!(code, Some(0));
+    let table = ccwb.ok(&["whoami"]).stdout;
     assert!(
-        stdout.contains("ann@example.com") && stdout.contains("yes"),
-        "{stdout}"
+        table.contains("ann@example.com") && table.contains("yes"),
+        "{table}"
     );
-    assert!(!stdout.contains(&token), "the token is never printed");
+    assert!(!table.contains(&token), "the token is never printed");
 }
 
 #[test]
 fn failures_exit_1_with_an_error_line_and_a_hint() {
     let local = Local::start();
-    let (code, _, stderr) = ccwb(&["whoami", "--endpoint", &local.url], None);
-    assert_eq!(code, Some(1));
-    assert!(stderr.starts_with("Error: not signed in"), "{stderr}");
-    assert!(stderr.contains("hint:"), "{stderr}");
+    let mut ccwb = Ccwb::new();
+    ccwb.endpoint = Some(local.url.clone());
+    let run = ccwb.run(&["whoami"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.starts_with("Error: not signed in"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("hint: run `ccwb login`"),
+        "{}",
+        run.stderr
+    );
 
-    let (code, _, stderr) = ccwb(&["whoami", "--endpoint", &local.url], Some("garbage"));
-    assert_eq!(code, Some(1));
-    assert!(stderr.contains("401"), "{stderr}");
+    let run = Ccwb::with_token(&local.url, "garbage").run(&["whoami"]);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("401"), "{}", run.stderr);
 
     let dead = format!("http://127.0.0.1:{}", free_port());
-    let (code, _, stderr) = ccwb(&["whoami", "--endpoint", &dead], Some("x"));
-    assert_eq!(code, Some(1));
-    assert!(stderr.contains("cannot reach the API"), "{stderr}");
+    let run = Ccwb::with_token(&dead, "x").run(&["whoami"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("cannot reach the API"),
+        "{}",
+        run.stderr
+    );
 
-    let (code, _, stderr) = ccwb(&["whoami"], Some("x"));
-    assert_eq!(code, Some(1));
-    assert!(stderr.contains("CCWB_ENDPOINT"), "{stderr}");
+    let run = Ccwb::new().run(&["whoami"]);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("--endpoint"), "{}", run.stderr);
 }
 
 #[test]
 fn usage_errors_exit_2_and_completions_print_a_script() {
-    let (code, _, stderr) = ccwb(&["whoami", "--output", "yaml"], None);
-    assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("yaml"), "{stderr}");
-    let (code, stdout, _) = ccwb(&["completions", "bash"], None);
-    assert_eq!(code, Some(0));
+    let ccwb = Ccwb::new();
+    for args in [
+        vec!["whoami", "--output", "yaml"],
+        vec!["quota", "set-user", "a@x.io", "-m", "12X"],
+        vec!["quota", "set-user", "a@x.io", "--budget", "1.005"],
+        vec!["quota", "set-user", "a@x.io", "-e", "warn"],
+        vec!["quota", "import", "f.csv", "--burst", "20"],
+        vec!["quota", "import", "f.csv", "--auto-daily", "--burst", "101"],
+        vec!["quota", "delete", "robot", "x"],
+        vec!["quota", "set-user", "a@x.io", "--enabled", "--disabled"],
+    ] {
+        let run = ccwb.run(&args);
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
+    }
+    let script = ccwb.ok(&["completions", "bash"]).stdout;
     assert!(
-        stdout.contains("complete") && stdout.contains("whoami"),
+        script.contains("complete") && script.contains("set-user"),
+        "{script}"
+    );
+}
+
+#[test]
+fn set_commands_create_then_change_only_what_was_given() {
+    let local = Local::start();
+    let ccwb = Ccwb::with_token(&local.url, &local.admin_token());
+    let created = ccwb
+        .ok(&[
+            "-o",
+            "json",
+            "quota",
+            "set-user",
+            "Bob@X.io",
+            "-m",
+            "300M",
+            "-d",
+            "15M",
+            "-e",
+            "block",
+            "--daily-enforcement",
+            "alert",
+            "--budget",
+            "250",
+            "--daily-budget",
+            "12.50",
+        ])
+        .json();
+    assert_eq!(created["identifier"], "bob@x.io");
+    assert_eq!(created["monthly_token_limit"], 300_000_000);
+    assert_eq!(created["daily_token_limit"], 15_000_000);
+    assert_eq!(created["monthly_cost_limit"], 250.0);
+    assert_eq!(created["daily_cost_limit"], 12.5);
+    assert_eq!(
+        (
+            created["enforcement_mode"].as_str(),
+            created["daily_enforcement_mode"].as_str()
+        ),
+        (Some("block"), Some("alert"))
+    );
+
+    let changed = ccwb
+        .ok(&[
+            "-o",
+            "json",
+            "quota",
+            "set-user",
+            "bob@x.io",
+            "--clear-daily",
+            "--disabled",
+        ])
+        .json();
+    assert_eq!(changed["daily_token_limit"], Value::Null);
+    assert_eq!(changed["enabled"], false);
+    assert_eq!(changed["monthly_token_limit"], 300_000_000, "untouched");
+    assert_eq!(changed["version"], 2);
+    let policy = ccwb
+        .ok(&[
+            "-o",
+            "json",
+            "quota",
+            "set-user",
+            "bob@x.io",
+            "--clear-cost",
+            "--enabled",
+        ])
+        .json();
+    assert_eq!(policy["monthly_cost_limit"], Value::Null);
+    assert_eq!(policy["daily_cost_limit"], Value::Null);
+    assert_eq!(policy["enabled"], true);
+    let run = ccwb.run(&[
+        "quota",
+        "set-user",
+        "bob@x.io",
+        "--clear-cost",
+        "--budget",
+        "5",
+    ]);
+    assert_eq!(run.code, Some(2), "conflicting flags: {}", run.stderr);
+
+    let run = ccwb.run(&["quota", "set-user", "bob@x.io"]);
+    assert_eq!(run.code, Some(2), "nothing to change: {}", run.stderr);
+
+    ccwb.ok(&["quota", "set-group", "eng", "-m", "1.5B", "-e", "block"]);
+    ccwb.ok(&["quota", "set-default", "-m", "100M"]);
+    let listed = ccwb.ok(&["-o", "json", "quota", "list"]).json();
+    let ids: Vec<&str> = listed["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["identifier"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["bob@x.io", "eng", "default"]);
+    let groups = ccwb
+        .ok(&["-o", "json", "quota", "list", "--type", "group"])
+        .json();
+    assert_eq!(groups["policies"].as_array().unwrap().len(), 1);
+    let table = ccwb.ok(&["quota", "list"]).stdout;
+    assert!(
+        table.contains("1.5B") && table.contains("100M") && table.contains("block/block"),
+        "{table}"
+    );
+
+    let shown = ccwb
+        .ok(&[
+            "-o",
+            "json",
+            "quota",
+            "show",
+            "carol@x.io",
+            "--groups",
+            "eng,ops",
+        ])
+        .json();
+    assert_eq!(shown["effective"]["identifier"], "eng");
+    let text = ccwb
+        .ok(&["quota", "show", "carol@x.io", "--groups", "eng"])
+        .stdout;
+    assert!(text.contains("Group policy \"eng\" applies"), "{text}");
+
+    // Delete without a terminal needs no confirmation; deleting again fails with exit 1.
+    ccwb.ok(&["quota", "delete", "group", "eng"]);
+    let run = ccwb.run(&["quota", "delete", "group", "eng", "--force"]);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("no group policy"), "{}", run.stderr);
+}
+
+#[test]
+fn non_admins_get_a_clear_403() {
+    let local = Local::start();
+    let ccwb = Ccwb::with_token(&local.url, &local.token("dev@example.com", &["eng"]));
+    let run = ccwb.run(&["quota", "list"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("forbidden (403)") && run.stderr.contains("admin group"),
+        "{}",
+        run.stderr
+    );
+    // Everyone may see their own status.
+    let status = ccwb.ok(&["-o", "json", "quota", "status"]).json();
+    assert_eq!(status["reason"], "no_policy");
+}
+
+#[test]
+fn status_and_usage_show_numbers() {
+    let local = Local::start();
+    let admin = Ccwb::with_token(&local.url, &local.admin_token());
+    admin.ok(&["quota", "set-default", "-m", "1K", "-e", "block"]);
+    let now = time::OffsetDateTime::now_utc();
+    let month = format!("MONTH#{:04}-{:02}", now.year(), now.month() as u8);
+    tokio_run(local.seed_usage("dev@example.com", &month, 1500, 3_000_000));
+    let user = Ccwb::with_token(&local.url, &local.token("dev@example.com", &[]));
+    let text = user.ok(&["quota", "status"]).stdout;
+    assert!(
+        text.contains("BLOCKED") && text.contains("1.5K of 1K (150.0%)"),
+        "{text}"
+    );
+    let usage = admin
+        .ok(&["-o", "json", "quota", "usage", "dev@example.com"])
+        .json();
+    assert_eq!(usage["month"]["total_tokens"], 1500);
+    let table = admin.ok(&["quota", "usage", "dev@example.com"]).stdout;
+    assert!(table.contains("$3.00"), "{table}");
+}
+
+fn tokio_run<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(future)
+}
+
+#[test]
+fn export_then_import_round_trips_every_value() {
+    let source = Local::start();
+    let admin = Ccwb::with_token(&source.url, &source.admin_token());
+    admin.ok(&[
+        "quota",
+        "set-user",
+        "a@x.io",
+        "-m",
+        "1.234567M",
+        "-d",
+        "0",
+        "--budget",
+        "99.99",
+        "-e",
+        "block",
+        "--disabled",
+    ]);
+    admin.ok(&[
+        "quota",
+        "set-group",
+        "Team, \"Core\"",
+        "-m",
+        "2B",
+        "--daily-budget",
+        "0.05",
+        "--daily-enforcement",
+        "block",
+    ]);
+    admin.ok(&["quota", "set-default", "-m", "100M"]);
+    let dir = ccwb_e2e::temp_dir("export");
+    let target = Local::start();
+    let target_admin = Ccwb::with_token(&target.url, &target.admin_token());
+    for name in ["policies.json", "policies.csv"] {
+        let path = dir.join(name);
+        let path = path.to_str().unwrap();
+        admin.ok(&["quota", "export", path]);
+        target_admin.ok(&["quota", "import", path, "--update"]);
+    }
+    let strip = |v: Value| -> Vec<Value> {
+        v["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let mut p = p.clone();
+                for key in ["version", "created_at", "updated_at", "updated_by"] {
+                    p.as_object_mut().unwrap().remove(key);
+                }
+                p
+            })
+            .collect()
+    };
+    let before = strip(admin.ok(&["-o", "json", "quota", "list"]).json());
+    let after = strip(target_admin.ok(&["-o", "json", "quota", "list"]).json());
+    assert_eq!(before, after);
+    assert_eq!(before.len(), 3);
+
+    let stdout = admin
+        .ok(&[
+            "quota", "export", "--stdout", "--format", "csv", "--type", "user",
+        ])
+        .stdout;
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(
+        stdout.contains("a@x.io,1.234567M,0,99.99,,block,block,false"),
         "{stdout}"
     );
+}
+
+#[test]
+fn import_reports_rows_by_file_line_and_honours_its_options() {
+    let local = Local::start();
+    let admin = Ccwb::with_token(&local.url, &local.admin_token());
+    admin.ok(&["quota", "set-group", "existing", "-m", "5"]);
+    let dir = ccwb_e2e::temp_dir("import");
+    let file = dir.join("mixed.csv");
+    std::fs::write(
+        &file,
+        "\u{feff}type,identifier,monthly_token_limit,daily_token_limit,enforcement_mode\n\
+         user,one@x.io,300M,,block\n\
+         group,existing,7,,\n\
+         user,two@x.io,12X,,\n\
+         group,fresh,1B,,alert\n\
+         user,three@x.io,30M,1M,\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+
+    let dry = admin.run(&["-o", "json", "quota", "import", path, "--dry-run"]);
+    assert_eq!(dry.code, Some(1), "errors make the exit code 1");
+    assert_eq!(
+        dry.json()["totals"],
+        json!({"created": 3, "updated": 0, "skipped": 0, "errors": 2})
+    );
+    assert_eq!(
+        admin.ok(&["-o", "json", "quota", "list"]).json()["policies"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let run = admin.run(&["quota", "import", path, "--auto-daily", "--burst", "20"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stdout.contains("row 4: monthly_token_limit"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("row 3: group existing: already exists"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("3 created"), "{}", run.stdout);
+    let one = admin
+        .ok(&["-o", "json", "quota", "list", "-t", "user"])
+        .json();
+    let daily: Vec<Value> = one["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["daily_token_limit"].clone())
+        .collect();
+    // one: 300M / 30 × 1.2 = 12M; three kept its own 1M.
+    assert_eq!(daily, [json!(12_000_000), json!(1_000_000)]);
+
+    let run = admin.run(&[
+        "quota",
+        "import",
+        path,
+        "--skip-existing",
+        "--type",
+        "group",
+    ]);
+    assert!(
+        run.stdout.contains("0 created, 0 updated, 2 skipped"),
+        "{}",
+        run.stdout
+    );
+    let run = admin.run(&[
+        "-o", "json", "quota", "import", path, "--update", "--type", "group",
+    ]);
+    assert_eq!(run.json()["totals"]["updated"], 2);
+    let existing = admin
+        .ok(&["-o", "json", "quota", "list", "-t", "group"])
+        .json();
+    assert_eq!(existing["policies"][0]["monthly_token_limit"], 7);
+
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "type,identifier,monthly\nuser,a,1\n").unwrap();
+    let run = admin.run(&["quota", "import", bad.to_str().unwrap()]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("unknown column \"monthly\""),
+        "{}",
+        run.stderr
+    );
+    let run = admin.run(&[
+        "quota",
+        "import",
+        dir.join("policies.txt").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(2));
+}
+
+#[test]
+fn contexts_and_config_manage_profiles() {
+    let ccwb = Ccwb::new();
+    ccwb.ok(&[
+        "context",
+        "create",
+        "prod",
+        "--endpoint",
+        "https://api.example.com",
+        "--issuer",
+        "https://idp.example.com",
+        "--client-id",
+        "cli",
+        "--region",
+        "eu-west-1",
+    ]);
+    ccwb.ok(&[
+        "context",
+        "create",
+        "local",
+        "--endpoint",
+        "http://127.0.0.1:8787",
+        "--no-use",
+    ]);
+    assert_eq!(ccwb.ok(&["context", "current"]).stdout.trim(), "prod");
+    let list = ccwb.ok(&["context", "list"]).stdout;
+    assert!(list.contains("* ") || list.contains(" *"), "{list}");
+    ccwb.ok(&["context", "use", "local"]);
+    assert_eq!(ccwb.ok(&["context", "current"]).stdout.trim(), "local");
+    let shown = ccwb.ok(&["-o", "json", "context", "show", "prod"]).json();
+    assert_eq!(shown["region"], "eu-west-1");
+    let run = ccwb.run(&["context", "use", "nope"]);
+    assert_eq!(run.code, Some(1));
+    let run = ccwb.run(&[
+        "context",
+        "create",
+        "bad name",
+        "--endpoint",
+        "https://x.example.com",
+    ]);
+    assert_eq!(run.code, Some(2));
+    let run = ccwb.run(&[
+        "context",
+        "create",
+        "plain",
+        "--endpoint",
+        "http://api.example.com",
+    ]);
+    assert_eq!(
+        run.code,
+        Some(2),
+        "plain http only on loopback: {}",
+        run.stderr
+    );
+
+    // A secret added by hand is left out of exports unless asked for.
+    let config_path = ccwb.config_dir.join("config.json");
+    let mut config: Value =
+        serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    config["profiles"]["prod"]["client_secret"] = json!("s3cret");
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let exported = ccwb.ok(&["config", "export"]).stdout;
+    assert!(
+        !exported.contains("s3cret") && exported.contains("prod"),
+        "{exported}"
+    );
+    assert!(
+        ccwb.ok(&["config", "export", "prod", "--include-secrets"])
+            .stdout
+            .contains("s3cret")
+    );
+    assert!(
+        !ccwb
+            .ok(&["context", "show", "prod"])
+            .stdout
+            .contains("s3cret"),
+        "secrets are masked"
+    );
+
+    let other = Ccwb::new();
+    let file = other.config_dir.join("import.json");
+    std::fs::write(&file, &exported).unwrap();
+    other.ok(&["config", "import", file.to_str().unwrap()]);
+    let run = other.run(&["config", "import", file.to_str().unwrap()]);
+    assert_eq!(run.code, Some(2), "existing profiles need --force");
+    other.ok(&["config", "import", file.to_str().unwrap(), "--force"]);
+    assert_eq!(
+        other.ok(&["-o", "json", "context", "list"]).json()["profiles"]
+            .as_object()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // The local profile without an issuer is valid; prod's issuer does not answer.
+    other.ok(&["config", "validate", "local"]);
+    let run = other.run(&["config", "validate", "all"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stdout.contains("local: ok") && run.stdout.contains("prod: issuer"),
+        "{}",
+        run.stdout
+    );
+
+    ccwb.ok(&["context", "delete", "prod"]);
+    assert!(!ccwb.ok(&["context", "list"]).stdout.contains("prod"));
+}
+
+/// Plays the browser for `ccwb login --no-browser`: opens the printed address, follows the
+/// dev issuer's redirect to the CLI's loopback listener, after first knocking with a wrong state.
+fn sign_in(ccwb: &Ccwb) -> std::process::ExitStatus {
+    let mut child = ccwb
+        .command(&["login", "--no-browser"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn login");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.trim()
+                .starts_with("http")
+                .then(|| line.trim().to_owned())
+        })
+        .expect("sign-in address on stderr");
+    let client = reqwest::blocking_free_client();
+    let location = client(&url, false);
+    let callback = url::Url::parse(&location).expect("redirect");
+    let mut wrong = callback.clone();
+    wrong.set_query(Some("code=x&state=wrong"));
+    assert!(client(wrong.as_str(), true).contains("not the sign-in you started"));
+    assert!(client(callback.as_str(), true).contains("Signed in"));
+    for _ in lines.map_while(Result::ok) {}
+    child.wait().expect("login exit")
+}
+
+mod reqwest {
+    /// A small blocking GET (no redirects) on a private runtime: returns the Location header, or
+    /// the body when `body` is true.
+    pub fn blocking_free_client() -> impl Fn(&str, bool) -> String {
+        |url: &str, body: bool| {
+            let url = url.to_owned();
+            std::thread::spawn(move || {
+                super::tokio_run(async move {
+                    let client = ::reqwest::Client::builder()
+                        .redirect(::reqwest::redirect::Policy::none())
+                        .build()
+                        .unwrap();
+                    let response = client.get(&url).send().await.expect("GET");
+                    if body {
+                        response.text().await.unwrap_or_default()
+                    } else {
+                        response
+                            .headers()
+                            .get("location")
+                            .and_then(|l| l.to_str().ok())
+                            .unwrap_or_default()
+                            .to_owned()
+                    }
+                })
+            })
+            .join()
+            .expect("request thread")
+        }
+    }
+}
+
+#[test]
+fn login_stores_a_session_that_refreshes_and_logout_forgets_it() {
+    let local = Local::start();
+    let ccwb = Ccwb::new();
+    ccwb.ok(&[
+        "context",
+        "create",
+        "local",
+        "--endpoint",
+        &local.url,
+        "--issuer",
+        &local.url,
+        "--client-id",
+        "ccwb-local",
+    ]);
+    assert!(sign_in(&ccwb).success());
+    let me = ccwb.ok(&["-o", "json", "whoami"]).json();
+    assert_eq!(
+        me,
+        json!({"identity": "dev@example.com", "groups": ["ccwb-admins"], "admin": true})
+    );
+
+    // Stored tokens are private to the user, and an expired id token is refreshed.
+    let tokens_path = ccwb.config_dir.join("tokens").join("local.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&tokens_path)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let mut stored: Value =
+        serde_json::from_str(&std::fs::read_to_string(&tokens_path).unwrap()).unwrap();
+    let old_id_token = stored["id_token"].clone();
+    stored["expires_at"] = json!(0);
+    std::fs::write(&tokens_path, stored.to_string()).unwrap();
+    ccwb.ok(&["quota", "list"]);
+    let refreshed: Value =
+        serde_json::from_str(&std::fs::read_to_string(&tokens_path).unwrap()).unwrap();
+    assert_ne!(refreshed["id_token"], old_id_token);
+    assert!(refreshed["expires_at"].as_i64().unwrap() > 0);
+
+    ccwb.ok(&["logout"]);
+    let run = ccwb.run(&["whoami"]);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("not signed in"), "{}", run.stderr);
 }

@@ -1,0 +1,108 @@
+//! Running the real `ccwb` binary with its own configuration directory.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use crate::{bin, temp_dir};
+
+/// A `ccwb` user: a configuration directory, and optionally an endpoint and token in the
+/// environment.
+pub struct Ccwb {
+    /// `CCWB_CONFIG_DIR`.
+    pub config_dir: PathBuf,
+    /// `CCWB_ENDPOINT`, if set.
+    pub endpoint: Option<String>,
+    /// `CCWB_TOKEN`, if set.
+    pub token: Option<String>,
+}
+
+/// What a run printed and returned.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code.
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Standard output as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+impl Ccwb {
+    /// A user with a fresh configuration directory and nothing in the environment.
+    pub fn new() -> Self {
+        Self {
+            config_dir: temp_dir("ccwb-config"),
+            endpoint: None,
+            token: None,
+        }
+    }
+
+    /// A user calling `endpoint` with `token` from the environment.
+    pub fn with_token(endpoint: &str, token: &str) -> Self {
+        Self {
+            endpoint: Some(endpoint.to_owned()),
+            token: Some(token.to_owned()),
+            ..Self::new()
+        }
+    }
+
+    /// The command, ready to run.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(bin("ccwb"));
+        command
+            .args(args)
+            .env("CCWB_CONFIG_DIR", &self.config_dir)
+            .env_remove("CCWB_ENDPOINT")
+            .env_remove("CCWB_TOKEN")
+            .env_remove("CCWB_PROFILE")
+            .env("BROWSER", "true");
+        if let Some(endpoint) = &self.endpoint {
+            command.env("CCWB_ENDPOINT", endpoint);
+        }
+        if let Some(token) = &self.token {
+            command.env("CCWB_TOKEN", token);
+        }
+        command
+    }
+
+    /// Runs `ccwb args…` to completion.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = self.command(args).output().expect("run ccwb");
+        Run {
+            code: status.code(),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    }
+
+    /// Runs and asserts success.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let run = self.run(args);
+        assert_eq!(
+            run.code,
+            Some(0),
+            "ccwb {args:?} failed:\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+        run
+    }
+}
+
+impl Default for Ccwb {
+    fn default() -> Self {
+        Self::new()
+    }
+}
