@@ -574,3 +574,31 @@ async fn resolve_explains_and_usage_reports_models() {
             .starts_with("email")
     );
 }
+
+#[tokio::test]
+async fn openapi_document_is_served_without_a_token_and_covers_every_route() {
+    let local = Local::start();
+    let (status, doc) = local.get("/openapi.json", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.0.3");
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/check", "get"),
+        ("/me", "get"),
+        ("/policies", "get"),
+        ("/policies/export", "get"),
+        ("/policies/import", "post"),
+        ("/policies/{type}/{id}", "put"),
+        ("/policies/{type}/{id}", "patch"),
+        ("/policies/{type}/{id}", "delete"),
+        ("/resolve", "get"),
+        ("/usage/{email}", "get"),
+    ] {
+        assert!(paths[path][method].is_object(), "{method} {path}");
+    }
+    let policy = &doc["components"]["schemas"]["Policy"];
+    assert!(
+        policy["properties"]["monthly_token_limit"].is_object(),
+        "{policy}"
+    );
+}

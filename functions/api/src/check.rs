@@ -5,7 +5,7 @@ use ccwb_core::{Decision, LimitKind, Mode, PolicyType, Reason, Warning};
 use serde::{Deserialize, Serialize};
 
 /// The response of `GET /check`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CheckResponse {
     /// Whether credentials may be issued.
     pub allowed: bool,
@@ -26,7 +26,7 @@ pub struct CheckResponse {
 }
 
 /// Usage this month and today; limit and percent fields are absent when there is no limit.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CheckUsage {
     /// Tokens this month.
     pub monthly_tokens: u64,
@@ -63,7 +63,7 @@ pub struct CheckUsage {
 }
 
 /// Which policy decided.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyRef {
     /// `user`, `group` or `default`.
     #[serde(rename = "type")]
@@ -73,7 +73,7 @@ pub struct PolicyRef {
 }
 
 /// The caller's unblock.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UnblockStatus {
     /// Whether an unblock is active now.
     pub is_unblocked: bool,

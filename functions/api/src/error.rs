@@ -3,14 +3,14 @@
 use serde::{Deserialize, Serialize};
 
 /// `{"error": {"code": "...", "message": "...", "details": ...}}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ErrorEnvelope {
     /// The error itself.
     pub error: ErrorBody,
 }
 
 /// What went wrong, for people (`message`) and programs (`code`, `details`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ErrorBody {
     /// A stable machine-readable code such as `bad_request` or `forbidden`.
     pub code: String,

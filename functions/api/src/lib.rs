@@ -4,6 +4,7 @@
 pub mod check;
 pub mod error;
 pub mod me;
+pub mod openapi;
 pub mod policies;
 
 pub use check::{CheckResponse, CheckUsage, PolicyRef, UnblockStatus};

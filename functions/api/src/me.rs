@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The caller as the API sees them, from the verified token alone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MeResponse {
     /// The normalised identity (lower-cased e-mail), or `null` when the token names nobody.
     pub identity: Option<String>,

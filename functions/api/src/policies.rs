@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::CheckResponse;
 
 /// `GET /policies`: a page of policies in stable order (type, then identifier).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyList {
     /// The policies.
     pub policies: Vec<Policy>,
@@ -16,14 +16,16 @@ pub struct PolicyList {
 }
 
 /// `GET /policies/export`: every policy with every field.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyExport {
     /// The policies.
     pub policies: Vec<Policy>,
 }
 
 /// What an import does with a policy that already exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ImportMode {
     /// Existing policies are errors.
@@ -36,7 +38,7 @@ pub enum ImportMode {
 }
 
 /// One row of an import: a policy's type, identifier and fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportRow {
     /// `user`, `group` or `default`.
@@ -98,7 +100,7 @@ impl ImportRow {
 }
 
 /// `POST /policies/import`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportRequest {
     /// The rows.
@@ -112,7 +114,7 @@ pub struct ImportRequest {
 }
 
 /// What happened to one row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RowStatus {
     /// A new policy was created.
@@ -126,7 +128,7 @@ pub enum RowStatus {
 }
 
 /// The result of one row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ImportResult {
     /// The row's position in the request, from 0.
     pub index: usize,
@@ -143,7 +145,9 @@ pub struct ImportResult {
 }
 
 /// Counts by status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct ImportTotals {
     /// Created.
     pub created: usize,
@@ -156,7 +160,7 @@ pub struct ImportTotals {
 }
 
 /// `POST /policies/import` response.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ImportResponse {
     /// Whether this was a dry run (nothing written).
     pub dry_run: bool,
@@ -167,7 +171,7 @@ pub struct ImportResponse {
 }
 
 /// `GET /resolve`: the effective policy of a user and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ResolveResponse {
     /// The normalised identity.
     pub identity: String,
@@ -184,7 +188,7 @@ pub struct ResolveResponse {
 }
 
 /// One period's usage.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PeriodUsage {
     /// `2026-11` or `2026-11-21` (UTC).
     pub period: String,
@@ -194,7 +198,7 @@ pub struct PeriodUsage {
 }
 
 /// `GET /usage/{email}`: usage against the effective limits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UsageResponse {
     /// The normalised identity.
     pub identity: String,

@@ -8,6 +8,7 @@ use crate::{Mode, Policy, PolicyType, TokenAmount, Usd};
 
 /// Every settable field of a policy; absent fields take their defaults (no limit, `alert`,
 /// enabled). An absent `daily_enforcement_mode` follows `enforcement_mode`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyFields {
@@ -35,6 +36,7 @@ pub struct PolicyFields {
 }
 
 /// A partial change: absent fields stay as they are; a limit given as `null` is cleared.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyPatch {

@@ -12,6 +12,7 @@ use crate::{
 const WARNING_PERCENT: f64 = 80.0;
 
 /// Why the decision came out as it did (names compatible with the original credential helpers).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
@@ -93,6 +94,7 @@ impl LimitStatus {
 }
 
 /// Something a developer should know while still allowed.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Warning {
     /// `<limit>_exceeded` (an alert-mode limit is reached) or `<limit>_high` (≥ 80%).

@@ -83,6 +83,22 @@ impl<'de> Deserialize<'de> for Usd {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Usd {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Usd".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "number",
+            "minimum": 0,
+            "multipleOf": 0.01,
+            "description": "US dollars, at most 2 decimals in input"
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

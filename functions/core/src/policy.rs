@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use crate::{TokenAmount, Usd};
 
 /// What a policy applies to.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PolicyType {
@@ -52,6 +53,7 @@ impl FromStr for PolicyType {
 }
 
 /// What happens when a limit is reached.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
 )]
@@ -88,6 +90,7 @@ impl FromStr for Mode {
 }
 
 /// The four limits, in the order their exceedance is reported.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LimitKind {
@@ -142,6 +145,7 @@ impl LimitKind {
 }
 
 /// A quota policy. JSON field names are the API's.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
@@ -180,6 +184,7 @@ pub struct Policy {
         with = "time::serde::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub created_at: Option<OffsetDateTime>,
     /// When it last changed.
     #[serde(
@@ -187,6 +192,7 @@ pub struct Policy {
         with = "time::serde::rfc3339::option",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
     pub updated_at: Option<OffsetDateTime>,
     /// Who last changed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -15,6 +15,7 @@ pub struct UsageTotals {
 }
 
 /// Token counts by type.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TokenCounts {
     /// Prompt tokens.
@@ -28,6 +29,7 @@ pub struct TokenCounts {
 }
 
 /// One model's share of a period's usage.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ModelUsage {
     /// Tokens by type.
@@ -38,6 +40,7 @@ pub struct ModelUsage {
 }
 
 /// A period's usage in full: by token type, total, cost, and by model.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct UsageDetail {
     /// Tokens by type.

@@ -30,10 +30,19 @@ pub struct App {
 
 /// The axum router for `app`, with the dev issuer's endpoints when it runs.
 pub fn router(app: Arc<App>, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
+    // Built once: the document only changes with the code.
+    let openapi = Arc::new(ccwb_api::openapi::document());
     let mut router = Router::new()
         .route(
             "/healthz",
             get(|| async { axum::Json(json!({"status": "ok"})) }),
+        )
+        .route(
+            "/openapi.json",
+            get(move || {
+                let document = Arc::clone(&openapi);
+                async move { axum::Json(document.as_ref().clone()) }
+            }),
         )
         .fallback(api)
         .with_state(app);
