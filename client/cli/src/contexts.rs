@@ -156,12 +156,10 @@ pub async fn config(command: ConfigCommand) -> Result<(), CliError> {
             for name in names {
                 let profile = &config.profiles[&name];
                 let mut problems = profile.problems();
-                if problems.is_empty() {
-                    if let Some(issuer) = &profile.issuer {
-                        if let Err(problem) = check_issuer(issuer).await {
-                            problems.push(problem);
-                        }
-                    }
+                if let (true, Some(issuer)) = (problems.is_empty(), &profile.issuer)
+                    && let Err(problem) = check_issuer(issuer).await
+                {
+                    problems.push(problem);
                 }
                 if problems.is_empty() {
                     println!("{name}: ok");

@@ -36,6 +36,9 @@ pub struct SourceRow {
     pub row: ImportRow,
 }
 
+/// The good rows of a file, and `(location, message)` for each bad one.
+pub type Parsed = (Vec<SourceRow>, Vec<(String, String)>);
+
 /// The format a path's extension names.
 pub fn format_of(path: &Path) -> Result<FileFormat, CliError> {
     match path
@@ -143,10 +146,7 @@ fn decimal(usd: Usd) -> String {
 }
 
 /// Reads rows from `text` in `format`; returns the good rows and one error per bad row.
-pub fn parse(
-    text: &str,
-    format: FileFormat,
-) -> Result<(Vec<SourceRow>, Vec<(String, String)>), CliError> {
+pub fn parse(text: &str, format: FileFormat) -> Result<Parsed, CliError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match format {
         FileFormat::Json => parse_json(text),
@@ -154,7 +154,7 @@ pub fn parse(
     }
 }
 
-fn parse_json(text: &str) -> Result<(Vec<SourceRow>, Vec<(String, String)>), CliError> {
+fn parse_json(text: &str) -> Result<Parsed, CliError> {
     let document: Value =
         serde_json::from_str(text).map_err(|e| CliError::Input(format!("not valid JSON: {e}")))?;
     let entries = match &document {
@@ -207,7 +207,7 @@ fn parse_json(text: &str) -> Result<(Vec<SourceRow>, Vec<(String, String)>), Cli
     Ok((rows, errors))
 }
 
-fn parse_csv(text: &str) -> Result<(Vec<SourceRow>, Vec<(String, String)>), CliError> {
+fn parse_csv(text: &str) -> Result<Parsed, CliError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)

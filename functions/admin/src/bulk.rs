@@ -103,11 +103,11 @@ pub async fn import(state: &State, req: Request) -> Result<Response<Body>, Admin
 
     if !request.dry_run && !writes.is_empty() {
         let (indexes, batch): (Vec<usize>, Vec<PolicyWrite>) = writes.into_iter().unzip();
-        let outcomes = state.store.write_policies(batch).await?;
+        let outcomes = state.store.import_policies(batch).await;
         for (index, outcome) in indexes.into_iter().zip(outcomes) {
             if let Err(err) = outcome {
                 results[index].status = RowStatus::Error;
-                results[index].message = Some(format!("not written: {err}"));
+                results[index].message = Some(format!("not written ({err}); run the import again"));
             }
         }
     }

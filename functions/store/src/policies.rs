@@ -5,20 +5,23 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, DeleteRequest, Put, PutRequest, TransactWriteItem, WriteRequest,
+};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ccwb_core::{AuditEvent, Day, Policy, PolicyType, UsageDetail};
 
 use crate::StoreError;
+use crate::aws::describe;
 use crate::dynamo::{DynamoStore, UNPROCESSED_RETRIES};
 use crate::items::attrs::{Item, n};
 use crate::items::{audit, policy, usage};
 use crate::tables::POLICY_TYPE_INDEX;
 
-/// Rows per transaction in a bulk write: each row is a policy and its audit event, and a
-/// transaction holds at most 100 actions.
-pub const ROWS_PER_TRANSACTION: usize = 50;
+/// Rows per `BatchWriteItem` in an import: each row is a policy and its audit event, and a
+/// request holds at most 25 items.
+pub const ROWS_PER_BATCH: usize = 12;
 
 /// What a write expects of the stored policy, checked atomically with the write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,12 +84,15 @@ pub trait PolicyStore {
         write: PolicyWrite,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Applies many changes in transactions of [`ROWS_PER_TRANSACTION`]; a row whose
-    /// expectation fails is reported as `Conflict` and never stops the others.
-    fn write_policies(
+    /// Writes many new policy states with their audit events in batches of [`ROWS_PER_BATCH`]
+    /// rows (`BatchWriteItem`, each row's policy and event in the same request), retrying
+    /// throttled items. Unlike [`PolicyStore::write_policy`] this is not conditional: the
+    /// caller decided each row from a fresh read, and a concurrent edit of the same policy
+    /// is last-writer-wins. A row that could not be written is reported and never stops another.
+    fn import_policies(
         &self,
         writes: Vec<PolicyWrite>,
-    ) -> impl Future<Output = Result<Vec<Result<(), StoreError>>, StoreError>> + Send;
+    ) -> impl Future<Output = Vec<Result<(), StoreError>>> + Send;
 
     /// This month's and today's usage of `identity`, in full.
     fn usage_detail(
@@ -207,6 +213,87 @@ impl DynamoStore {
                 _ => Err(self.aws_error("TransactWriteItems", &err)),
             },
         }
+    }
+}
+
+impl DynamoStore {
+    /// Writes each row's policy (or deletion) and audit event; returns the rows that failed.
+    async fn batch_write_rows(&self, rows: &[PolicyWrite]) -> Vec<(usize, String)> {
+        let policies = &self.names.policies_table;
+        let audit_table = &self.names.audit_table;
+        // (row, table, request, identity of the request for matching unprocessed items)
+        let mut pending: Vec<(usize, String, WriteRequest)> = Vec::new();
+        for (row, write) in rows.iter().enumerate() {
+            let change = match &write.new {
+                Some(new) => PutRequest::builder()
+                    .set_item(Some(policy::encode(new)))
+                    .build()
+                    .map(|put| WriteRequest::builder().put_request(put).build()),
+                None => DeleteRequest::builder()
+                    .set_key(Some(policy::key(write.key.0, &write.key.1)))
+                    .build()
+                    .map(|delete| WriteRequest::builder().delete_request(delete).build()),
+            };
+            let event = PutRequest::builder()
+                .set_item(Some(audit::encode(&write.audit)))
+                .build()
+                .map(|put| WriteRequest::builder().put_request(put).build());
+            match (change, event) {
+                (Ok(change), Ok(event)) => {
+                    pending.push((row, policies.clone(), change));
+                    pending.push((row, audit_table.clone(), event));
+                }
+                (Err(e), _) | (_, Err(e)) => return vec![(row, e.to_string())],
+            }
+        }
+        let mut attempts = 0;
+        let mut failed: Vec<(usize, String)> = Vec::new();
+        while !pending.is_empty() {
+            let mut request: std::collections::HashMap<String, Vec<WriteRequest>> =
+                Default::default();
+            for (_, table, item) in &pending {
+                request.entry(table.clone()).or_default().push(item.clone());
+            }
+            let outcome = self
+                .client
+                .batch_write_item()
+                .set_request_items(Some(request))
+                .send()
+                .await;
+            let unprocessed = match outcome {
+                Ok(output) => output.unprocessed_items.unwrap_or_default(),
+                Err(err) => {
+                    // The whole request failed: every pending row is in doubt.
+                    let message = describe(&err);
+                    let mut rows: Vec<usize> = pending.iter().map(|(row, _, _)| *row).collect();
+                    rows.dedup();
+                    failed.extend(rows.into_iter().map(|row| (row, message.clone())));
+                    return failed;
+                }
+            };
+            let still: Vec<(String, WriteRequest)> = unprocessed
+                .into_iter()
+                .flat_map(|(table, items)| items.into_iter().map(move |item| (table.clone(), item)))
+                .collect();
+            pending.retain(|(_, table, item)| still.iter().any(|(t, i)| t == table && i == item));
+            if pending.is_empty() {
+                break;
+            }
+            if attempts == UNPROCESSED_RETRIES {
+                let mut rows: Vec<usize> = pending.iter().map(|(row, _, _)| *row).collect();
+                rows.dedup();
+                failed.extend(rows.into_iter().map(|row| {
+                    (
+                        row,
+                        format!("still throttled after {attempts} retries; run the import again"),
+                    )
+                }));
+                return failed;
+            }
+            attempts += 1;
+            tokio::time::sleep(Duration::from_millis(20 << attempts)).await;
+        }
+        failed
     }
 }
 
@@ -337,55 +424,43 @@ impl PolicyStore for DynamoStore {
     }
 
     async fn write_policy(&self, write: PolicyWrite) -> Result<(), StoreError> {
-        self.write_policies(vec![write])
-            .await?
-            .pop()
-            .unwrap_or_else(|| Err(StoreError::Conflict("not attempted".into())))
-    }
-
-    async fn write_policies(
-        &self,
-        writes: Vec<PolicyWrite>,
-    ) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-        let mut results: Vec<Option<Result<(), StoreError>>> =
-            writes.iter().map(|_| None).collect();
-        for (chunk_index, chunk) in writes.chunks(ROWS_PER_TRANSACTION).enumerate() {
-            let offset = chunk_index * ROWS_PER_TRANSACTION;
-            let mut pending: Vec<usize> = (0..chunk.len()).collect();
-            let mut attempts = 0;
-            while !pending.is_empty() {
-                let batch: Vec<PolicyWrite> = pending.iter().map(|i| chunk[*i].clone()).collect();
-                match self.transact(&batch).await? {
-                    TransactOutcome::Done => {
-                        for i in pending.drain(..) {
-                            results[offset + i] = Some(Ok(()));
-                        }
-                    }
-                    TransactOutcome::Cancelled(failed) => {
-                        // Rows that failed their condition are reported; the rest were not
-                        // applied and go again without them.
-                        let failed: Vec<usize> = failed.iter().map(|f| pending[*f]).collect();
-                        for i in &failed {
-                            results[offset + i] = Some(Err(conflict(&chunk[*i])));
-                        }
-                        pending.retain(|i| !failed.contains(i));
-                        if failed.is_empty() {
-                            attempts += 1;
-                            if attempts > UNPROCESSED_RETRIES {
-                                return Err(StoreError::Conflict(
-                                    "transactions kept conflicting with concurrent writes".into(),
-                                ));
-                            }
-                            tokio::time::sleep(Duration::from_millis(20 << attempts)).await;
-                        }
-                    }
+        let mut attempts = 0;
+        loop {
+            match self.transact(std::slice::from_ref(&write)).await? {
+                TransactOutcome::Done => return Ok(()),
+                TransactOutcome::Cancelled(failed) if !failed.is_empty() => {
+                    return Err(conflict(&write));
+                }
+                // Throttled or conflicting with another transaction: nothing applied, retry.
+                TransactOutcome::Cancelled(_) if attempts < UNPROCESSED_RETRIES => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(20 << attempts)).await;
+                }
+                TransactOutcome::Cancelled(_) => {
+                    return Err(StoreError::Conflict(
+                        "the write kept being cancelled by concurrent transactions".into(),
+                    ));
                 }
             }
         }
-        Ok(results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(StoreError::Conflict("not attempted".into()))))
-            .collect())
+    }
+
+    async fn import_policies(&self, writes: Vec<PolicyWrite>) -> Vec<Result<(), StoreError>> {
+        let mut results: Vec<Result<(), StoreError>> = Vec::with_capacity(writes.len());
+        for chunk in writes.chunks(ROWS_PER_BATCH) {
+            let failed = self.batch_write_rows(chunk).await;
+            results.extend((0..chunk.len()).map(
+                |i| match failed.iter().find(|(row, _)| *row == i) {
+                    Some((_, message)) => Err(StoreError::Aws {
+                        operation: "BatchWriteItem".into(),
+                        endpoint: self.endpoint.clone(),
+                        message: message.clone(),
+                    }),
+                    None => Ok(()),
+                },
+            ));
+        }
+        results
     }
 
     async fn usage_detail(

@@ -158,6 +158,39 @@ fn decision_cpu(iterations: u32) -> Duration {
     start.elapsed() / iterations
 }
 
+/// `ccwb quota import` of `rows` new policies from a CSV file: wall time and AWS requests.
+fn import_bench(local: &Local, proxy: &RecordingProxy, rows: usize) {
+    let dir = ccwb_e2e::temp_dir("bench-import");
+    let file = dir.join("policies.csv");
+    let mut csv = String::from("type,identifier,monthly_token_limit,enforcement_mode\n");
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "user,user{i:05}@example.com,{}M,block\n",
+            100 + i % 400
+        ));
+    }
+    std::fs::write(&file, csv).expect("write csv");
+    let ccwb = ccwb_e2e::cli::Ccwb::with_token(&local.url, &local.admin_token());
+    proxy.clear();
+    let start = Instant::now();
+    let run = ccwb.run(&["quota", "import", file.to_str().unwrap_or_default()]);
+    let wall = start.elapsed();
+    if run.code != Some(0) {
+        eprintln!("import failed: {}{}", run.stdout, run.stderr);
+        return;
+    }
+    let actions = proxy.actions();
+    let by = |suffix: &str| actions.iter().filter(|a| a.ends_with(suffix)).count();
+    println!(
+        "ccwb quota import of {rows} policies: {:.1} s ({:.0} rows/s); DynamoDB requests: {} BatchWriteItem (25 items: 12 policies + their audit events), {} BatchGetItem, {} other",
+        wall.as_secs_f64(),
+        rows as f64 / wall.as_secs_f64(),
+        by("BatchWriteItem"),
+        by("BatchGetItem"),
+        actions.len() - by("BatchWriteItem") - by("BatchGetItem"),
+    );
+}
+
 #[tokio::main]
 async fn main() {
     println!(
@@ -226,6 +259,9 @@ async fn main() {
             percentile(&init, 1.0)
         );
     }
+
+    import_bench(&local, &proxy, count("BENCH_IMPORT_ROWS", 10_000));
+
     let size = std::fs::metadata(bin("ccwb-check"))
         .map(|m| m.len())
         .unwrap_or(0);
