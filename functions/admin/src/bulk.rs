@@ -11,7 +11,9 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::policies::{change_by, policy_write};
-use crate::request::{admin, json_body, type_filter};
+use ccwb_lambda::request::{admin, json_body};
+
+use crate::request::type_filter;
 use crate::{AdminError, State};
 
 /// Rows accepted in one request; clients send bigger files in several requests.
@@ -22,7 +24,7 @@ const EXPORT_PAGE: usize = 1000;
 /// `POST /policies/import`: each row is validated and written on its own; a bad row is
 /// reported and never stops or half-writes another.
 pub async fn import(state: &State, req: Request) -> Result<Response<Body>, AdminError> {
-    let actor = admin(state, &req)?;
+    let actor = admin(&state.settings, &req)?;
     let request: ImportRequest = json_body(&req)?;
     if request.policies.len() > MAX_ROWS {
         return Err(AdminError::BadRequest(format!(
@@ -104,6 +106,8 @@ pub async fn import(state: &State, req: Request) -> Result<Response<Body>, Admin
     if !request.dry_run && !writes.is_empty() {
         let (indexes, batch): (Vec<usize>, Vec<PolicyWrite>) = writes.into_iter().unzip();
         let outcomes = state.store.import_policies(batch).await;
+        // Large imports leave most events to the sweeper; a request delivers one batch.
+        ccwb_lambda::audit::deliver(&state.store).await;
         for (index, outcome) in indexes.into_iter().zip(outcomes) {
             if let Err(err) = outcome {
                 results[index].status = RowStatus::Error;
@@ -133,7 +137,7 @@ pub async fn import(state: &State, req: Request) -> Result<Response<Body>, Admin
 
 /// `GET /policies/export?type=`: every policy (of the type), every field.
 pub async fn export(state: &State, req: Request) -> Result<Response<Body>, AdminError> {
-    admin(state, &req)?;
+    admin(&state.settings, &req)?;
     let policy_type = type_filter(&req)?;
     let mut policies = Vec::new();
     let mut next: Option<String> = None;

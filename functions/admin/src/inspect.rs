@@ -8,12 +8,14 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use time::OffsetDateTime;
 
-use crate::request::{admin, groups_param, query};
+use ccwb_lambda::request::{admin, query};
+
+use crate::request::groups_param;
 use crate::{AdminError, State};
 
 /// `GET /resolve?email=&groups=a,b`.
 pub async fn resolve_user(state: &State, req: Request) -> Result<Response<Body>, AdminError> {
-    admin(state, &req)?;
+    admin(&state.settings, &req)?;
     let identity = identity(query(&req, "email").as_deref(), "email")?;
     let groups = groups_param(&req);
     let now = OffsetDateTime::now_utc();
@@ -46,7 +48,7 @@ pub async fn resolve_user(state: &State, req: Request) -> Result<Response<Body>,
 
 /// `GET /usage/{email}?groups=`.
 pub async fn usage(state: &State, req: Request) -> Result<Response<Body>, AdminError> {
-    admin(state, &req)?;
+    admin(&state.settings, &req)?;
     let identity = identity(req.path_parameters().first("email"), "email")?;
     let groups = groups_param(&req);
     let now = OffsetDateTime::now_utc();

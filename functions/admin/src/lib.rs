@@ -2,7 +2,6 @@
 //! effective policy and usage are. Every route requires membership of an admin group.
 
 pub mod bulk;
-pub mod error;
 pub mod inspect;
 pub mod policies;
 pub mod request;
@@ -15,7 +14,7 @@ use ccwb_store::{DynamoStore, ResourceNames};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 
-pub use error::AdminError;
+pub use ccwb_lambda::HandlerError as AdminError;
 
 /// What the handlers need, built once per Lambda instance.
 #[derive(Debug, Clone)]

@@ -8,9 +8,9 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use time::OffsetDateTime;
 
-use crate::request::{
-    Precondition, admin, etag, json_body, policy_key, precondition, query, type_filter,
-};
+use ccwb_lambda::request::{admin, json_body, query};
+
+use crate::request::{Precondition, etag, policy_key, precondition, type_filter};
 use crate::{AdminError, State};
 
 /// Attempts of a write without `If-Match` that races with another writer: each attempt re-reads.
@@ -21,7 +21,7 @@ const MAX_PAGE: usize = 1000;
 
 /// `GET /policies/{type}/{id}`.
 pub async fn get(state: &State, req: Request) -> Result<Response<Body>, AdminError> {
-    admin(state, &req)?;
+    admin(&state.settings, &req)?;
     let (policy_type, identifier) = policy_key(&req)?;
     let policy = state
         .store
@@ -33,7 +33,7 @@ pub async fn get(state: &State, req: Request) -> Result<Response<Body>, AdminErr
 
 /// `GET /policies?type=&limit=&next=`.
 pub async fn list(state: &State, req: Request) -> Result<Response<Body>, AdminError> {
-    admin(state, &req)?;
+    admin(&state.settings, &req)?;
     let policy_type = type_filter(&req)?;
     let limit = match query(&req, "limit") {
         None => DEFAULT_PAGE,
@@ -64,7 +64,7 @@ pub async fn list(state: &State, req: Request) -> Result<Response<Body>, AdminEr
 /// `PUT /policies/{type}/{id}`: creates or replaces. `If-None-Match: *` creates only (409 if it
 /// exists); `If-Match` replaces only that version (412 otherwise).
 pub async fn put(state: &State, req: Request) -> Result<Response<Body>, AdminError> {
-    let actor = admin(state, &req)?;
+    let actor = admin(&state.settings, &req)?;
     let (policy_type, identifier) = policy_key(&req)?;
     let fields: PolicyFields = json_body(&req)?;
     let condition = precondition(&req)?;
@@ -93,6 +93,7 @@ pub async fn put(state: &State, req: Request) -> Result<Response<Body>, AdminErr
         );
         match state.store.write_policy(write).await {
             Ok(()) => {
+                ccwb_lambda::audit::deliver(&state.store).await;
                 return Ok(with_etag(
                     if created {
                         StatusCode::CREATED
@@ -114,7 +115,7 @@ pub async fn put(state: &State, req: Request) -> Result<Response<Body>, AdminErr
 
 /// `PATCH /policies/{type}/{id}`: changes only the fields given (`null` clears a limit).
 pub async fn patch(state: &State, req: Request) -> Result<Response<Body>, AdminError> {
-    let actor = admin(state, &req)?;
+    let actor = admin(&state.settings, &req)?;
     let (policy_type, identifier) = policy_key(&req)?;
     let patch: PolicyPatch = json_body(&req)?;
     if patch.is_empty() {
@@ -139,7 +140,10 @@ pub async fn patch(state: &State, req: Request) -> Result<Response<Body>, AdminE
         let new = change::patch(&existing, &patch, &change);
         let write = policy_write(&new, Some(&existing), Some(&new), "policy.update", &change);
         match state.store.write_policy(write).await {
-            Ok(()) => return Ok(with_etag(StatusCode::OK, &new)),
+            Ok(()) => {
+                ccwb_lambda::audit::deliver(&state.store).await;
+                return Ok(with_etag(StatusCode::OK, &new));
+            }
             Err(StoreError::Conflict(message)) if condition != Precondition::None => {
                 return Err(conflict_for(condition, message));
             }
@@ -152,7 +156,7 @@ pub async fn patch(state: &State, req: Request) -> Result<Response<Body>, AdminE
 
 /// `DELETE /policies/{type}/{id}`.
 pub async fn delete(state: &State, req: Request) -> Result<Response<Body>, AdminError> {
-    let actor = admin(state, &req)?;
+    let actor = admin(&state.settings, &req)?;
     let (policy_type, identifier) = policy_key(&req)?;
     let condition = precondition(&req)?;
     for _ in 0..WRITE_ATTEMPTS {
@@ -166,6 +170,7 @@ pub async fn delete(state: &State, req: Request) -> Result<Response<Body>, Admin
         let write = policy_write(&existing, Some(&existing), None, "policy.delete", &change);
         match state.store.write_policy(write).await {
             Ok(()) => {
+                ccwb_lambda::audit::deliver(&state.store).await;
                 let mut response = Response::new(Body::Empty);
                 *response.status_mut() = StatusCode::NO_CONTENT;
                 return Ok(response);

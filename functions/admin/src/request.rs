@@ -1,31 +1,10 @@
-//! Reading admin requests: the caller's standing, path and query parameters, bodies, versions.
+//! Reading policy requests: path and query parameters, and version preconditions.
 
 use ccwb_core::{Group, PolicyType};
-use ccwb_lambda::Caller;
+use ccwb_lambda::request::query;
 use lambda_http::{Request, RequestExt};
-use serde::de::DeserializeOwned;
 
-use crate::{AdminError, State};
-
-/// Largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// The administrator making the request: the identity from the verified token, which must be in
-/// an admin group.
-pub fn admin(state: &State, req: &Request) -> Result<String, AdminError> {
-    let caller = Caller::from_request(req, &state.settings.identity_claims);
-    let Some(identity) = caller.identity else {
-        return Err(AdminError::Forbidden(
-            "your token names no user, so it cannot be used for administration".into(),
-        ));
-    };
-    if !state.settings.admin_groups.admits(&caller.groups) {
-        return Err(AdminError::Forbidden(format!(
-            "{identity} is not in an admin group; ask for membership of one of the groups in CCWB_ADMIN_GROUPS"
-        )));
-    }
-    Ok(identity.as_str().to_owned())
-}
+use crate::AdminError;
 
 /// The `{type}` and `{id}` path parameters, validated (user identifiers lower-cased).
 pub fn policy_key(req: &Request) -> Result<(PolicyType, String), AdminError> {
@@ -38,15 +17,6 @@ pub fn policy_key(req: &Request) -> Result<(PolicyType, String), AdminError> {
     let identifier =
         ccwb_core::validate::identifier(policy_type, params.first("id").unwrap_or_default())?;
     Ok((policy_type, identifier))
-}
-
-/// A query parameter, `None` when absent or blank.
-pub fn query(req: &Request, name: &str) -> Option<String> {
-    req.query_string_parameters_ref()
-        .and_then(|q| q.first(name))
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
 }
 
 /// The optional `type` query parameter.
@@ -67,29 +37,6 @@ pub fn groups_param(req: &Request) -> Vec<Group> {
     groups.sort();
     groups.dedup();
     groups
-}
-
-/// The JSON body as `T`; errors name the field (`policies[3].monthly_token_limit: …`).
-pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, AdminError> {
-    let body = req.body().as_ref();
-    if body.len() > MAX_BODY_BYTES {
-        return Err(AdminError::TooLarge);
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(AdminError::BadRequest(
-            "a JSON request body is required".into(),
-        ));
-    }
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        if path == "." {
-            AdminError::BadRequest(format!("invalid JSON body: {inner}"))
-        } else {
-            AdminError::BadRequest(format!("{path}: {inner}"))
-        }
-    })
 }
 
 /// An `If-Match` or `If-None-Match` precondition.

@@ -6,6 +6,7 @@ pub mod error;
 pub mod me;
 pub mod openapi;
 pub mod policies;
+pub mod unblocks;
 
 pub use check::{CheckResponse, CheckUsage, PolicyRef, UnblockStatus};
 pub use error::{ErrorBody, ErrorEnvelope};
@@ -14,3 +15,4 @@ pub use policies::{
     ImportMode, ImportRequest, ImportResponse, ImportResult, ImportRow, ImportTotals, PeriodUsage,
     PolicyExport, PolicyList, ResolveResponse, RowStatus, UsageResponse,
 };
+pub use unblocks::{AuditPage, UnblockHistory, UnblockRecord, UnblockRequest};

@@ -7,8 +7,9 @@ use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
 use crate::{
-    CheckResponse, ErrorEnvelope, ImportRequest, ImportResponse, MeResponse, PolicyExport,
-    PolicyList, ResolveResponse, UsageResponse,
+    AuditPage, CheckResponse, ErrorEnvelope, ImportRequest, ImportResponse, MeResponse,
+    PolicyExport, PolicyList, ResolveResponse, UnblockHistory, UnblockRecord, UnblockRequest,
+    UsageResponse,
 };
 
 /// One operation: route key, summary, who may call it, parameters, body and answer.
@@ -30,7 +31,7 @@ pub fn document() -> Value {
         g.subschema_for::<T>()
     }
     let policy = schema(of::<Policy>);
-    let operations = vec![
+    let mut operations = vec![
         Operation {
             route: "GET /check",
             summary: "Quota decision for the caller (what credential helpers ask at every refresh)",
@@ -138,6 +139,52 @@ pub fn document() -> Value {
             errors: &[400, 401, 403],
         },
     ];
+    operations.extend([
+        Operation {
+            route: "POST /unblocks/{email}",
+            summary: "Let a user through until the unblock expires (history and audit kept)",
+            admin: true,
+            query: &[],
+            request: Some(schema(of::<UnblockRequest>)),
+            response: (201, Some(schema(of::<UnblockRecord>))),
+            errors: &[400, 401, 403, 409, 413],
+        },
+        Operation {
+            route: "DELETE /unblocks/{email}",
+            summary: "Revoke the unblock in force",
+            admin: true,
+            query: &[],
+            request: None,
+            response: (200, Some(schema(of::<UnblockRecord>))),
+            errors: &[400, 401, 403, 404, 409],
+        },
+        Operation {
+            route: "GET /unblocks/{email}",
+            summary: "The unblock in force and every unblock ever granted, newest first",
+            admin: true,
+            query: &[],
+            request: None,
+            response: (200, Some(schema(of::<UnblockHistory>))),
+            errors: &[400, 401, 403],
+        },
+        Operation {
+            route: "GET /audit",
+            summary: "The audit trail, newest first",
+            admin: true,
+            query: &[
+                ("since", "RFC 3339, a date, or 7d/24h/30m back (default 7d)"),
+                ("until", "RFC 3339 or a date (default now)"),
+                ("actor", "only this administrator"),
+                ("target", "only targets containing this text"),
+                ("action", "only actions starting with this text"),
+                ("limit", "1 to 500 (default 100)"),
+                ("next", "cursor from the previous page"),
+            ],
+            request: None,
+            response: (200, Some(schema(of::<AuditPage>))),
+            errors: &[400, 401, 403],
+        },
+    ]);
     let error = schema(of::<ErrorEnvelope>);
 
     let mut paths = Map::new();
@@ -216,7 +263,7 @@ fn describe(code: u16) -> &'static str {
         400 => "bad input; the message names the field",
         401 => "missing or invalid token",
         403 => "not an administrator",
-        404 => "no such policy",
+        404 => "not found",
         409 => "already exists, or changed concurrently",
         412 => "If-Match names another version",
         413 => "body over 1 MB",
@@ -238,6 +285,6 @@ mod tests {
             assert!(schemas.contains_key(name), "missing component {name}");
         }
         assert!(doc["paths"]["/policies/{type}/{id}"]["patch"]["requestBody"].is_object());
-        assert_eq!(doc["paths"].as_object().unwrap().len(), 8);
+        assert_eq!(doc["paths"].as_object().unwrap().len(), 10);
     }
 }

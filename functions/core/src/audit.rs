@@ -4,12 +4,14 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// One administrative change: who did what to which target, with the state before and after.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEvent {
     /// Unique id (time-ordered within a day by its key).
     pub id: String,
     /// When.
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub at: OffsetDateTime,
     /// The administrator's identity, from the verified token.
     pub actor: String,

@@ -28,7 +28,7 @@ pub use money::Usd;
 pub use period::{Day, Month};
 pub use policy::{LimitKind, Mode, Policy, PolicyType};
 pub use resolve::{Resolution, explain, resolve};
-pub use unblock::Unblock;
+pub use unblock::{Unblock, UnblockDuration, UnblockGrant};
 pub use usage::{
     CurrentUsage, DayUsage, ModelUsage, MonthUsage, TokenCounts, UsageDetail, UsageTotals,
 };

@@ -63,6 +63,9 @@ pub struct ServeArgs {
     /// With --dev-issuer, the first is its client id (default `ccwb-local`).
     #[arg(long, value_name = "AUD", value_delimiter = ',')]
     pub audience: Vec<String>,
+    /// Seconds between deliveries of pending audit events to Firehose (as a schedule does in AWS).
+    #[arg(long, env = "CCWB_AUDIT_DELIVERY_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub audit_delivery_seconds: u64,
     /// JWKS location when it is not announced by `<issuer>/.well-known/openid-configuration`
     /// (Cognito's differs from its issuer string when run by moto).
     #[arg(long, value_name = "URL")]
@@ -167,7 +170,12 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
             &sdk,
             names.clone(),
         )),
-        admin: Arc::new(ccwb_admin::State::new(settings, &sdk, names.clone())),
+        admin: Arc::new(ccwb_admin::State::new(
+            settings.clone(),
+            &sdk,
+            names.clone(),
+        )),
+        unblock: Arc::new(ccwb_unblock::State::new(settings, &sdk, names.clone())),
     };
     let routes = api_routes(&functions).map_err(LocalError::Config)?;
     let deployment = serde_json::json!({
@@ -178,6 +186,10 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
     });
     ccwb_store::provision::provision(&sdk, &names, &deployment.to_string()).await?;
 
+    spawn_audit_delivery(
+        ccwb_store::DynamoStore::new(&sdk, names.clone()),
+        std::time::Duration::from_secs(args.audit_delivery_seconds),
+    );
     let app = Arc::new(App { routes, authorizer });
     let service =
         router(app, dev_issuer).into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -191,6 +203,23 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
             addr: base_url,
             source,
         })
+}
+
+/// Delivers audit events left pending (Firehose was down, or a big import) in the background.
+fn spawn_audit_delivery(store: ccwb_store::DynamoStore, every: std::time::Duration) {
+    use ccwb_store::AuditLog;
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match store.deliver_pending(500).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(delivered = n, "audit events delivered to Firehose"),
+                Err(err) => tracing::warn!(error = %err, "audit delivery failed; will retry"),
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -34,6 +34,8 @@ pub struct Functions {
     pub check: Arc<ccwb_check::State>,
     /// The `admin` function (`/policies…`, `/resolve`, `/usage…`).
     pub admin: Arc<ccwb_admin::State>,
+    /// The `unblock` function (`/unblocks…`, `/audit`).
+    pub unblock: Arc<ccwb_unblock::State>,
 }
 
 /// The API's routes: each function's routes integrated with its dispatcher, as the HTTP API
@@ -47,6 +49,10 @@ pub fn api_routes(functions: &Functions) -> Result<RouteTable, String> {
     table.function(
         &ccwb_admin::ROUTES,
         lambda!(functions.admin, ccwb_admin::route),
+    )?;
+    table.function(
+        &ccwb_unblock::ROUTES,
+        lambda!(functions.unblock, ccwb_unblock::route),
     )?;
     Ok(table)
 }

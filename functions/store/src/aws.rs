@@ -40,7 +40,28 @@ pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(s3_config)
 }
 
-/// Renders an SDK error with its whole cause chain (the default `Display` says only "service error").
-pub fn describe<E: std::error::Error>(err: &E) -> String {
-    aws_sdk_dynamodb::error::DisplayErrorContext(err).to_string()
+/// Renders an SDK error in one line: the service's code and message when the service answered,
+/// else the cause chain (the default `Display` says only "service error").
+pub fn describe<E, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> String
+where
+    E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + 'static,
+    R: std::fmt::Debug,
+{
+    match err.as_service_error() {
+        Some(service) => format!(
+            "{}: {}",
+            service.code().unwrap_or("ServiceError"),
+            service.message().unwrap_or("no message")
+        ),
+        None => {
+            let mut text = err.to_string();
+            let mut source = std::error::Error::source(err);
+            while let Some(cause) = source {
+                text.push_str(": ");
+                text.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            text
+        }
+    }
 }

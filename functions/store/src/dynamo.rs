@@ -19,6 +19,7 @@ pub(crate) const UNPROCESSED_RETRIES: u32 = 5;
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     pub(crate) client: aws_sdk_dynamodb::Client,
+    pub(crate) firehose: aws_sdk_firehose::Client,
     pub(crate) names: ResourceNames,
     pub(crate) endpoint: String,
 }
@@ -28,6 +29,7 @@ impl DynamoStore {
     pub fn new(config: &SdkConfig, names: ResourceNames) -> Self {
         Self {
             client: aws_sdk_dynamodb::Client::new(config),
+            firehose: aws_sdk_firehose::Client::new(config),
             endpoint: endpoint_label(config),
             names,
         }
@@ -91,7 +93,15 @@ impl DynamoStore {
 
 impl DynamoStore {
     /// An AWS error for `operation`.
-    pub(crate) fn aws_error<E: std::error::Error>(&self, operation: &str, err: &E) -> StoreError {
+    pub(crate) fn aws_error<E, R>(
+        &self,
+        operation: &str,
+        err: &aws_sdk_dynamodb::error::SdkError<E, R>,
+    ) -> StoreError
+    where
+        E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + 'static,
+        R: std::fmt::Debug,
+    {
         StoreError::Aws {
             operation: operation.to_owned(),
             endpoint: self.endpoint.clone(),

@@ -1,6 +1,7 @@
 //! ccwb's storage adapters. Item layouts and resource definitions live here and nowhere else;
 //! callers ask for what they need through small traits as the features land.
 
+pub mod audit_log;
 pub mod aws;
 pub mod dynamo;
 pub mod error;
@@ -10,9 +11,12 @@ pub mod policies;
 pub mod provision;
 pub mod quota;
 pub mod tables;
+pub mod unblocks;
 
+pub use audit_log::{AuditFilter, AuditLog};
 pub use dynamo::DynamoStore;
 pub use error::StoreError;
 pub use names::ResourceNames;
 pub use policies::{Expect, Page, PolicyStore, PolicyWrite};
 pub use quota::{CheckInputs, QuotaReads};
+pub use unblocks::UnblockStore;

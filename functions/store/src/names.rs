@@ -12,6 +12,8 @@ pub struct ResourceNames {
     pub usage_table: String,
     /// Audit trail table (`CCWB_AUDIT_TABLE`, default `<stack>-audit`).
     pub audit_table: String,
+    /// Firehose stream carrying audit events to S3 (`CCWB_AUDIT_STREAM`, default `<stack>-audit`).
+    pub audit_stream: String,
     /// Bucket for packages and analytics (`CCWB_BUCKET`, default `<stack>-data`).
     pub bucket: String,
     /// Prefix of the SSM parameters (`/ccwb/<stack>`).
@@ -33,6 +35,7 @@ impl ResourceNames {
                 .unwrap_or_else(|| format!("{stack}-policies")),
             usage_table: get("CCWB_USAGE_TABLE").unwrap_or_else(|| format!("{stack}-usage")),
             audit_table: get("CCWB_AUDIT_TABLE").unwrap_or_else(|| format!("{stack}-audit")),
+            audit_stream: get("CCWB_AUDIT_STREAM").unwrap_or_else(|| format!("{stack}-audit")),
             bucket: get("CCWB_BUCKET").unwrap_or_else(|| format!("{stack}-data")),
             parameter_prefix: format!("/ccwb/{stack}"),
             stack,

@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TableStatus,
+    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
+    GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TableStatus,
 };
 
 use crate::aws::{describe, endpoint_label, s3_client};
-use crate::tables::{TableSpec, all_tables};
+use crate::tables::{IndexSpec, TableSpec, all_tables};
 use crate::{ResourceNames, StoreError};
 
 /// Creates every table, the bucket and the deployment parameter unless they exist; an existing
@@ -35,6 +36,8 @@ pub async fn provision(
 
     let s3 = s3_client(config);
     ensure_bucket(&s3, &names.bucket, config, &aws_error).await?;
+
+    ensure_stream(config, names, &aws_error).await?;
 
     let ssm = aws_sdk_ssm::Client::new(config);
     let parameter = names.deployment_parameter();
@@ -145,8 +148,27 @@ async fn wait_until_active(
                 spec.name, spec.partition_key, spec.sort_key
             )));
         }
-        if table.table_status == Some(TableStatus::Active) {
-            return Ok(());
+        let existing: Vec<&str> = table
+            .global_secondary_indexes()
+            .iter()
+            .filter_map(|i| i.index_name())
+            .collect();
+        let missing: Vec<&IndexSpec> = spec
+            .indexes
+            .iter()
+            .filter(|i| !existing.contains(&i.name))
+            .collect();
+        let indexes_active = table
+            .global_secondary_indexes()
+            .iter()
+            .all(|i| i.index_status() == Some(&IndexStatus::Active) || i.index_status().is_none());
+        if table.table_status == Some(TableStatus::Active) && indexes_active {
+            match missing.first() {
+                None => return Ok(()),
+                // A table from an earlier version lacks an index added since: add it (one at a
+                // time, as DynamoDB requires) rather than fail.
+                Some(index) => add_index(client, spec, index, aws_error).await?,
+            }
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
@@ -154,6 +176,55 @@ async fn wait_until_active(
         "table {} did not become ACTIVE within 60 s",
         spec.name
     )))
+}
+
+async fn add_index(
+    client: &aws_sdk_dynamodb::Client,
+    spec: &TableSpec,
+    index: &IndexSpec,
+    aws_error: &impl Fn(String, String) -> StoreError,
+) -> Result<(), StoreError> {
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .map_err(build_error)
+    };
+    let create = CreateGlobalSecondaryIndexAction::builder()
+        .index_name(index.name)
+        .key_schema(key(index.partition_key, KeyType::Hash)?)
+        .key_schema(key(index.sort_key, KeyType::Range)?)
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
+        .build()
+        .map_err(build_error)?;
+    let mut request = client
+        .update_table()
+        .table_name(&spec.name)
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder().create(create).build(),
+        );
+    for attribute in [index.partition_key, index.sort_key] {
+        request = request.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(attribute)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(build_error)?,
+        );
+    }
+    request.send().await.map_err(|e| {
+        aws_error(
+            format!("UpdateTable {} (add index {})", spec.name, index.name),
+            describe(&e),
+        )
+    })?;
+    tracing::info!(table = %spec.name, index = index.name, "added index");
+    Ok(())
 }
 
 async fn ensure_bucket(
@@ -188,6 +259,58 @@ async fn ensure_bucket(
             Ok(())
         }
         Err(err) => Err(aws_error(format!("CreateBucket {bucket}"), describe(&err))),
+    }
+}
+
+/// The Firehose stream that carries audit events to the bucket (`audit/` prefix, by date).
+async fn ensure_stream(
+    config: &SdkConfig,
+    names: &ResourceNames,
+    aws_error: &impl Fn(String, String) -> StoreError,
+) -> Result<(), StoreError> {
+    use aws_sdk_firehose::types::{
+        BufferingHints, DeliveryStreamType, ExtendedS3DestinationConfiguration,
+    };
+    let firehose = aws_sdk_firehose::Client::new(config);
+    let destination = ExtendedS3DestinationConfiguration::builder()
+        .bucket_arn(format!("arn:aws:s3:::{}", names.bucket))
+        // The local emulator does not assume roles; the CDK stack creates the real one.
+        .role_arn(format!(
+            "arn:aws:iam::123456789012:role/{}-firehose",
+            names.stack
+        ))
+        .prefix("audit/")
+        .buffering_hints(
+            BufferingHints::builder()
+                .interval_in_seconds(60)
+                .size_in_mbs(1)
+                .build(),
+        )
+        .build()
+        .map_err(|e| StoreError::Mismatch(format!("invalid stream definition: {e}")))?;
+    match firehose
+        .create_delivery_stream()
+        .delivery_stream_name(&names.audit_stream)
+        .delivery_stream_type(DeliveryStreamType::DirectPut)
+        .extended_s3_destination_configuration(destination)
+        .send()
+        .await
+    {
+        Ok(_) => {
+            tracing::info!(stream = %names.audit_stream, "created delivery stream");
+            Ok(())
+        }
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) =>
+        {
+            Ok(())
+        }
+        Err(err) => Err(aws_error(
+            format!("CreateDeliveryStream {}", names.audit_stream),
+            describe(&err),
+        )),
     }
 }
 

@@ -38,6 +38,13 @@ pub const POLICY_TYPE_INDEX: IndexSpec = IndexSpec {
     sort_key: "identifier",
 };
 
+/// The audit table's sparse index of events not yet delivered to Firehose.
+pub const AUDIT_PENDING_INDEX: IndexSpec = IndexSpec {
+    name: "audit-pending-index",
+    partition_key: "delivery",
+    sort_key: SK,
+};
+
 /// Every table ccwb uses.
 pub fn all_tables(names: &ResourceNames) -> Vec<TableSpec> {
     vec![
@@ -61,7 +68,7 @@ pub fn all_tables(names: &ResourceNames) -> Vec<TableSpec> {
             name: names.audit_table.clone(),
             partition_key: PK,
             sort_key: SK,
-            indexes: vec![],
+            indexes: vec![AUDIT_PENDING_INDEX],
         },
     ]
 }

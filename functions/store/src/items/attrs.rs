@@ -136,6 +136,22 @@ pub fn timestamp(at: OffsetDateTime) -> AttributeValue {
     AttributeValue::S(at.format(&Rfc3339).unwrap_or_default())
 }
 
+/// A UTC time with fixed-width fields (nanoseconds always 9 digits), so that sort keys order as
+/// the times do; RFC 3339's optional fraction would put `10:00:00.5Z` before `10:00:00Z`.
+pub fn sortable_time(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+        at.year(),
+        at.month() as u8,
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.nanosecond()
+    )
+}
+
 /// Parses a non-negative decimal with at most 6 fractional digits into millionths.
 fn decimal_to_micros(text: &str) -> Option<u64> {
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));

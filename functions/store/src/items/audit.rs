@@ -1,11 +1,15 @@
-//! Audit items: `pk = AUDIT#{yyyy-mm-dd}`, `sk = {RFC 3339 time}#{id}`, so a day's events read
+//! Audit items: `pk = AUDIT#{yyyy-mm-dd}`, `sk = {fixed-width UTC time}#{id}`, so a day's events read
 //! back in time order with one query.
 
 use ccwb_core::AuditEvent;
-use time::format_description::well_known::Rfc3339;
 
-use super::attrs::{Item, Reader, s, timestamp};
+use super::attrs::{Item, Reader, s, sortable_time, timestamp};
 use crate::StoreError;
+
+/// Attribute (and index partition key) marking events not yet delivered to Firehose.
+pub const PENDING: &str = "delivery";
+/// Its value.
+pub const PENDING_VALUE: &str = "pending";
 
 /// The partition of events on the day of `at`.
 pub fn day_pk(at: time::OffsetDateTime) -> String {
@@ -19,12 +23,10 @@ pub fn encode(event: &AuditEvent) -> Item {
         ("pk".to_owned(), s(day_pk(at))),
         (
             "sk".to_owned(),
-            s(format!(
-                "{}#{}",
-                at.format(&Rfc3339).unwrap_or_default(),
-                event.id
-            )),
+            s(format!("{}#{}", sortable_time(at), event.id)),
         ),
+        // Sparse index key: present until the event has been delivered to Firehose.
+        (PENDING.to_owned(), s(PENDING_VALUE)),
         ("id".to_owned(), s(&event.id)),
         ("at".to_owned(), timestamp(at)),
         ("actor".to_owned(), s(&event.actor)),

@@ -1,26 +1,26 @@
-//! The admin function's one error type, mapped once to status and envelope.
+//! The handlers' one error type, mapped once to status and the JSON error envelope.
 
 use ccwb_core::ValidationError;
 use ccwb_store::StoreError;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 
-/// Why an admin request failed.
+/// Why a request failed.
 #[derive(Debug, thiserror::Error)]
-pub enum AdminError {
+pub enum HandlerError {
     /// The caller is not an administrator (or the token names nobody).
     #[error("{0}")]
     Forbidden(String),
     /// Bad input; the message names the field.
     #[error("{0}")]
     BadRequest(String),
-    /// No such policy.
+    /// No such thing.
     #[error("{0}")]
     NotFound(String),
-    /// Create-only write of an existing policy.
+    /// The thing exists already, or changed meanwhile.
     #[error("{0}")]
     Conflict(String),
-    /// `If-Match` names a version that is not the current one.
+    /// A precondition (`If-Match`) does not hold.
     #[error("{0}")]
     PreconditionFailed(String),
     /// The body is over the limit.
@@ -31,13 +31,13 @@ pub enum AdminError {
     Store(#[from] StoreError),
 }
 
-impl From<ValidationError> for AdminError {
+impl From<ValidationError> for HandlerError {
     fn from(err: ValidationError) -> Self {
         Self::BadRequest(err.to_string())
     }
 }
 
-impl AdminError {
+impl HandlerError {
     /// The response for this error; store failures are logged, never shown.
     pub fn into_response(self) -> Response<Body> {
         let (status, code) = match &self {
@@ -61,6 +61,6 @@ impl AdminError {
             }
             other => other.to_string(),
         };
-        ccwb_lambda::error_response(status, code, message)
+        crate::error_response(status, code, message)
     }
 }

@@ -1,0 +1,63 @@
+//! The `unblock` function: temporary overrides for blocked users, their history, and the audit
+//! trail of every administrative change. Every route requires membership of an admin group.
+
+pub mod audit;
+pub mod unblocks;
+
+use ccwb_lambda::HandlerError;
+use ccwb_lambda::settings::{ConfigError, Settings};
+use ccwb_store::aws::SdkConfig;
+use ccwb_store::{DynamoStore, ResourceNames};
+use lambda_http::{Body, Error, Request, RequestExt, Response};
+
+/// What the handlers need, built once per Lambda instance.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Settings.
+    pub settings: Settings,
+    /// Unblocks and audit.
+    pub store: DynamoStore,
+}
+
+impl State {
+    /// State from settings, AWS configuration and resource names.
+    pub fn new(settings: Settings, sdk: &SdkConfig, names: ResourceNames) -> Self {
+        Self {
+            settings,
+            store: DynamoStore::new(sdk, names),
+        }
+    }
+
+    /// State from the Lambda environment.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let settings = Settings::from_env()?;
+        let sdk = ccwb_store::aws::load_sdk_config(None).await;
+        Ok(Self::new(settings, &sdk, ResourceNames::from_env()))
+    }
+}
+
+/// The routes this function serves, for the local gateway and the CDK stack.
+pub const ROUTES: [&str; 4] = [
+    "POST /unblocks/{email}",
+    "DELETE /unblocks/{email}",
+    "GET /unblocks/{email}",
+    "GET /audit",
+];
+
+/// Every route of the function, by API Gateway route key.
+pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {
+    let route_key = match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.route_key.clone(),
+        _ => None,
+    };
+    let result = match route_key.as_deref().unwrap_or_default() {
+        "POST /unblocks/{email}" => unblocks::grant(state, req).await,
+        "DELETE /unblocks/{email}" => unblocks::revoke(state, req).await,
+        "GET /unblocks/{email}" => unblocks::history(state, req).await,
+        "GET /audit" => audit::handle(state, req).await,
+        other => Err(HandlerError::NotFound(format!(
+            "this function does not serve route {other:?}"
+        ))),
+    };
+    Ok(result.unwrap_or_else(HandlerError::into_response))
+}
