@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use ccwb_api::{
-    CheckResponse, ErrorEnvelope, ImportRequest, ImportResponse, MeResponse, PolicyExport,
-    PolicyList, ResolveResponse, UsageResponse,
+    AuditPage, CheckResponse, ErrorEnvelope, ImportRequest, ImportResponse, MeResponse,
+    PolicyExport, PolicyList, ResolveResponse, UnblockHistory, UnblockRecord, UnblockRequest,
+    UsageResponse,
 };
 use ccwb_core::{Policy, PolicyFields, PolicyPatch, PolicyType};
 use reqwest::{Method, StatusCode};
@@ -218,6 +219,45 @@ impl ApiClient {
             vec![("groups", groups.join(","))]
         };
         self.get(&format!("usage/{}", segment(email)), &query).await
+    }
+
+    /// `POST /unblocks/{email}`.
+    pub async fn unblock(
+        &self,
+        email: &str,
+        request: &UnblockRequest,
+    ) -> Result<UnblockRecord, ApiError> {
+        self.send(
+            Method::POST,
+            &format!("unblocks/{}", segment(email)),
+            &[],
+            Some(request),
+            None,
+        )
+        .await
+    }
+
+    /// `DELETE /unblocks/{email}`.
+    pub async fn revoke_unblock(&self, email: &str) -> Result<UnblockRecord, ApiError> {
+        self.send::<(), _>(
+            Method::DELETE,
+            &format!("unblocks/{}", segment(email)),
+            &[],
+            None,
+            None,
+        )
+        .await
+    }
+
+    /// `GET /unblocks/{email}`.
+    pub async fn unblocks(&self, email: &str) -> Result<UnblockHistory, ApiError> {
+        self.get(&format!("unblocks/{}", segment(email)), &[]).await
+    }
+
+    /// `GET /audit` with query parameters (`since`, `until`, `actor`, `target`, `action`,
+    /// `limit`, `next`).
+    pub async fn audit(&self, query: &[(&str, String)]) -> Result<AuditPage, ApiError> {
+        self.get("audit", query).await
     }
 
     async fn get<T: DeserializeOwned>(

@@ -54,6 +54,27 @@ pub enum Command {
         #[command(subcommand)]
         command: QuotaCommand,
     },
+    /// The audit trail of administrative changes, newest first.
+    Audit {
+        /// Oldest: a span back from now (7d, 24h, 30m), a date, or RFC 3339.
+        #[arg(long, default_value = "7d")]
+        since: String,
+        /// Newest: a date or RFC 3339 (default now).
+        #[arg(long)]
+        until: Option<String>,
+        /// Only changes by this administrator.
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only targets containing this text (an e-mail, a group, `policy/group/eng`).
+        #[arg(long)]
+        target: Option<String>,
+        /// Only actions starting with this text (`policy.`, `unblock.grant`).
+        #[arg(long)]
+        action: Option<String>,
+        /// At most this many events.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        limit: u32,
+    },
     /// Profiles: which deployment the commands talk to.
     Context {
         /// The context command.
@@ -133,6 +154,25 @@ pub enum QuotaCommand {
     },
     /// Your own quota decision and usage (what credential-process sees).
     Status,
+    /// Let a blocked user through for a while, or revoke that with --revoke.
+    Unblock {
+        /// The user's e-mail address.
+        email: String,
+        /// How long: Nh (1-168), Nd (1-7) or until-reset (next month start, at most 7 days).
+        #[arg(long, default_value = "24h", conflicts_with = "revoke")]
+        duration: String,
+        /// Why (kept in the history and the audit trail).
+        #[arg(long, required_unless_present = "revoke")]
+        reason: Option<String>,
+        /// Revoke the unblock in force instead.
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// A user's unblock in force and every unblock ever granted.
+    Unblocks {
+        /// The user's e-mail address.
+        email: String,
+    },
     /// Export policies to a .json or .csv file, or to standard output.
     Export {
         /// The file; its extension chooses the format.
@@ -351,6 +391,24 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Whoami => crate::account::whoami(&ctx, output).await,
         Command::Quota { command } => crate::quota::run(&ctx, output, command).await,
         Command::Context { command } => crate::contexts::run(command, output),
+        Command::Audit {
+            since,
+            until,
+            actor,
+            target,
+            action,
+            limit,
+        } => {
+            let query = crate::audit::AuditQuery {
+                since,
+                until,
+                actor,
+                target,
+                action,
+                limit,
+            };
+            crate::audit::run(&ctx, output, query).await
+        }
         Command::Config { command } => crate::contexts::config(command).await,
     }
 }

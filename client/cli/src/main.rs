@@ -1,6 +1,7 @@
 //! `ccwb`: the administrator's command line. See `ccwb --help`.
 
 mod account;
+mod audit;
 mod cli;
 mod contexts;
 mod error;

@@ -42,6 +42,23 @@ pub async fn run(ctx: &Context, output: Output, command: QuotaCommand) -> Result
             force,
         } => delete(&client, r#type.into(), &identifier, force).await,
         QuotaCommand::Status => status(&client, output).await,
+        QuotaCommand::Unblock {
+            email,
+            duration,
+            reason,
+            revoke,
+        } => {
+            crate::audit::unblock(
+                &client,
+                output,
+                &email,
+                &duration,
+                reason.as_deref(),
+                revoke,
+            )
+            .await
+        }
+        QuotaCommand::Unblocks { email } => crate::audit::unblocks(&client, output, &email).await,
         QuotaCommand::Export {
             file,
             stdout: _,
