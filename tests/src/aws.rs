@@ -130,3 +130,66 @@ impl Local {
         items
     }
 }
+
+impl Local {
+    /// The stack's bucket.
+    pub fn bucket(&self) -> String {
+        format!("{}-data", self.stack)
+    }
+
+    /// Every object under `prefix` in the stack's bucket, as (key, text).
+    pub async fn objects(&self, prefix: &str) -> Vec<(String, String)> {
+        let client = reqwest::Client::new();
+        let auth = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0";
+        let listing = client
+            .get(format!(
+                "{}/{}?list-type=2&prefix={prefix}",
+                self.aws_endpoint,
+                self.bucket()
+            ))
+            .header("authorization", auth)
+            .send()
+            .await
+            .expect("list objects")
+            .text()
+            .await
+            .unwrap_or_default();
+        let keys: Vec<String> = listing
+            .split("<Key>")
+            .skip(1)
+            .filter_map(|part| part.split("</Key>").next())
+            .map(str::to_owned)
+            .collect();
+        let mut objects = Vec::new();
+        for key in keys {
+            let body = client
+                .get(format!("{}/{}/{key}", self.aws_endpoint, self.bucket()))
+                .header("authorization", auth)
+                .send()
+                .await
+                .expect("get object")
+                .text()
+                .await
+                .unwrap_or_default();
+            objects.push((key, body));
+        }
+        objects
+    }
+
+    /// Calls a Firehose action on the stack's AWS endpoint.
+    pub async fn firehose(&self, action: &str, body: Value) -> Value {
+        let response = reqwest::Client::new()
+            .post(&self.aws_endpoint)
+            .header("x-amz-target", format!("Firehose_20150804.{action}"))
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/firehose/aws4_request, SignedHeaders=host, Signature=0")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("firehose request");
+        let status = response.status();
+        let value: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{action}: {status} {value}");
+        value
+    }
+}
