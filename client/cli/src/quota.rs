@@ -208,6 +208,24 @@ fn policy_fields(p: &Policy) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A policy as a table row: TYPE, IDENTIFIER, MONTHLY, DAILY, MONTHLY $, DAILY $, MODE, ENABLED.
+fn policy_row(p: &Policy) -> Vec<String> {
+    vec![
+        p.policy_type.to_string(),
+        p.identifier.clone(),
+        tokens(p.monthly_token_limit),
+        tokens(p.daily_token_limit),
+        dollars(p.monthly_cost_limit),
+        dollars(p.daily_cost_limit),
+        format!(
+            "{}/{}",
+            p.enforcement_mode.as_str(),
+            p.daily_enforcement_mode.as_str()
+        ),
+        if p.enabled { "yes" } else { "no" }.to_owned(),
+    ]
+}
+
 async fn all_policies(
     client: &ApiClient,
     policy_type: Option<PolicyType>,
@@ -239,25 +257,7 @@ async fn list(
         eprintln!("No policies.");
         return Ok(());
     }
-    let rows = policies
-        .iter()
-        .map(|p| {
-            vec![
-                p.policy_type.to_string(),
-                p.identifier.clone(),
-                tokens(p.monthly_token_limit),
-                tokens(p.daily_token_limit),
-                dollars(p.monthly_cost_limit),
-                dollars(p.daily_cost_limit),
-                format!(
-                    "{}/{}",
-                    p.enforcement_mode.as_str(),
-                    p.daily_enforcement_mode.as_str()
-                ),
-                if p.enabled { "yes" } else { "no" }.to_owned(),
-            ]
-        })
-        .collect();
+    let rows = policies.iter().map(policy_row).collect();
     print_table(
         &[
             "TYPE",
@@ -309,19 +309,9 @@ async fn show(
             .applicable
             .iter()
             .map(|p| {
-                vec![
-                    p.policy_type.to_string(),
-                    p.identifier.clone(),
-                    tokens(p.monthly_token_limit),
-                    tokens(p.daily_token_limit),
-                    dollars(p.monthly_cost_limit),
-                    dollars(p.daily_cost_limit),
-                    format!(
-                        "{}/{}",
-                        p.enforcement_mode.as_str(),
-                        p.daily_enforcement_mode.as_str()
-                    ),
-                ]
+                let mut row = policy_row(p);
+                row.pop(); // every applicable policy is enabled
+                row
             })
             .collect();
         print_table(

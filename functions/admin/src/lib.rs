@@ -8,39 +8,12 @@ pub mod request;
 
 use std::future::Future;
 
-use ccwb_lambda::settings::{ConfigError, Settings};
-use ccwb_store::aws::SdkConfig;
-use ccwb_store::{DynamoStore, ResourceNames};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 
 pub use ccwb_lambda::HandlerError as AdminError;
 
-/// What the handlers need, built once per Lambda instance.
-#[derive(Debug, Clone)]
-pub struct State {
-    /// Settings.
-    pub settings: Settings,
-    /// Policies, usage and audit.
-    pub store: DynamoStore,
-}
-
-impl State {
-    /// State from settings, AWS configuration and resource names.
-    pub fn new(settings: Settings, sdk: &SdkConfig, names: ResourceNames) -> Self {
-        Self {
-            settings,
-            store: DynamoStore::new(sdk, names),
-        }
-    }
-
-    /// State from the Lambda environment.
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let settings = Settings::from_env()?;
-        let sdk = ccwb_store::aws::load_sdk_config(None).await;
-        Ok(Self::new(settings, &sdk, ResourceNames::from_env()))
-    }
-}
+pub use ccwb_lambda::State;
 
 /// Turns a handler's result into the response: errors become the JSON error envelope.
 pub async fn respond(

@@ -19,7 +19,7 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Error
     let decision = match &caller.identity {
         Some(identity) => {
             quota_decision(
-                &state.quota,
+                &state.store,
                 identity,
                 &caller.groups,
                 now,

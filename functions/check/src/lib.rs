@@ -3,14 +3,13 @@
 //! thinks they are.
 
 pub mod check;
-pub mod config;
 pub mod me;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 
+pub use ccwb_lambda::State;
 pub use ccwb_lambda::settings::{ConfigError, Settings};
-pub use config::State;
 
 /// Dispatches an API Gateway event to the route it was sent to (`routeKey`).
 pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {

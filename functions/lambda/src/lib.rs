@@ -8,7 +8,9 @@ pub mod logging;
 pub mod request;
 pub mod response;
 pub mod settings;
+pub mod state;
 
 pub use caller::Caller;
 pub use error::HandlerError;
 pub use response::{error_response, json_response};
+pub use state::State;

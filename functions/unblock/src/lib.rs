@@ -5,36 +5,9 @@ pub mod audit;
 pub mod unblocks;
 
 use ccwb_lambda::HandlerError;
-use ccwb_lambda::settings::{ConfigError, Settings};
-use ccwb_store::aws::SdkConfig;
-use ccwb_store::{DynamoStore, ResourceNames};
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 
-/// What the handlers need, built once per Lambda instance.
-#[derive(Debug, Clone)]
-pub struct State {
-    /// Settings.
-    pub settings: Settings,
-    /// Unblocks and audit.
-    pub store: DynamoStore,
-}
-
-impl State {
-    /// State from settings, AWS configuration and resource names.
-    pub fn new(settings: Settings, sdk: &SdkConfig, names: ResourceNames) -> Self {
-        Self {
-            settings,
-            store: DynamoStore::new(sdk, names),
-        }
-    }
-
-    /// State from the Lambda environment.
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let settings = Settings::from_env()?;
-        let sdk = ccwb_store::aws::load_sdk_config(None).await;
-        Ok(Self::new(settings, &sdk, ResourceNames::from_env()))
-    }
-}
+pub use ccwb_lambda::State;
 
 /// The routes this function serves, for the local gateway and the CDK stack.
 pub const ROUTES: [&str; 4] = [

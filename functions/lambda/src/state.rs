@@ -1,24 +1,25 @@
-//! The function's state, built once per Lambda instance.
+//! The state every function builds once per Lambda instance: its settings and the store.
 
-use ccwb_lambda::settings::{ConfigError, Settings};
 use ccwb_store::aws::SdkConfig;
 use ccwb_store::{DynamoStore, ResourceNames};
+
+use crate::settings::{ConfigError, Settings};
 
 /// What the handlers need, built once per Lambda instance.
 #[derive(Debug, Clone)]
 pub struct State {
     /// Settings.
     pub settings: Settings,
-    /// Reads for quota checks.
-    pub quota: DynamoStore,
+    /// Policies, usage, unblocks and audit.
+    pub store: DynamoStore,
 }
 
 impl State {
-    /// State from settings, AWS configuration and resource names.
+    /// State from settings, AWS configuration and resource names (ccwb-local and tests).
     pub fn new(settings: Settings, sdk: &SdkConfig, names: ResourceNames) -> Self {
         Self {
             settings,
-            quota: DynamoStore::new(sdk, names),
+            store: DynamoStore::new(sdk, names),
         }
     }
 
