@@ -189,3 +189,55 @@ async fn unknown_routes_are_404_before_authorization_and_health_needs_no_token()
         .expect("request");
     assert_eq!(response.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn a_real_issuer_is_found_by_discovery_and_a_rotated_key_is_fetched_at_most_every_30_s() {
+    use ccwb_e2e::{LocalOptions, free_port, temp_dir};
+    use std::time::{Duration, Instant};
+
+    // The identity provider: a dev issuer on a fixed port, so it can come back with a new key.
+    let port = free_port();
+    let idp = Local::start_with(LocalOptions {
+        port: Some(port),
+        state_dir: Some(temp_dir("idp-a")),
+        ..LocalOptions::default()
+    });
+    let api = Local::start_with(LocalOptions {
+        args: vec![
+            "--issuer".into(),
+            idp.url.clone(),
+            "--audience".into(),
+            "ccwb-local".into(),
+        ],
+        ..LocalOptions::default()
+    });
+    let (status, _) = api.get("/me", Some(&idp.token("a@example.com", &[]))).await;
+    assert_eq!(
+        status, 200,
+        "JWKS found through the issuer's discovery document"
+    );
+    let first_fetch = Instant::now();
+
+    // Key rotation: the issuer restarts with a new key under the same URL.
+    drop(idp);
+    let rotated = Local::start_with(LocalOptions {
+        port: Some(port),
+        state_dir: Some(temp_dir("idp-b")),
+        ..LocalOptions::default()
+    });
+    let token = rotated.token("b@example.com", &[]);
+    let (status, _) = api.get("/me", Some(&token)).await;
+    assert_eq!(
+        status, 401,
+        "an unknown kid within 30 s of the last fetch is refused"
+    );
+
+    let wait = Duration::from_secs(31).saturating_sub(first_fetch.elapsed());
+    tokio::time::sleep(wait).await;
+    let (status, me) = api.get("/me", Some(&token)).await;
+    assert_eq!(
+        (status, me["identity"].as_str()),
+        (200, Some("b@example.com")),
+        "refetched once allowed"
+    );
+}
