@@ -12,6 +12,7 @@ pub mod identity;
 pub mod money;
 pub mod period;
 pub mod policy;
+pub mod pricing;
 pub mod resolve;
 pub mod unblock;
 pub mod usage;
@@ -27,6 +28,7 @@ pub use identity::{Identity, IdentityClaims};
 pub use money::Usd;
 pub use period::{Day, Month};
 pub use policy::{LimitKind, Mode, Policy, PolicyType};
+pub use pricing::{PriceTable, Prices, TokenType};
 pub use resolve::{Resolution, explain, resolve};
 pub use unblock::{Unblock, UnblockDuration, UnblockGrant};
 pub use usage::{
