@@ -14,6 +14,7 @@ pub mod period;
 pub mod policy;
 pub mod pricing;
 pub mod resolve;
+pub mod telemetry;
 pub mod unblock;
 pub mod usage;
 pub mod validate;
