@@ -139,6 +139,7 @@ pub fn document() -> Value {
             errors: &[400, 401, 403],
         },
     ];
+    operations.push(Operation { route: "POST /v1/metrics", summary: "OTLP/HTTP metrics from Claude Code (application/json or application/x-protobuf, optionally gzip); usage goes to the token's user, counted exactly once", admin: false, query: &[], request: Some(json!({"type": "object", "description": "opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest"})), response: (200, Some(json!({"type": "object", "description": "ExportMetricsServiceResponse (partialSuccess when points were rejected)"}))), errors: &[400, 401, 403, 413] });
     operations.extend([
         Operation {
             route: "POST /unblocks/{email}",
@@ -285,6 +286,6 @@ mod tests {
             assert!(schemas.contains_key(name), "missing component {name}");
         }
         assert!(doc["paths"]["/policies/{type}/{id}"]["patch"]["requestBody"].is_object());
-        assert_eq!(doc["paths"].as_object().unwrap().len(), 10);
+        assert_eq!(doc["paths"].as_object().unwrap().len(), 11);
     }
 }

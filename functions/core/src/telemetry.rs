@@ -124,6 +124,34 @@ pub fn increase(point: &CounterPoint, watermark: Option<&Watermark>) -> Option<u
     }
 }
 
+/// What one counted token-usage point adds to a user's usage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenIncrement {
+    /// The model id as reported.
+    pub model: String,
+    /// The token type.
+    pub token_type: crate::pricing::TokenType,
+    /// Tokens added.
+    pub tokens: u64,
+    /// What they cost (0 for a model without a price).
+    pub cost: crate::Usd,
+}
+
+/// The increment of a token-usage `point` that adds `amount`, priced by `prices`.
+pub fn token_increment(
+    point: &CounterPoint,
+    amount: u64,
+    prices: &crate::PriceTable,
+) -> Option<TokenIncrement> {
+    let (model, token_type) = point.token_usage()?;
+    Some(TokenIncrement {
+        model: model.to_owned(),
+        token_type,
+        tokens: amount,
+        cost: prices.cost(model, token_type, amount).unwrap_or_default(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,14 @@
 //! Settings every function reads at start-up; a bad value stops the start with a message
 //! naming the variable.
 
-use ccwb_core::{AdminGroups, CheckSettings, IdentityClaims};
+use ccwb_core::{AdminGroups, CheckSettings, IdentityClaims, PriceTable};
 
 /// A setting that cannot be used; the function refuses to start rather than guess.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// `CCWB_PRICING` is not a valid price table.
+    #[error("CCWB_PRICING: {0}")]
+    Pricing(String),
     /// `CCWB_ADMIN_GROUPS` named no group.
     #[error("CCWB_ADMIN_GROUPS must name at least one group (comma-separated), got {0:?}")]
     NoAdminGroups(String),
@@ -21,7 +24,7 @@ pub enum ConfigError {
 }
 
 /// Settings from the environment.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Settings {
     /// Which claims name the user (`CCWB_IDENTITY_CLAIMS`, default `email`).
     pub identity_claims: IdentityClaims,
@@ -29,6 +32,8 @@ pub struct Settings {
     pub admin_groups: AdminGroups,
     /// `CCWB_FAIL_MODE` (default `closed`) and `CCWB_MISSING_IDENTITY` (default `deny`).
     pub check: CheckSettings,
+    /// Token prices (`CCWB_PRICING`: JSON overrides of the default table, per million tokens).
+    pub pricing: PriceTable,
 }
 
 impl Settings {
@@ -60,7 +65,12 @@ impl Settings {
             Some("allow") => true,
             Some(other) => return Err(ConfigError::MissingIdentity(other.to_owned())),
         };
+        let pricing = match lookup("CCWB_PRICING") {
+            Some(json) => PriceTable::with_overrides(&json).map_err(ConfigError::Pricing)?,
+            None => PriceTable::default(),
+        };
         Ok(Self {
+            pricing,
             identity_claims,
             admin_groups,
             check: CheckSettings {

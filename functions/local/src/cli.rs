@@ -175,7 +175,12 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
             &sdk,
             names.clone(),
         )),
-        unblock: Arc::new(ccwb_unblock::State::new(settings, &sdk, names.clone())),
+        unblock: Arc::new(ccwb_unblock::State::new(
+            settings.clone(),
+            &sdk,
+            names.clone(),
+        )),
+        ingest: Arc::new(ccwb_ingest::State::new(settings, &sdk, names.clone())),
     };
     let routes = api_routes(&functions).map_err(LocalError::Config)?;
     let deployment = serde_json::json!({

@@ -36,6 +36,8 @@ pub struct Functions {
     pub admin: Arc<ccwb_admin::State>,
     /// The `unblock` function (`/unblocks…`, `/audit`).
     pub unblock: Arc<ccwb_unblock::State>,
+    /// The `ingest` function (`/v1/metrics`).
+    pub ingest: Arc<ccwb_ingest::State>,
 }
 
 /// The API's routes: each function's routes integrated with its dispatcher, as the HTTP API
@@ -53,6 +55,10 @@ pub fn api_routes(functions: &Functions) -> Result<RouteTable, String> {
     table.function(
         &ccwb_unblock::ROUTES,
         lambda!(functions.unblock, ccwb_unblock::route),
+    )?;
+    table.function(
+        &ccwb_ingest::ROUTES,
+        lambda!(functions.ingest, ccwb_ingest::route),
     )?;
     Ok(table)
 }

@@ -1,0 +1,141 @@
+//! The `ingest` function: `POST /v1/metrics`, Claude Code's OTLP/HTTP metrics (JSON or
+//! protobuf, optionally gzip), counted exactly once toward the usage of the identity in the
+//! verified token.
+
+pub mod otlp;
+
+use std::io::Read;
+
+use ccwb_lambda::{Caller, HandlerError};
+use ccwb_store::UsageStore;
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Error, Request, Response};
+use time::OffsetDateTime;
+
+pub use ccwb_lambda::State;
+
+/// Largest request body after decompression.
+pub const MAX_BODY_BYTES: u64 = 5 * 1024 * 1024;
+
+/// The routes this function serves, for the local gateway and the CDK stack.
+pub const ROUTES: [&str; 1] = ["POST /v1/metrics"];
+
+/// The only route: metrics export.
+pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {
+    let protobuf = is_protobuf(&req);
+    Ok(match export(state, &req, protobuf).await {
+        Ok((rejected, message)) => success(protobuf, rejected, &message),
+        Err(err) => err.into_response(),
+    })
+}
+
+fn is_protobuf(req: &Request) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-protobuf"))
+}
+
+/// Decodes, validates and records; returns the number of rejected points and why.
+async fn export(
+    state: &State,
+    req: &Request,
+    protobuf: bool,
+) -> Result<(usize, String), HandlerError> {
+    let caller = Caller::from_request(req, &state.settings.identity_claims);
+    let identity = caller.identity.ok_or_else(|| {
+        HandlerError::Forbidden("your token names no user, so usage cannot be attributed".into())
+    })?;
+    let body = decompressed(req)?;
+    let parsed = if protobuf {
+        otlp::parse_protobuf(&body)
+    } else {
+        otlp::parse_json(&body)
+    };
+    let mut parsed = parsed.map_err(|e| {
+        if e.contains("per request") {
+            HandlerError::TooLarge
+        } else {
+            HandlerError::BadRequest(e)
+        }
+    })?;
+
+    let now = OffsetDateTime::now_utc();
+    let mut usage = Vec::new();
+    for point in std::mem::take(&mut parsed.points) {
+        if let Some(problem) = point.time_problem(now) {
+            parsed.rejected += 1;
+            parsed.reason.get_or_insert(problem);
+            continue;
+        }
+        if let Some(claimed) = point.attributes.get("user.email")
+            && !claimed.eq_ignore_ascii_case(identity.as_str())
+        {
+            // Telemetry attributes are the client's word; the token is the identity.
+            tracing::warn!(token = identity.as_str(), attribute = %claimed, "user.email differs from the signed-in user; usage goes to the signed-in user");
+        }
+        if point.token_usage().is_some() {
+            usage.push(point);
+        }
+    }
+    let recorded = state
+        .store
+        .record_usage(identity.as_str(), &usage, &state.settings.pricing)
+        .await?;
+    tracing::info!(
+        identity = identity.as_str(),
+        counted = recorded.counted,
+        duplicates = recorded.duplicates,
+        rejected = parsed.rejected,
+        "metrics ingested"
+    );
+    Ok((parsed.rejected, parsed.reason.unwrap_or_default()))
+}
+
+/// The body, inflated when `Content-Encoding: gzip`, never beyond [`MAX_BODY_BYTES`] (a gzip
+/// bomb is stopped after that many bytes, not inflated whole).
+fn decompressed(req: &Request) -> Result<Vec<u8>, HandlerError> {
+    let raw = req.body().as_ref();
+    let gzip = req
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|e| e.eq_ignore_ascii_case("gzip"));
+    let mut body = Vec::new();
+    if gzip {
+        flate2::read::GzDecoder::new(raw)
+            .take(MAX_BODY_BYTES + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| HandlerError::BadRequest(format!("body: not valid gzip: {e}")))?;
+    } else {
+        body.extend_from_slice(raw);
+    }
+    if body.len() as u64 > MAX_BODY_BYTES {
+        return Err(HandlerError::TooLarge);
+    }
+    Ok(body)
+}
+
+/// The OTLP/HTTP success response, in the request's encoding, with a partial success when
+/// points were rejected.
+fn success(protobuf: bool, rejected: usize, message: &str) -> Response<Body> {
+    let (content_type, body) = if protobuf {
+        (
+            "application/x-protobuf",
+            Body::Binary(otlp::protobuf_response(rejected, message)),
+        )
+    } else {
+        let json = if rejected > 0 {
+            serde_json::json!({"partialSuccess": {"rejectedDataPoints": rejected.to_string(), "errorMessage": message}})
+        } else {
+            serde_json::json!({})
+        };
+        ("application/json", Body::Text(json.to_string()))
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = StatusCode::OK;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}

@@ -1,0 +1,463 @@
+//! OTLP/HTTP metrics requests (`ExportMetricsServiceRequest`) in both encodings, reduced to
+//! counter points. Only the messages and fields ccwb reads are declared; protobuf skips the rest.
+
+use std::collections::BTreeMap;
+
+use ccwb_core::telemetry::{CounterPoint, Temporality};
+use serde::Deserialize;
+
+/// Largest number of data points in one request.
+pub const MAX_POINTS: usize = 10_000;
+
+/// What a request held: the counter points, and how many points were refused with why.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Sum points.
+    pub points: Vec<CounterPoint>,
+    /// Points that cannot be used (gauges, fractional values, unspecified temporality).
+    pub rejected: usize,
+    /// Why the first rejected point was refused.
+    pub reason: Option<String>,
+}
+
+impl Parsed {
+    fn reject(&mut self, why: &str) {
+        self.rejected += 1;
+        self.reason.get_or_insert_with(|| why.to_owned());
+    }
+}
+
+// ---- protobuf (opentelemetry-proto field numbers) ----
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbRequest {
+    #[prost(message, repeated, tag = "1")]
+    resource_metrics: Vec<PbResourceMetrics>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbResourceMetrics {
+    #[prost(message, optional, tag = "1")]
+    resource: Option<PbResource>,
+    #[prost(message, repeated, tag = "2")]
+    scope_metrics: Vec<PbScopeMetrics>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbResource {
+    #[prost(message, repeated, tag = "1")]
+    attributes: Vec<PbKeyValue>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbScopeMetrics {
+    #[prost(message, repeated, tag = "2")]
+    metrics: Vec<PbMetric>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbMetric {
+    #[prost(string, tag = "1")]
+    name: String,
+    #[prost(message, optional, tag = "5")]
+    gauge: Option<PbGauge>,
+    #[prost(message, optional, tag = "7")]
+    sum: Option<PbSum>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbGauge {
+    #[prost(message, repeated, tag = "1")]
+    data_points: Vec<PbNumberDataPoint>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbSum {
+    #[prost(message, repeated, tag = "1")]
+    data_points: Vec<PbNumberDataPoint>,
+    #[prost(int32, tag = "2")]
+    aggregation_temporality: i32,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbNumberDataPoint {
+    #[prost(fixed64, tag = "2")]
+    start_time_unix_nano: u64,
+    #[prost(fixed64, tag = "3")]
+    time_unix_nano: u64,
+    #[prost(double, optional, tag = "4")]
+    as_double: Option<f64>,
+    #[prost(sfixed64, optional, tag = "6")]
+    as_int: Option<i64>,
+    #[prost(message, repeated, tag = "7")]
+    attributes: Vec<PbKeyValue>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbKeyValue {
+    #[prost(string, tag = "1")]
+    key: String,
+    #[prost(message, optional, tag = "2")]
+    value: Option<PbAnyValue>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbAnyValue {
+    #[prost(string, optional, tag = "1")]
+    string_value: Option<String>,
+    #[prost(bool, optional, tag = "2")]
+    bool_value: Option<bool>,
+    #[prost(int64, optional, tag = "3")]
+    int_value: Option<i64>,
+    #[prost(double, optional, tag = "4")]
+    double_value: Option<f64>,
+}
+
+/// `ExportMetricsServiceResponse` with a partial success.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PbResponse {
+    #[prost(message, optional, tag = "1")]
+    partial_success: Option<PbPartialSuccess>,
+}
+/// `ExportMetricsPartialSuccess`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PbPartialSuccess {
+    #[prost(int64, tag = "1")]
+    rejected_data_points: i64,
+    #[prost(string, tag = "2")]
+    error_message: String,
+}
+
+/// The protobuf response body.
+pub fn protobuf_response(rejected: usize, message: &str) -> Vec<u8> {
+    let response = PbResponse {
+        partial_success: (rejected > 0).then(|| PbPartialSuccess {
+            rejected_data_points: rejected as i64,
+            error_message: message.to_owned(),
+        }),
+    };
+    prost::Message::encode_to_vec(&response)
+}
+
+// ---- JSON (the OTLP JSON mapping: lowerCamelCase, 64-bit integers as strings) ----
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsRequest {
+    #[serde(default)]
+    resource_metrics: Vec<JsResourceMetrics>,
+}
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsResourceMetrics {
+    #[serde(default)]
+    resource: Option<JsResource>,
+    #[serde(default)]
+    scope_metrics: Vec<JsScopeMetrics>,
+}
+#[derive(Deserialize)]
+struct JsResource {
+    #[serde(default)]
+    attributes: Vec<JsKeyValue>,
+}
+#[derive(Deserialize)]
+struct JsScopeMetrics {
+    #[serde(default)]
+    metrics: Vec<JsMetric>,
+}
+#[derive(Deserialize)]
+struct JsMetric {
+    name: String,
+    #[serde(default)]
+    gauge: Option<JsGauge>,
+    #[serde(default)]
+    sum: Option<JsSum>,
+}
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsGauge {
+    #[serde(default)]
+    data_points: Vec<serde_json::Value>,
+}
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsSum {
+    #[serde(default)]
+    data_points: Vec<JsPoint>,
+    #[serde(default)]
+    aggregation_temporality: serde_json::Value,
+}
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsPoint {
+    #[serde(default)]
+    start_time_unix_nano: Option<serde_json::Value>,
+    #[serde(default)]
+    time_unix_nano: Option<serde_json::Value>,
+    #[serde(default)]
+    as_int: Option<serde_json::Value>,
+    #[serde(default)]
+    as_double: Option<f64>,
+    #[serde(default)]
+    attributes: Vec<JsKeyValue>,
+}
+#[derive(Deserialize)]
+struct JsKeyValue {
+    key: String,
+    #[serde(default)]
+    value: serde_json::Value,
+}
+
+/// A 64-bit integer of the JSON mapping: a string of digits, or a plain number.
+fn js_u64(value: &serde_json::Value) -> Option<u64> {
+    match value {
+        serde_json::Value::String(s) => s.parse().ok(),
+        serde_json::Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
+}
+
+fn js_attribute(value: &serde_json::Value) -> String {
+    let inner = |name: &str| value.get(name);
+    if let Some(s) = inner("stringValue").and_then(|v| v.as_str()) {
+        s.to_owned()
+    } else if let Some(v) = inner("intValue") {
+        js_u64(v)
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| v.to_string().trim_matches('"').to_owned())
+    } else if let Some(v) = inner("boolValue").or_else(|| inner("doubleValue")) {
+        v.to_string()
+    } else {
+        String::new()
+    }
+}
+
+fn pb_attribute(value: Option<&PbAnyValue>) -> String {
+    match value {
+        Some(PbAnyValue {
+            string_value: Some(s),
+            ..
+        }) => s.clone(),
+        Some(PbAnyValue {
+            int_value: Some(i), ..
+        }) => i.to_string(),
+        Some(PbAnyValue {
+            bool_value: Some(b),
+            ..
+        }) => b.to_string(),
+        Some(PbAnyValue {
+            double_value: Some(d),
+            ..
+        }) => d.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn temporality(code: i64) -> Option<Temporality> {
+    match code {
+        1 => Some(Temporality::Delta),
+        2 => Some(Temporality::Cumulative),
+        _ => None,
+    }
+}
+
+/// A whole, non-negative value from `asInt` or an integral `asDouble`.
+fn whole(as_int: Option<i64>, as_double: Option<f64>) -> Option<u64> {
+    match (as_int, as_double) {
+        (Some(i), _) => u64::try_from(i).ok(),
+        (None, Some(d)) if d >= 0.0 && d.fract() == 0.0 && d < 1e18 => Some(d as u64),
+        _ => None,
+    }
+}
+
+/// Parses a protobuf request.
+pub fn parse_protobuf(body: &[u8]) -> Result<Parsed, String> {
+    let request: PbRequest = prost::Message::decode(body)
+        .map_err(|e| format!("not an OTLP protobuf metrics request: {e}"))?;
+    let mut parsed = Parsed::default();
+    for resource in &request.resource_metrics {
+        let resource_attributes: BTreeMap<String, String> = resource
+            .resource
+            .iter()
+            .flat_map(|r| r.attributes.iter())
+            .map(|kv| (kv.key.clone(), pb_attribute(kv.value.as_ref())))
+            .collect();
+        for metric in resource.scope_metrics.iter().flat_map(|s| s.metrics.iter()) {
+            if let Some(gauge) = &metric.gauge {
+                for _ in &gauge.data_points {
+                    parsed.reject("gauges are not counted");
+                }
+            }
+            let Some(sum) = &metric.sum else { continue };
+            for point in &sum.data_points {
+                let mut attributes = resource_attributes.clone();
+                attributes.extend(
+                    point
+                        .attributes
+                        .iter()
+                        .map(|kv| (kv.key.clone(), pb_attribute(kv.value.as_ref()))),
+                );
+                push(
+                    &mut parsed,
+                    &metric.name,
+                    attributes,
+                    i64::from(sum.aggregation_temporality),
+                    point.start_time_unix_nano,
+                    point.time_unix_nano,
+                    whole(point.as_int, point.as_double),
+                );
+            }
+        }
+    }
+    check_count(parsed)
+}
+
+/// Parses a JSON request.
+pub fn parse_json(body: &[u8]) -> Result<Parsed, String> {
+    let request: JsRequest = serde_json::from_slice(body)
+        .map_err(|e| format!("not an OTLP JSON metrics request: {e}"))?;
+    let mut parsed = Parsed::default();
+    for resource in &request.resource_metrics {
+        let resource_attributes: BTreeMap<String, String> = resource
+            .resource
+            .iter()
+            .flat_map(|r| r.attributes.iter())
+            .map(|kv| (kv.key.clone(), js_attribute(&kv.value)))
+            .collect();
+        for metric in resource.scope_metrics.iter().flat_map(|s| s.metrics.iter()) {
+            if let Some(gauge) = &metric.gauge {
+                for _ in &gauge.data_points {
+                    parsed.reject("gauges are not counted");
+                }
+            }
+            let Some(sum) = &metric.sum else { continue };
+            let temporality_code = match &sum.aggregation_temporality {
+                serde_json::Value::Number(n) => n.as_i64().unwrap_or(0),
+                serde_json::Value::String(s) if s.ends_with("DELTA") => 1,
+                serde_json::Value::String(s) if s.ends_with("CUMULATIVE") => 2,
+                _ => 0,
+            };
+            for point in &sum.data_points {
+                let mut attributes = resource_attributes.clone();
+                attributes.extend(
+                    point
+                        .attributes
+                        .iter()
+                        .map(|kv| (kv.key.clone(), js_attribute(&kv.value))),
+                );
+                let as_int = point.as_int.as_ref().and_then(|v| match v {
+                    serde_json::Value::String(s) => s.parse::<i64>().ok(),
+                    serde_json::Value::Number(n) => n.as_i64(),
+                    _ => None,
+                });
+                let start = point
+                    .start_time_unix_nano
+                    .as_ref()
+                    .and_then(js_u64)
+                    .unwrap_or(0);
+                let time = point.time_unix_nano.as_ref().and_then(js_u64).unwrap_or(0);
+                push(
+                    &mut parsed,
+                    &metric.name,
+                    attributes,
+                    temporality_code,
+                    start,
+                    time,
+                    whole(as_int, point.as_double),
+                );
+            }
+        }
+    }
+    check_count(parsed)
+}
+
+fn push(
+    parsed: &mut Parsed,
+    metric: &str,
+    attributes: BTreeMap<String, String>,
+    temporality_code: i64,
+    start_nanos: u64,
+    time_nanos: u64,
+    value: Option<u64>,
+) {
+    let Some(temporality) = temporality(temporality_code) else {
+        return parsed.reject("sums need DELTA or CUMULATIVE aggregation temporality");
+    };
+    let Some(value) = value else {
+        return parsed.reject("values must be whole, non-negative numbers");
+    };
+    if time_nanos == 0 {
+        return parsed.reject("points need timeUnixNano");
+    }
+    parsed.points.push(CounterPoint {
+        metric: metric.to_owned(),
+        attributes,
+        start_nanos,
+        time_nanos,
+        value,
+        temporality,
+    });
+}
+
+fn check_count(parsed: Parsed) -> Result<Parsed, String> {
+    let total = parsed.points.len() + parsed.rejected;
+    if total > MAX_POINTS {
+        Err(format!(
+            "{total} data points is over the {MAX_POINTS} per request"
+        ))
+    } else {
+        Ok(parsed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JSON: &str = r#"{"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"claude-code"}}]},
+      "scopeMetrics":[{"metrics":[
+        {"name":"claude_code.token.usage","unit":"tokens","sum":{"aggregationTemporality":1,"isMonotonic":true,"dataPoints":[
+          {"startTimeUnixNano":"1","timeUnixNano":"1800000000000000000","asInt":"1200",
+           "attributes":[{"key":"type","value":{"stringValue":"input"}},{"key":"model","value":{"stringValue":"claude-sonnet-4"}}]},
+          {"timeUnixNano":"1800000000000000000","asDouble":3.5,"attributes":[]}]}},
+        {"name":"claude_code.cost.usage","gauge":{"dataPoints":[{"asDouble":0.1}]}}]}]}]}"#;
+
+    #[test]
+    fn json_points_with_string_integers_and_resource_attributes() {
+        let parsed = parse_json(JSON.as_bytes()).unwrap();
+        assert_eq!(parsed.points.len(), 1);
+        let point = &parsed.points[0];
+        assert_eq!(point.value, 1200);
+        assert_eq!(point.temporality, Temporality::Delta);
+        assert_eq!(point.attributes["service.name"], "claude-code");
+        assert_eq!(point.token_usage().map(|(m, _)| m), Some("claude-sonnet-4"));
+        assert_eq!(parsed.rejected, 2, "a fractional value and a gauge");
+    }
+
+    #[test]
+    fn protobuf_round_trip_of_the_same_request() {
+        let request = PbRequest {
+            resource_metrics: vec![PbResourceMetrics {
+                resource: None,
+                scope_metrics: vec![PbScopeMetrics {
+                    metrics: vec![PbMetric {
+                        name: "claude_code.token.usage".into(),
+                        gauge: None,
+                        sum: Some(PbSum {
+                            aggregation_temporality: 2,
+                            data_points: vec![PbNumberDataPoint {
+                                start_time_unix_nano: 5,
+                                time_unix_nano: 1_800_000_000_000_000_000,
+                                as_double: None,
+                                as_int: Some(42),
+                                attributes: vec![PbKeyValue {
+                                    key: "type".into(),
+                                    value: Some(PbAnyValue {
+                                        string_value: Some("output".into()),
+                                        ..Default::default()
+                                    }),
+                                }],
+                            }],
+                        }),
+                    }],
+                }],
+            }],
+        };
+        let parsed = parse_protobuf(&prost::Message::encode_to_vec(&request)).unwrap();
+        assert_eq!(parsed.points[0].value, 42);
+        assert_eq!(parsed.points[0].temporality, Temporality::Cumulative);
+        assert!(parse_protobuf(b"\xff\xff garbage").is_err());
+        assert!(parse_json(b"{\"resourceMetrics\": 7}").is_err());
+    }
+}

@@ -1,0 +1,387 @@
+//! `POST /v1/metrics`: Claude Code's OTLP metrics counted exactly once, with cost.
+
+use std::io::Write;
+
+use ccwb_e2e::Local;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn now_nanos() -> u64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64
+}
+
+fn point(
+    token_type: &str,
+    model: &str,
+    session: &str,
+    start: u64,
+    at: u64,
+    value: u64,
+    extra: &[(&str, &str)],
+) -> Value {
+    let mut attributes = vec![
+        json!({"key": "type", "value": {"stringValue": token_type}}),
+        json!({"key": "model", "value": {"stringValue": model}}),
+        json!({"key": "session.id", "value": {"stringValue": session}}),
+    ];
+    attributes.extend(
+        extra
+            .iter()
+            .map(|(k, v)| json!({"key": k, "value": {"stringValue": v}})),
+    );
+    json!({"startTimeUnixNano": start.to_string(), "timeUnixNano": at.to_string(),
+           "asInt": value.to_string(), "attributes": attributes})
+}
+
+fn request(temporality: u8, points: Vec<Value>) -> Value {
+    json!({"resourceMetrics": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "claude-code"}}]},
+        "scopeMetrics": [{"metrics": [{"name": "claude_code.token.usage", "unit": "tokens",
+            "sum": {"aggregationTemporality": temporality, "isMonotonic": true, "dataPoints": points}}]}]}]})
+}
+
+async fn post(local: &Local, token: &str, body: &Value) -> (u16, Value) {
+    let (status, _, answer) = local
+        .send(Method::POST, "/v1/metrics", token, &[], Some(body))
+        .await;
+    (status, answer)
+}
+
+async fn usage(local: &Local, email: &str) -> Value {
+    let (status, _, usage) = local
+        .send(
+            Method::GET,
+            &format!("/usage/{email}"),
+            &local.admin_token(),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{usage}");
+    usage
+}
+
+#[tokio::test]
+async fn replays_count_once_and_cost_follows_the_model() {
+    let local = Local::start();
+    let token = local.token("dev@example.com", &[]);
+    let t = now_nanos();
+    let body = request(
+        1,
+        vec![
+            point(
+                "input",
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "s1",
+                t - 10,
+                t,
+                1_000_000,
+                &[],
+            ),
+            point(
+                "output",
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "s1",
+                t - 10,
+                t,
+                100_000,
+                &[],
+            ),
+            point(
+                "cacheRead",
+                "claude-opus-4-1",
+                "s1",
+                t - 10,
+                t,
+                1_000_000,
+                &[],
+            ),
+            point(
+                "cacheCreation",
+                "claude-haiku-4-5",
+                "s1",
+                t - 10,
+                t,
+                1_000_000,
+                &[],
+            ),
+        ],
+    );
+    for _ in 0..3 {
+        let (status, answer) = post(&local, &token, &body).await;
+        assert_eq!((status, answer), (200, json!({})));
+    }
+    let month = &usage(&local, "dev@example.com").await["month"];
+    assert_eq!(month["input_tokens"], 1_000_000);
+    assert_eq!(month["output_tokens"], 100_000);
+    assert_eq!(month["cache_read_tokens"], 1_000_000);
+    assert_eq!(month["cache_write_tokens"], 1_000_000);
+    assert_eq!(month["total_tokens"], 3_100_000);
+    // Sonnet $3 + $1.50, Opus cache read $1.50, Haiku 4.5 cache write $1.25.
+    assert_eq!(month["cost"], 7.25);
+    assert_eq!(
+        month["models"]["claude-opus-4-1"]["cache_read_tokens"],
+        1_000_000
+    );
+}
+
+#[tokio::test]
+async fn concurrent_requests_for_one_user_lose_nothing() {
+    let local = Local::start();
+    let token = local.token("busy@example.com", &[]);
+    let t = now_nanos();
+    let requests = (0..20u64).map(|i| {
+        let local = &local;
+        let token = token.clone();
+        async move {
+            let body = request(
+                1,
+                vec![point(
+                    "input",
+                    "claude-sonnet-4",
+                    &format!("s{i}"),
+                    t - 10,
+                    t,
+                    100 + i,
+                    &[],
+                )],
+            );
+            post(local, &token, &body).await.0
+        }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let expected: u64 = (0..20u64).map(|i| 100 + i).sum();
+    assert_eq!(
+        usage(&local, "busy@example.com").await["month"]["input_tokens"],
+        expected
+    );
+}
+
+#[tokio::test]
+async fn cumulative_series_become_deltas_and_resets_start_a_new_run() {
+    let local = Local::start();
+    let token = local.token("cum@example.com", &[]);
+    let t = now_nanos() - 60_000_000_000;
+    let step = 10_000_000_000;
+    for (at, value) in [
+        (t, 100u64),
+        (t + step, 250),
+        (t + 2 * step, 40),
+        (t + 3 * step, 90),
+    ] {
+        let start = if value >= 100 {
+            t - 1
+        } else {
+            t + 2 * step - 1
+        };
+        let body = request(
+            2,
+            vec![point(
+                "output",
+                "claude-sonnet-4",
+                "s",
+                start,
+                at,
+                value,
+                &[],
+            )],
+        );
+        assert_eq!(post(&local, &token, &body).await.0, 200);
+        assert_eq!(post(&local, &token, &body).await.0, 200, "retry");
+    }
+    // 100, +150, reset to 40, +50.
+    assert_eq!(
+        usage(&local, "cum@example.com").await["month"]["output_tokens"],
+        340
+    );
+}
+
+#[tokio::test]
+async fn late_future_and_foreign_points_are_handled_by_the_rules() {
+    let local = Local::start();
+    let token = local.token("me@example.com", &[]);
+    let t = now_nanos();
+    let day = 86_400_000_000_000u64;
+    let body = request(
+        1,
+        vec![
+            point(
+                "input",
+                "claude-sonnet-4",
+                "a",
+                t - 40 * day,
+                t - 40 * day,
+                5,
+                &[],
+            ),
+            point(
+                "input",
+                "claude-sonnet-4",
+                "b",
+                t,
+                t + 600_000_000_000,
+                7,
+                &[],
+            ),
+            point(
+                "input",
+                "claude-sonnet-4",
+                "c",
+                t - 10,
+                t,
+                11,
+                &[("user.email", "someone-else@example.com")],
+            ),
+        ],
+    );
+    let (status, answer) = post(&local, &token, &body).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["partialSuccess"]["rejectedDataPoints"], "2");
+    assert!(
+        answer["partialSuccess"]["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("31 days"),
+        "{answer}"
+    );
+    assert_eq!(
+        usage(&local, "me@example.com").await["month"]["input_tokens"],
+        11,
+        "the token's user, not the attribute's"
+    );
+    assert_eq!(
+        usage(&local, "someone-else@example.com").await["month"]["input_tokens"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn check_blocks_right_after_the_ingest_that_crosses_the_limit() {
+    let local = Local::start();
+    let admin = local.admin_token();
+    local
+        .send(
+            Method::PUT,
+            "/policies/user/heavy@example.com",
+            &admin,
+            &[],
+            Some(&json!({"monthly_token_limit": 1000, "enforcement_mode": "block"})),
+        )
+        .await;
+    let token = local.token("heavy@example.com", &[]);
+    let t = now_nanos();
+    post(
+        &local,
+        &token,
+        &request(
+            1,
+            vec![point(
+                "input",
+                "claude-sonnet-4",
+                "s",
+                t - 20,
+                t - 10,
+                999,
+                &[],
+            )],
+        ),
+    )
+    .await;
+    let (_, check) = local.get("/check", Some(&token)).await;
+    assert_eq!(check["allowed"], true);
+    post(
+        &local,
+        &token,
+        &request(
+            1,
+            vec![point("input", "claude-sonnet-4", "s", t - 10, t, 1, &[])],
+        ),
+    )
+    .await;
+    let (_, check) = local.get("/check", Some(&token)).await;
+    assert_eq!(
+        (check["allowed"].as_bool(), check["reason"].as_str()),
+        (Some(false), Some("monthly_exceeded"))
+    );
+}
+
+#[tokio::test]
+async fn gzip_oversize_bombs_and_garbage_get_the_right_status() {
+    let local = Local::start();
+    let token = local.token("z@example.com", &[]);
+    let client = reqwest::Client::new();
+    let send = |body: Vec<u8>, gzip: bool| {
+        let mut request = client
+            .post(format!("{}/v1/metrics", local.url))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body);
+        if gzip {
+            request = request.header("content-encoding", "gzip");
+        }
+        request.send()
+    };
+    let gz = |bytes: &[u8]| {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    };
+    let t = now_nanos();
+    let body = request(
+        1,
+        vec![point("input", "claude-sonnet-4", "g", t - 10, t, 42, &[])],
+    )
+    .to_string();
+    assert_eq!(
+        send(gz(body.as_bytes()), true)
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        usage(&local, "z@example.com").await["month"]["input_tokens"],
+        42
+    );
+
+    let bomb = gz(&vec![b' '; 50 * 1024 * 1024]);
+    assert!(
+        bomb.len() < 1024 * 1024,
+        "a small body that inflates to 50 MB"
+    );
+    assert_eq!(send(bomb, true).await.unwrap().status().as_u16(), 413);
+    assert_eq!(
+        send(vec![b' '; 6 * 1024 * 1024], false)
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        413
+    );
+    assert_eq!(
+        send(b"not gzip".to_vec(), true)
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        400
+    );
+    let response = send(b"{\"resourceMetrics\": 5}".to_vec(), false)
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let many: Vec<Value> = (0..10_001)
+        .map(|i| point("input", "m", "x", t - 10, t + i, 1, &[]))
+        .collect();
+    assert_eq!(
+        send(request(1, many).to_string().into_bytes(), false)
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        413
+    );
+    let (status, _) = local.get("/v1/metrics", Some(&token)).await;
+    assert_eq!(status, 404, "only POST");
+}
