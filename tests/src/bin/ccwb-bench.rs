@@ -182,12 +182,61 @@ fn import_bench(local: &Local, proxy: &RecordingProxy, rows: usize) {
     let actions = proxy.actions();
     let by = |suffix: &str| actions.iter().filter(|a| a.ends_with(suffix)).count();
     println!(
-        "ccwb quota import of {rows} policies: {:.1} s ({:.0} rows/s); DynamoDB requests: {} BatchWriteItem (25 items: 12 policies + their audit events), {} BatchGetItem, {} other",
+        "ccwb quota import of {rows} policies: {:.1} s ({:.0} rows/s); DynamoDB requests: {} BatchWriteItem (25 items: 12 policies + their audit events), {} BatchGetItem, {} other (audit delivery to Firehose)",
         wall.as_secs_f64(),
         rows as f64 / wall.as_secs_f64(),
         by("BatchWriteItem"),
         by("BatchGetItem"),
         actions.len() - by("BatchWriteItem") - by("BatchGetItem"),
+    );
+}
+
+/// `POST /v1/metrics` of `requests` requests of 100 token-usage points each (25 sessions × 4 token
+/// types, new times every request): points per second, and DynamoDB requests per request.
+async fn ingest_bench(local: &Local, proxy: &RecordingProxy, requests: usize) {
+    let token = local.token("ingest-bench@example.com", &[]);
+    let client = reqwest::Client::new();
+    let base = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64 - 3_600_000_000_000;
+    let body = |r: usize| {
+        let at = base + r as u64 * 1_000_000_000;
+        let points: Vec<serde_json::Value> = (0..25)
+            .flat_map(|session| {
+                ["input", "output", "cacheRead", "cacheCreation"].map(|token_type| {
+                    json!({"startTimeUnixNano": (at - 1).to_string(), "timeUnixNano": at.to_string(), "asInt": "1000",
+                           "attributes": [{"key": "type", "value": {"stringValue": token_type}},
+                                          {"key": "model", "value": {"stringValue": "claude-sonnet-4-5"}},
+                                          {"key": "session.id", "value": {"stringValue": format!("s{session}")}}]})
+                })
+            })
+            .collect();
+        json!({"resourceMetrics": [{"scopeMetrics": [{"metrics": [{"name": "claude_code.token.usage",
+            "sum": {"aggregationTemporality": 1, "dataPoints": points}}]}]}]})
+    };
+    proxy.clear();
+    let start = Instant::now();
+    for r in 0..requests {
+        let response = client
+            .post(format!("{}/v1/metrics", local.url))
+            .bearer_auth(&token)
+            .json(&body(r))
+            .send()
+            .await
+            .expect("ingest request");
+        assert!(
+            response.status().is_success(),
+            "ingest: {}",
+            response.status()
+        );
+    }
+    let wall = start.elapsed();
+    let actions = proxy.actions();
+    let by = |suffix: &str| actions.iter().filter(|a| a.ends_with(suffix)).count();
+    println!(
+        "POST /v1/metrics, {requests} requests of 100 points: {:.0} points/s; per request {:.1} DynamoDB requests ({:.1} TransactWriteItems, {:.1} BatchGetItem)",
+        (requests * 100) as f64 / wall.as_secs_f64(),
+        actions.len() as f64 / requests as f64,
+        by("TransactWriteItems") as f64 / requests as f64,
+        by("BatchGetItem") as f64 / requests as f64,
     );
 }
 
@@ -261,6 +310,7 @@ async fn main() {
     }
 
     import_bench(&local, &proxy, count("BENCH_IMPORT_ROWS", 10_000));
+    ingest_bench(&local, &proxy, count("BENCH_INGEST_REQUESTS", 50)).await;
 
     let size = std::fs::metadata(bin("ccwb-check"))
         .map(|m| m.len())
