@@ -193,3 +193,95 @@ impl Local {
         value
     }
 }
+
+impl Local {
+    /// Subscribes a new SQS queue to the stack's alert topic; returns the queue URL.
+    pub async fn subscribe_alert_queue(&self) -> String {
+        let client = reqwest::Client::new();
+        let auth = |service: &str| {
+            format!(
+                "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
+            )
+        };
+        let topic_xml = client
+            .post(&self.aws_endpoint)
+            .header("authorization", auth("sns"))
+            .form(&[
+                ("Action", "CreateTopic"),
+                ("Name", &format!("{}-alerts", self.stack)),
+                ("Version", "2010-03-31"),
+            ])
+            .send()
+            .await
+            .expect("CreateTopic")
+            .text()
+            .await
+            .unwrap_or_default();
+        let topic_arn = topic_xml
+            .split("<TopicArn>")
+            .nth(1)
+            .and_then(|rest| rest.split("</TopicArn>").next())
+            .expect("topic ARN")
+            .to_owned();
+        let queue_name = format!("{}-alerts-q", self.stack);
+        let queue = call(
+            &self.aws_endpoint,
+            "AmazonSQS.CreateQueue",
+            "sqs",
+            json!({"QueueName": queue_name}),
+        )
+        .await;
+        let queue_url = queue["QueueUrl"].as_str().expect("queue url").to_owned();
+        let queue_arn = format!("arn:aws:sqs:us-east-1:123456789012:{queue_name}");
+        let status = client
+            .post(&self.aws_endpoint)
+            .header("authorization", auth("sns"))
+            .form(&[
+                ("Action", "Subscribe"),
+                ("TopicArn", &topic_arn),
+                ("Protocol", "sqs"),
+                ("Endpoint", &queue_arn),
+                ("Version", "2010-03-31"),
+            ])
+            .send()
+            .await
+            .expect("Subscribe")
+            .status();
+        assert!(status.is_success(), "Subscribe: {status}");
+        queue_url
+    }
+
+    /// The SNS messages waiting in `queue_url` (the `Message` of each envelope, as JSON).
+    pub async fn receive_alerts(&self, queue_url: &str) -> Vec<Value> {
+        let mut messages = Vec::new();
+        loop {
+            let batch = call(
+                &self.aws_endpoint,
+                "AmazonSQS.ReceiveMessage",
+                "sqs",
+                json!({"QueueUrl": queue_url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 0}),
+            )
+            .await;
+            let Some(items) = batch["Messages"]
+                .as_array()
+                .filter(|m| !m.is_empty())
+                .cloned()
+            else {
+                return messages;
+            };
+            for item in items {
+                let envelope: Value = serde_json::from_str(item["Body"].as_str().unwrap_or("{}"))
+                    .unwrap_or(Value::Null);
+                let message = envelope["Message"].as_str().unwrap_or("{}");
+                messages.push(serde_json::from_str(message).unwrap_or(Value::Null));
+                call(
+                    &self.aws_endpoint,
+                    "AmazonSQS.DeleteMessage",
+                    "sqs",
+                    json!({"QueueUrl": queue_url, "ReceiptHandle": item["ReceiptHandle"]}),
+                )
+                .await;
+            }
+        }
+    }
+}

@@ -385,3 +385,60 @@ async fn gzip_oversize_bombs_and_garbage_get_the_right_status() {
     let (status, _) = local.get("/v1/metrics", Some(&token)).await;
     assert_eq!(status, 404, "only POST");
 }
+
+#[tokio::test]
+async fn alerts_are_published_once_at_each_level() {
+    let local = Local::start();
+    let queue = local.subscribe_alert_queue().await;
+    let admin = local.admin_token();
+    local
+        .send(
+            Method::PUT,
+            "/policies/group/eng",
+            &admin,
+            &[],
+            Some(&json!({"monthly_token_limit": 1000, "enforcement_mode": "block"})),
+        )
+        .await;
+    let token = local.token("alerted@example.com", &["eng"]);
+    let t = now_nanos() - 100;
+    let send = |at: u64, value: u64| {
+        let body = request(
+            1,
+            vec![point(
+                "input",
+                "claude-sonnet-4",
+                "s",
+                at - 1,
+                at,
+                value,
+                &[],
+            )],
+        );
+        let local = &local;
+        let token = token.clone();
+        async move { post(local, &token, &body).await.0 }
+    };
+    assert_eq!(send(t, 850).await, 200);
+    assert_eq!(send(t, 850).await, 200, "a replay alerts nothing new");
+    assert_eq!(send(t + 1, 60).await, 200);
+    assert_eq!(send(t + 2, 100).await, 200);
+    assert_eq!(send(t + 3, 5).await, 200, "past 100% nothing new");
+
+    let alerts = local.receive_alerts(&queue).await;
+    let mut levels: Vec<u64> = alerts
+        .iter()
+        .map(|a| a["level"].as_u64().unwrap())
+        .collect();
+    levels.sort();
+    assert_eq!(levels, [80, 90, 100], "{alerts:?}");
+    let top = alerts.iter().find(|a| a["level"] == 100).unwrap();
+    assert_eq!(top["identity"], "alerted@example.com");
+    assert_eq!(top["limit"], "monthly_tokens");
+    assert_eq!(top["policy"], "group/eng");
+    assert_eq!(top["limit_value"], 1000.0);
+    assert!(
+        top["projected_month_end"].as_f64().unwrap() >= 1010.0,
+        "{top}"
+    );
+}

@@ -2,6 +2,7 @@
 //! and the quota decision. Nothing here performs I/O or reads the clock: time and settings
 //! arrive as parameters so every rule can be tested as a table.
 
+pub mod alerts;
 pub mod amount;
 pub mod audit;
 pub mod change;

@@ -89,7 +89,42 @@ async fn export(
         rejected = parsed.rejected,
         "metrics ingested"
     );
+    if recorded.counted > 0 {
+        alert(state, &identity, &caller.groups, now).await;
+    }
     Ok((parsed.rejected, parsed.reason.unwrap_or_default()))
+}
+
+/// Sends the usage alerts the new usage reached (each once). Failures are logged: the usage is
+/// recorded, and pending alerts are retried with the user's next ingest.
+async fn alert(
+    state: &State,
+    identity: &ccwb_core::Identity,
+    groups: &[ccwb_core::Group],
+    now: OffsetDateTime,
+) {
+    use ccwb_store::{AlertStore, QuotaReads};
+    let today = ccwb_core::Day::of(now);
+    let inputs = match state.store.check_inputs(identity, groups, today).await {
+        Ok(inputs) => inputs,
+        Err(err) => {
+            return tracing::warn!(error = %err, "usage alerts skipped: the policy could not be read");
+        }
+    };
+    let resolution = ccwb_core::resolve(inputs.user, inputs.groups, inputs.default);
+    let usage = ccwb_core::CurrentUsage::on(today, inputs.month, inputs.day);
+    let decision = ccwb_core::decide(&resolution, &usage, None, now);
+    let policy = decision
+        .policy
+        .as_ref()
+        .map(|(t, id)| format!("{t}/{id}"))
+        .unwrap_or_default();
+    let alerts = ccwb_core::alerts::reached(identity.as_str(), &policy, &decision.limits, now);
+    match state.store.send_alerts(identity.as_str(), &alerts).await {
+        Ok(0) => {}
+        Ok(sent) => tracing::info!(identity = identity.as_str(), sent, "usage alerts published"),
+        Err(err) => tracing::warn!(error = %err, "usage alerts stay pending"),
+    }
 }
 
 /// The body, inflated when `Content-Encoding: gzip`, never beyond [`MAX_BODY_BYTES`] (a gzip

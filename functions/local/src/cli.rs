@@ -163,7 +163,18 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
     };
 
     let sdk = ccwb_store::aws::load_sdk_config(Some(&args.aws_endpoint)).await;
-    let names = ccwb_store::ResourceNames::from_env();
+    let mut names = ccwb_store::ResourceNames::from_env();
+    let deployment = serde_json::json!({
+        "endpoint": base_url,
+        "issuer": authorizer.issuer(),
+        "audience": args.audience.first().map(String::as_str).unwrap_or("ccwb-local"),
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    let provisioned =
+        ccwb_store::provision::provision(&sdk, &names, &deployment.to_string()).await?;
+    names
+        .alert_topic_arn
+        .get_or_insert(provisioned.alert_topic_arn);
     let functions = Functions {
         check: Arc::new(ccwb_check::State::new(
             settings.clone(),
@@ -183,13 +194,6 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
         ingest: Arc::new(ccwb_ingest::State::new(settings, &sdk, names.clone())),
     };
     let routes = api_routes(&functions).map_err(LocalError::Config)?;
-    let deployment = serde_json::json!({
-        "endpoint": base_url,
-        "issuer": authorizer.issuer(),
-        "audience": args.audience.first().map(String::as_str).unwrap_or("ccwb-local"),
-        "version": env!("CARGO_PKG_VERSION"),
-    });
-    ccwb_store::provision::provision(&sdk, &names, &deployment.to_string()).await?;
 
     spawn_audit_delivery(
         ccwb_store::DynamoStore::new(&sdk, names.clone()),

@@ -20,6 +20,7 @@ pub(crate) const UNPROCESSED_RETRIES: u32 = 5;
 pub struct DynamoStore {
     pub(crate) client: aws_sdk_dynamodb::Client,
     pub(crate) firehose: aws_sdk_firehose::Client,
+    pub(crate) sns: aws_sdk_sns::Client,
     pub(crate) names: ResourceNames,
     pub(crate) endpoint: String,
 }
@@ -30,6 +31,7 @@ impl DynamoStore {
         Self {
             client: aws_sdk_dynamodb::Client::new(config),
             firehose: aws_sdk_firehose::Client::new(config),
+            sns: aws_sdk_sns::Client::new(config),
             endpoint: endpoint_label(config),
             names,
         }

@@ -1,6 +1,7 @@
 //! ccwb's storage adapters. Item layouts and resource definitions live here and nowhere else;
 //! callers ask for what they need through small traits as the features land.
 
+pub mod alerts;
 pub mod audit_log;
 pub mod aws;
 pub mod dynamo;
@@ -14,6 +15,7 @@ pub mod quota;
 pub mod tables;
 pub mod unblocks;
 
+pub use alerts::AlertStore;
 pub use audit_log::{AuditFilter, AuditLog};
 pub use dynamo::DynamoStore;
 pub use error::StoreError;

@@ -14,14 +14,21 @@ use crate::aws::{describe, endpoint_label, s3_client};
 use crate::tables::{IndexSpec, TableSpec, all_tables};
 use crate::{ResourceNames, StoreError};
 
-/// Creates every table, the bucket and the deployment parameter unless they exist; an existing
-/// table with a different key schema is an error, never silently reused.
-/// `deployment` is the JSON description stored in the deployment parameter.
+/// What provisioning created that callers need to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provisioned {
+    /// The ARN of the usage alert topic.
+    pub alert_topic_arn: String,
+}
+
+/// Creates every table, the bucket, the Firehose stream, the alert topic and the deployment
+/// parameter unless they exist; an existing table with a different key schema is an error, never
+/// silently reused. `deployment` is the JSON description stored in the deployment parameter.
 pub async fn provision(
     config: &SdkConfig,
     names: &ResourceNames,
     deployment: &str,
-) -> Result<(), StoreError> {
+) -> Result<Provisioned, StoreError> {
     let endpoint = endpoint_label(config);
     let aws_error = |operation: String, err: String| StoreError::Aws {
         operation,
@@ -39,6 +46,15 @@ pub async fn provision(
 
     ensure_stream(config, names, &aws_error).await?;
 
+    // CreateTopic is idempotent: it returns the ARN of the topic whether or not it existed.
+    let topic = aws_sdk_sns::Client::new(config)
+        .create_topic()
+        .name(names.alert_topic())
+        .send()
+        .await
+        .map_err(|e| aws_error(format!("CreateTopic {}", names.alert_topic()), describe(&e)))?;
+    let alert_topic_arn = topic.topic_arn.unwrap_or_default();
+
     let ssm = aws_sdk_ssm::Client::new(config);
     let parameter = names.deployment_parameter();
     ssm.put_parameter()
@@ -49,7 +65,7 @@ pub async fn provision(
         .send()
         .await
         .map_err(|e| aws_error(format!("PutParameter {parameter}"), describe(&e)))?;
-    Ok(())
+    Ok(Provisioned { alert_topic_arn })
 }
 
 async fn ensure_table(
