@@ -442,3 +442,68 @@ async fn alerts_are_published_once_at_each_level() {
         "{top}"
     );
 }
+
+#[tokio::test]
+async fn activity_metrics_and_day_rollups_are_counted_once() {
+    let local = Local::start();
+    let token = local.token("act@example.com", &[]);
+    let t = now_nanos();
+    let sum = |name: &str, points: Vec<Value>| json!({"name": name, "sum": {"aggregationTemporality": 1, "dataPoints": points}});
+    let p = |value: Value, attributes: &[(&str, &str)]| {
+        let attributes: Vec<Value> = attributes
+            .iter()
+            .map(|(k, v)| json!({"key": k, "value": {"stringValue": v}}))
+            .collect();
+        let mut point = json!({"startTimeUnixNano": (t - 10).to_string(), "timeUnixNano": t.to_string(), "attributes": attributes});
+        match value {
+            Value::String(_) => point["asInt"] = value,
+            other => point["asDouble"] = other,
+        }
+        point
+    };
+    let body = json!({"resourceMetrics": [{"scopeMetrics": [{"metrics": [
+        sum("claude_code.session.count", vec![p(json!("1"), &[("session.id", "s1")])]),
+        sum("claude_code.lines_of_code.count", vec![p(json!("120"), &[("type", "added")]), p(json!("30"), &[("type", "removed")])]),
+        sum("claude_code.code_edit_tool.decision", vec![p(json!("2"), &[("decision", "accept"), ("language", "Rust")])]),
+        sum("claude_code.active_time.total", vec![p(json!(12.5), &[("type", "cli")])]),
+        sum("claude_code.token.usage", vec![p(json!("1000"), &[("type", "input"), ("model", "claude-sonnet-4")])]),
+    ]}]}]});
+    for _ in 0..2 {
+        let (status, answer) = post(&local, &token, &body).await;
+        assert_eq!((status, answer), (200, json!({})));
+    }
+    let items = local.scan(&local.usage_table()).await;
+    let find = |pk: &str, sk_prefix: &str| {
+        items
+            .iter()
+            .find(|i| i["pk"]["S"] == pk && i["sk"]["S"].as_str().unwrap().starts_with(sk_prefix))
+            .cloned()
+            .unwrap_or_else(|| panic!("no {pk} {sk_prefix}"))
+    };
+    let today = time::OffsetDateTime::now_utc();
+    let day = format!(
+        "{:04}-{:02}-{:02}",
+        today.year(),
+        today.month() as u8,
+        today.day()
+    );
+    let user_day = find("USER#act@example.com", &format!("DAY#{day}"));
+    assert_eq!(user_day["activity#session.count"]["N"], "1");
+    assert_eq!(user_day["activity#lines_of_code.count#added"]["N"], "120");
+    assert_eq!(user_day["activity#lines_of_code.count#removed"]["N"], "30");
+    assert_eq!(
+        user_day["activity#code_edit_tool.decision#accept#Rust"]["N"],
+        "2"
+    );
+    assert_eq!(
+        user_day["activity#active_time.total#cli"]["N"], "12500",
+        "milliseconds"
+    );
+    let rollup = format!("ROLLUP#DAY#{day}");
+    let user_rollup = find(&rollup, "USER#act@example.com");
+    assert_eq!(user_rollup["input_tokens"]["N"], "1000");
+    assert_eq!(user_rollup["activity#session.count"]["N"], "1");
+    let model_rollup = find(&rollup, "MODEL#claude-sonnet-4#S");
+    assert_eq!(model_rollup["total_tokens"]["N"], "1000");
+    assert_eq!(model_rollup["cost_micros"]["N"], "3000");
+}

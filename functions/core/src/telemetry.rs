@@ -94,6 +94,40 @@ impl CounterPoint {
     }
 }
 
+/// Activity metrics counted for the dashboard, with the attributes that split them.
+pub const ACTIVITY: [(&str, &[&str]); 6] = [
+    ("claude_code.session.count", &[]),
+    ("claude_code.lines_of_code.count", &["type"]),
+    ("claude_code.commit.count", &[]),
+    ("claude_code.pull_request.count", &[]),
+    (
+        "claude_code.code_edit_tool.decision",
+        &["decision", "language"],
+    ),
+    ("claude_code.active_time.total", &["type"]),
+];
+
+/// Metrics reported in seconds (possibly fractional) and counted in milliseconds.
+pub const MILLISECOND_METRICS: [&str; 1] = ["claude_code.active_time.total"];
+
+impl CounterPoint {
+    /// The counter an activity point adds to, like `activity#lines_of_code.count#added` or
+    /// `activity#code_edit_tool.decision#accept#rust`; `None` for other metrics.
+    pub fn activity_counter(&self) -> Option<String> {
+        let (metric, split) = ACTIVITY.iter().find(|(m, _)| *m == self.metric)?;
+        let mut name = format!("activity#{}", metric.trim_start_matches("claude_code."));
+        for attribute in *split {
+            name.push('#');
+            name.push_str(
+                self.attributes
+                    .get(*attribute)
+                    .map_or("unknown", String::as_str),
+            );
+        }
+        Some(name)
+    }
+}
+
 /// What a series last reported, kept as its watermark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Watermark {

@@ -74,7 +74,7 @@ async fn export(
             // Telemetry attributes are the client's word; the token is the identity.
             tracing::warn!(token = identity.as_str(), attribute = %claimed, "user.email differs from the signed-in user; usage goes to the signed-in user");
         }
-        if point.token_usage().is_some() {
+        if point.token_usage().is_some() || point.activity_counter().is_some() {
             usage.push(point);
         }
     }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use ccwb_core::telemetry::{CounterPoint, Temporality};
+use ccwb_core::telemetry::{CounterPoint, MILLISECOND_METRICS, Temporality};
 use serde::Deserialize;
 
 /// Largest number of data points in one request.
@@ -295,7 +295,7 @@ pub fn parse_protobuf(body: &[u8]) -> Result<Parsed, String> {
                     i64::from(sum.aggregation_temporality),
                     point.start_time_unix_nano,
                     point.time_unix_nano,
-                    whole(point.as_int, point.as_double),
+                    counted_value(&metric.name, point.as_int, point.as_double),
                 );
             }
         }
@@ -354,12 +354,21 @@ pub fn parse_json(body: &[u8]) -> Result<Parsed, String> {
                     temporality_code,
                     start,
                     time,
-                    whole(as_int, point.as_double),
+                    counted_value(&metric.name, as_int, point.as_double),
                 );
             }
         }
     }
     check_count(parsed)
+}
+
+/// A value in the unit it is counted in: milliseconds for metrics reported in seconds.
+fn counted_value(metric: &str, as_int: Option<i64>, as_double: Option<f64>) -> Option<u64> {
+    if MILLISECOND_METRICS.contains(&metric) {
+        let seconds = as_double.or(as_int.map(|i| i as f64))?;
+        return (seconds >= 0.0 && seconds < 1e12).then(|| (seconds * 1000.0).round() as u64);
+    }
+    whole(as_int, as_double)
 }
 
 fn push(

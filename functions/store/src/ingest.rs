@@ -59,6 +59,17 @@ fn type_counter(token_type: ccwb_core::TokenType) -> &'static str {
     }
 }
 
+/// Shards of the per-model day rollup.
+const MODEL_ROLLUP_SHARDS: u8 = 16;
+
+/// The rollup shard of a user: stable, spread evenly.
+fn shard(identity: &str) -> u8 {
+    let hash = identity.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    (hash % u32::from(MODEL_ROLLUP_SHARDS)) as u8
+}
+
 impl DynamoStore {
     async fn watermarks(
         &self,
@@ -100,7 +111,9 @@ impl DynamoStore {
         let mut items = Vec::new();
         let mut outcome = Recorded::default();
         // Counter additions by item key (sk) and attribute.
-        let mut counters: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        let mut counters: BTreeMap<(String, String), BTreeMap<String, u64>> = BTreeMap::new();
+        let user = user_pk(identity);
+        let user_rollup = format!("USER#{identity}");
         for (id, point) in round {
             let mark = marks.get(*id);
             let Some(amount) = increase(point, mark) else {
@@ -128,13 +141,38 @@ impl DynamoStore {
                     .build(),
             );
 
+            let day = Day::of(point.time());
+            let rollup = format!("ROLLUP#DAY#{day}");
+            if let Some(counter) = point.activity_counter() {
+                for key in [
+                    (user.clone(), format!("DAY#{day}")),
+                    (rollup.clone(), user_rollup.clone()),
+                ] {
+                    *counters
+                        .entry(key)
+                        .or_default()
+                        .entry(counter.clone())
+                        .or_default() += amount;
+                }
+            }
             let Some(add) = token_increment(point, amount, prices) else {
                 continue;
             };
-            let day = Day::of(point.time());
+            // The per-model rollup is shared by every user: sharded so that concurrent
+            // ingests of different users rarely touch the same item.
+            let model_rollup = (
+                rollup.clone(),
+                format!("MODEL#{}#S{:02}", add.model, shard(identity)),
+            );
+            let type_name = type_counter(add.token_type);
+            for key in [(rollup, user_rollup.clone()), model_rollup] {
+                let entry = counters.entry(key).or_default();
+                *entry.entry(type_name.to_owned()).or_default() += add.tokens;
+                *entry.entry(TOTAL_TOKENS.to_owned()).or_default() += add.tokens;
+                *entry.entry(COST_MICROS.to_owned()).or_default() += add.cost.0;
+            }
             for sk in [format!("MONTH#{}", day.month()), format!("DAY#{day}")] {
-                let entry = counters.entry(sk).or_default();
-                let type_name = type_counter(add.token_type);
+                let entry = counters.entry((user.clone(), sk)).or_default();
                 *entry.entry(type_name.to_owned()).or_default() += add.tokens;
                 *entry.entry(TOTAL_TOKENS.to_owned()).or_default() += add.tokens;
                 *entry.entry(COST_MICROS.to_owned()).or_default() += add.cost.0;
@@ -146,10 +184,10 @@ impl DynamoStore {
                     .or_default() += add.cost.0;
             }
         }
-        for (sk, adds) in counters {
+        for ((pk, sk), adds) in counters {
             let mut update = Update::builder()
                 .table_name(table)
-                .key("pk", s(user_pk(identity)))
+                .key("pk", s(pk))
                 .key("sk", s(sk));
             let mut parts = Vec::new();
             for (i, (name, value)) in adds.into_iter().enumerate() {
