@@ -507,3 +507,87 @@ async fn activity_metrics_and_day_rollups_are_counted_once() {
     assert_eq!(model_rollup["total_tokens"]["N"], "1000");
     assert_eq!(model_rollup["cost_micros"]["N"], "3000");
 }
+
+/// Every usage record in the bucket (JSON lines under `usage/`).
+async fn usage_records(local: &Local) -> Vec<Value> {
+    local
+        .objects("usage/")
+        .await
+        .into_iter()
+        .flat_map(|(_, body)| {
+            body.lines()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn counted_points_reach_s3_once_even_through_a_firehose_outage() {
+    let local = Local::start_with(ccwb_e2e::LocalOptions {
+        env: vec![("CCWB_AUDIT_DELIVERY_SECONDS".into(), "1".into())],
+        ..ccwb_e2e::LocalOptions::default()
+    });
+    let token = local.token("s3@example.com", &[]);
+    let t = now_nanos();
+    let body = request(
+        1,
+        vec![point("input", "claude-sonnet-4", "a", t - 10, t, 5, &[])],
+    );
+    post(&local, &token, &body).await;
+    post(&local, &token, &body).await;
+    let records = usage_records(&local).await;
+    assert_eq!(
+        records.len(),
+        1,
+        "a replay is not copied again: {records:?}"
+    );
+    assert_eq!(
+        (
+            records[0]["identity"].as_str(),
+            records[0]["increase"].as_u64()
+        ),
+        (Some("s3@example.com"), Some(5))
+    );
+
+    let stream = format!("{}-usage", local.stack);
+    local
+        .firehose(
+            "DeleteDeliveryStream",
+            json!({"DeliveryStreamName": stream}),
+        )
+        .await;
+    let body = request(
+        1,
+        vec![point("input", "claude-sonnet-4", "b", t - 10, t, 7, &[])],
+    );
+    assert_eq!(
+        post(&local, &token, &body).await.0,
+        200,
+        "ingestion does not depend on Firehose"
+    );
+    assert_eq!(
+        usage(&local, "s3@example.com").await["month"]["input_tokens"],
+        12
+    );
+    local
+        .firehose(
+            "CreateDeliveryStream",
+            json!({"DeliveryStreamName": stream, "DeliveryStreamType": "DirectPut",
+                   "ExtendedS3DestinationConfiguration": {"BucketARN": format!("arn:aws:s3:::{}", local.bucket()),
+                       "RoleARN": "arn:aws:iam::123456789012:role/firehose", "Prefix": "usage/"}}),
+        )
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while usage_records(&local).await.len() < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let mut increases: Vec<u64> = usage_records(&local)
+        .await
+        .iter()
+        .map(|r| r["increase"].as_u64().unwrap())
+        .collect();
+    increases.sort();
+    assert_eq!(increases, [5, 7], "the kept record delivered once");
+}

@@ -90,9 +90,41 @@ async fn export(
         "metrics ingested"
     );
     if recorded.counted > 0 {
+        copy_to_s3(state, identity.as_str(), &recorded.increases).await;
         alert(state, &identity, &caller.groups, now).await;
     }
     Ok((parsed.rejected, parsed.reason.unwrap_or_default()))
+}
+
+/// Sends the counted points to Firehose (→ S3 → Athena); refused ones are kept and sent later.
+async fn copy_to_s3(
+    state: &State,
+    identity: &str,
+    increases: &[(ccwb_core::telemetry::CounterPoint, u64)],
+) {
+    use ccwb_store::Outbox;
+    let lines = increases
+        .iter()
+        .map(|(point, increase)| {
+            serde_json::json!({
+                "identity": identity,
+                "metric": point.metric,
+                "time": point.time().format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                "series": point.series(),
+                "value": point.value,
+                "increase": increase,
+                "attributes": point.attributes,
+            })
+            .to_string()
+        })
+        .collect();
+    if let Err(err) = state
+        .store
+        .send_or_keep(&state.store.names().usage_stream, lines)
+        .await
+    {
+        tracing::error!(error = %err, "usage points could not be sent or kept for S3");
+    }
 }
 
 /// Sends the usage alerts the new usage reached (each once). Failures are logged: the usage is

@@ -366,7 +366,9 @@ pub fn parse_json(body: &[u8]) -> Result<Parsed, String> {
 fn counted_value(metric: &str, as_int: Option<i64>, as_double: Option<f64>) -> Option<u64> {
     if MILLISECOND_METRICS.contains(&metric) {
         let seconds = as_double.or(as_int.map(|i| i as f64))?;
-        return (0.0..1e12).contains(&seconds).then(|| (seconds * 1000.0).round() as u64);
+        return (0.0..1e12)
+            .contains(&seconds)
+            .then(|| (seconds * 1000.0).round() as u64);
     }
     whole(as_int, as_double)
 }

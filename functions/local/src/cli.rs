@@ -214,9 +214,10 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
         })
 }
 
-/// Delivers audit events left pending (Firehose was down, or a big import) in the background.
+/// Delivers audit events left pending (Firehose was down, or a big import) and usage records
+/// Firehose refused, in the background, as a schedule does in AWS.
 fn spawn_audit_delivery(store: ccwb_store::DynamoStore, every: std::time::Duration) {
-    use ccwb_store::AuditLog;
+    use ccwb_store::{AuditLog, Outbox};
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -226,6 +227,13 @@ fn spawn_audit_delivery(store: ccwb_store::DynamoStore, every: std::time::Durati
                 Ok(0) => {}
                 Ok(n) => tracing::info!(delivered = n, "audit events delivered to Firehose"),
                 Err(err) => tracing::warn!(error = %err, "audit delivery failed; will retry"),
+            }
+            match store.deliver_kept(100).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(delivered = n, "kept usage records delivered to Firehose"),
+                Err(err) => {
+                    tracing::warn!(error = %err, "usage record delivery failed; will retry")
+                }
             }
         }
     });

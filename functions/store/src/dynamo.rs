@@ -94,6 +94,11 @@ impl DynamoStore {
 }
 
 impl DynamoStore {
+    /// The resource names in use.
+    pub fn names(&self) -> &ResourceNames {
+        &self.names
+    }
+
     /// An AWS error for `operation`.
     pub(crate) fn aws_error<E, R>(
         &self,

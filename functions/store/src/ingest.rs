@@ -24,12 +24,14 @@ const POINTS_PER_TRANSACTION: usize = 40;
 const ATTEMPTS: u32 = 12;
 
 /// What a request's points did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Recorded {
     /// Points that added usage.
     pub counted: usize,
     /// Points counted before (replays and retries).
     pub duplicates: usize,
+    /// The counted points with what each added, for the raw copy in S3.
+    pub increases: Vec<(CounterPoint, u64)>,
 }
 
 /// Usage recording.
@@ -121,6 +123,7 @@ impl DynamoStore {
                 continue;
             };
             outcome.counted += 1;
+            outcome.increases.push(((*point).clone(), amount));
             let mut watermark = watermark_key(identity, id);
             watermark.insert("time_nanos".into(), n(point.time_nanos));
             watermark.insert("start_nanos".into(), n(point.start_nanos));
@@ -252,6 +255,7 @@ impl UsageStore for DynamoStore {
                     if let Some(done) = self.try_round(identity, chunk, prices).await? {
                         total.counted += done.counted;
                         total.duplicates += done.duplicates;
+                        total.increases.extend(done.increases);
                         break;
                     }
                     attempt += 1;

@@ -14,6 +14,8 @@ pub struct ResourceNames {
     pub audit_table: String,
     /// Firehose stream carrying audit events to S3 (`CCWB_AUDIT_STREAM`, default `<stack>-audit`).
     pub audit_stream: String,
+    /// Firehose stream carrying accepted usage points to S3 (`CCWB_USAGE_STREAM`, default `<stack>-usage`).
+    pub usage_stream: String,
     /// SNS topic for usage alerts (`CCWB_ALERT_TOPIC_ARN`); none means alerts wait unsent.
     pub alert_topic_arn: Option<String>,
     /// Bucket for packages and analytics (`CCWB_BUCKET`, default `<stack>-data`).
@@ -38,6 +40,7 @@ impl ResourceNames {
             usage_table: get("CCWB_USAGE_TABLE").unwrap_or_else(|| format!("{stack}-usage")),
             audit_table: get("CCWB_AUDIT_TABLE").unwrap_or_else(|| format!("{stack}-audit")),
             alert_topic_arn: get("CCWB_ALERT_TOPIC_ARN"),
+            usage_stream: get("CCWB_USAGE_STREAM").unwrap_or_else(|| format!("{stack}-usage")),
             audit_stream: get("CCWB_AUDIT_STREAM").unwrap_or_else(|| format!("{stack}-audit")),
             bucket: get("CCWB_BUCKET").unwrap_or_else(|| format!("{stack}-data")),
             parameter_prefix: format!("/ccwb/{stack}"),

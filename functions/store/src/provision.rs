@@ -44,7 +44,8 @@ pub async fn provision(
     let s3 = s3_client(config);
     ensure_bucket(&s3, &names.bucket, config, &aws_error).await?;
 
-    ensure_stream(config, names, &aws_error).await?;
+    ensure_stream(config, names, &names.audit_stream, "audit/", &aws_error).await?;
+    ensure_stream(config, names, &names.usage_stream, "usage/", &aws_error).await?;
 
     // CreateTopic is idempotent: it returns the ARN of the topic whether or not it existed.
     let topic = aws_sdk_sns::Client::new(config)
@@ -278,10 +279,12 @@ async fn ensure_bucket(
     }
 }
 
-/// The Firehose stream that carries audit events to the bucket (`audit/` prefix, by date).
+/// A Firehose stream into the bucket under `prefix` (by date).
 async fn ensure_stream(
     config: &SdkConfig,
     names: &ResourceNames,
+    stream: &str,
+    prefix: &str,
     aws_error: &impl Fn(String, String) -> StoreError,
 ) -> Result<(), StoreError> {
     use aws_sdk_firehose::types::{
@@ -295,7 +298,7 @@ async fn ensure_stream(
             "arn:aws:iam::123456789012:role/{}-firehose",
             names.stack
         ))
-        .prefix("audit/")
+        .prefix(prefix)
         .buffering_hints(
             BufferingHints::builder()
                 .interval_in_seconds(60)
@@ -306,14 +309,14 @@ async fn ensure_stream(
         .map_err(|e| StoreError::Mismatch(format!("invalid stream definition: {e}")))?;
     match firehose
         .create_delivery_stream()
-        .delivery_stream_name(&names.audit_stream)
+        .delivery_stream_name(stream)
         .delivery_stream_type(DeliveryStreamType::DirectPut)
         .extended_s3_destination_configuration(destination)
         .send()
         .await
     {
         Ok(_) => {
-            tracing::info!(stream = %names.audit_stream, "created delivery stream");
+            tracing::info!(stream = %stream, "created delivery stream");
             Ok(())
         }
         Err(err)
@@ -324,7 +327,7 @@ async fn ensure_stream(
             Ok(())
         }
         Err(err) => Err(aws_error(
-            format!("CreateDeliveryStream {}", names.audit_stream),
+            format!("CreateDeliveryStream {}", stream),
             describe(&err),
         )),
     }
