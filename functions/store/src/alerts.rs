@@ -4,19 +4,14 @@
 //! it pending, and the next ingest for that user tries again.
 
 use std::future::Future;
-use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use ccwb_core::alerts::Alert;
 use time::OffsetDateTime;
 
 use crate::StoreError;
-use crate::dynamo::DynamoStore;
+use crate::dynamo::{DynamoStore, key_of};
 use crate::items::attrs::{Item, s, sortable_time};
 use crate::items::usage::user_pk;
-
-/// How long a claim on an alert lasts before another sender may take it over.
-const CLAIM: Duration = Duration::from_secs(60);
 
 /// Alert sending.
 pub trait AlertStore {
@@ -87,43 +82,19 @@ impl AlertStore for DynamoStore {
         let now = OffsetDateTime::now_utc();
         let mut published = 0;
         for item in pending.items() {
-            let key = Item::from([
-                (
-                    "pk".to_owned(),
-                    item.get("pk")
-                        .cloned()
-                        .unwrap_or(AttributeValue::Null(true)),
-                ),
-                (
-                    "sk".to_owned(),
-                    item.get("sk")
-                        .cloned()
-                        .unwrap_or(AttributeValue::Null(true)),
-                ),
-            ]);
-            let claim = self
-                .client
-                .update_item()
-                .table_name(table)
-                .set_key(Some(key.clone()))
-                .update_expression("SET claim_until = :until")
-                .condition_expression("#status = :pending AND (attribute_not_exists(claim_until) OR claim_until < :now)")
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":pending", s("pending"))
-                .expression_attribute_values(":until", s(sortable_time(now + CLAIM)))
-                .expression_attribute_values(":now", s(sortable_time(now)))
-                .send()
-                .await;
-            match claim {
-                Ok(_) => {}
-                Err(err)
-                    if err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-                {
-                    continue;
-                }
-                Err(err) => return Err(self.aws_error("UpdateItem", &err)),
+            let key = key_of(item);
+            let claimed = self
+                .claim(
+                    table,
+                    key.clone(),
+                    "#status = :pending",
+                    &[("#status", "status")],
+                    vec![(":pending", s("pending"))],
+                    now,
+                )
+                .await?;
+            if !claimed {
+                continue;
             }
             let body = item
                 .get("body")

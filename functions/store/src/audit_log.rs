@@ -10,9 +10,7 @@
 //! mark being cleared can send an event twice; each record carries the event `id` for that case.
 
 use std::future::Future;
-use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_firehose::primitives::Blob;
 use aws_sdk_firehose::types::Record;
 use base64::Engine;
@@ -21,13 +19,11 @@ use ccwb_core::{AuditEvent, Day};
 use time::OffsetDateTime;
 
 use crate::StoreError;
-use crate::dynamo::DynamoStore;
+use crate::dynamo::{CLAIM, DynamoStore, key_of};
 use crate::items::attrs::{Item, s, sortable_time, timestamp};
 use crate::items::audit;
 use crate::tables::AUDIT_PENDING_INDEX;
 
-/// How long a claim on an event lasts before another deliverer may take it over.
-const CLAIM: Duration = Duration::from_secs(60);
 /// Longest range of days one audit query walks.
 pub const MAX_DAYS: i64 = 400;
 
@@ -186,43 +182,19 @@ impl AuditLog for DynamoStore {
         let claim_until = now + CLAIM;
         let mut claimed: Vec<(Item, AuditEvent)> = Vec::new();
         for item in output.items() {
-            let key = Item::from([
-                (
-                    "pk".to_owned(),
-                    item.get("pk")
-                        .cloned()
-                        .unwrap_or(AttributeValue::Null(true)),
-                ),
-                (
-                    "sk".to_owned(),
-                    item.get("sk")
-                        .cloned()
-                        .unwrap_or(AttributeValue::Null(true)),
-                ),
-            ]);
-            let claim = self
-                .client
-                .update_item()
-                .table_name(&self.names.audit_table)
-                .set_key(Some(key.clone()))
-                .update_expression("SET claim_until = :until")
-                .condition_expression(
-                    "#d = :pending AND (attribute_not_exists(claim_until) OR claim_until < :now)",
+            let key = key_of(item);
+            let claimed_now = self
+                .claim(
+                    &self.names.audit_table,
+                    key.clone(),
+                    "#d = :pending",
+                    &[("#d", audit::PENDING)],
+                    vec![(":pending", s(audit::PENDING_VALUE))],
+                    now,
                 )
-                .expression_attribute_names("#d", audit::PENDING)
-                .expression_attribute_values(":pending", s(audit::PENDING_VALUE))
-                // Fixed-width times compare correctly as strings.
-                .expression_attribute_values(":until", s(sortable_time(claim_until)))
-                .expression_attribute_values(":now", s(sortable_time(now)))
-                .send()
-                .await;
-            match claim {
-                Ok(_) => claimed.push((key, audit::decode(item)?)),
-                Err(err)
-                    if err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
-                Err(err) => return Err(self.aws_error("UpdateItem", &err)),
+                .await?;
+            if claimed_now {
+                claimed.push((key, audit::decode(item)?));
             }
         }
         if claimed.is_empty() {

@@ -14,6 +14,9 @@ use crate::{ResourceNames, StoreError};
 const MAX_KEYS_PER_BATCH: usize = 100;
 /// Retries of keys DynamoDB left unprocessed (throttling), with doubling back-off from 20 ms.
 pub(crate) const UNPROCESSED_RETRIES: u32 = 5;
+/// How long a sender's claim on an item (audit event, alert, outbox record) lasts before
+/// another sender may take it over.
+pub(crate) const CLAIM: Duration = Duration::from_secs(60);
 
 /// The DynamoDB implementation.
 #[derive(Debug, Clone)]
@@ -94,6 +97,50 @@ impl DynamoStore {
 }
 
 impl DynamoStore {
+    /// Claims `key` in `table` until `now + CLAIM`, for one sender at a time: succeeds only if
+    /// `still` holds (e.g. `#status = :pending`, with its `names` and `values`) and nobody holds
+    /// a live claim. `Ok(false)` when someone else has it or it is no longer wanted.
+    pub(crate) async fn claim(
+        &self,
+        table: &str,
+        key: Item,
+        still: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, aws_sdk_dynamodb::types::AttributeValue)>,
+        now: time::OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        use crate::items::attrs::{s, sortable_time};
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(table)
+            .set_key(Some(key))
+            .update_expression("SET claim_until = :until")
+            .condition_expression(format!(
+                "{still} AND (attribute_not_exists(claim_until) OR claim_until < :now)"
+            ))
+            // Fixed-width times compare correctly as strings.
+            .expression_attribute_values(":until", s(sortable_time(now + CLAIM)))
+            .expression_attribute_values(":now", s(sortable_time(now)));
+        for (name, attribute) in names {
+            update = update.expression_attribute_names(*name, *attribute);
+        }
+        for (name, value) in values {
+            update = update.expression_attribute_values(name, value);
+        }
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(self.aws_error("UpdateItem", &err)),
+        }
+    }
+
     /// The resource names in use.
     pub fn names(&self) -> &ResourceNames {
         &self.names
@@ -115,4 +162,12 @@ impl DynamoStore {
             message: describe(err),
         }
     }
+}
+
+/// The key (`pk`, `sk`) of a stored item.
+pub(crate) fn key_of(item: &Item) -> Item {
+    ["pk", "sk"]
+        .into_iter()
+        .filter_map(|name| item.get(name).map(|v| (name.to_owned(), v.clone())))
+        .collect()
 }

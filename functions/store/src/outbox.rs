@@ -5,22 +5,19 @@
 //! this logic.
 
 use std::future::Future;
-use std::time::Duration;
 
 use aws_sdk_firehose::primitives::Blob;
 use aws_sdk_firehose::types::Record;
 use time::OffsetDateTime;
 
 use crate::StoreError;
-use crate::dynamo::DynamoStore;
+use crate::dynamo::{DynamoStore, key_of};
 use crate::items::attrs::{Item, Reader, n, s, sortable_time};
 
 /// Records per outbox item (and per `PutRecordBatch`, whose limit is 500).
 const RECORDS_PER_ITEM: usize = 400;
 /// Outbox partitions, so that many writers do not share one partition.
 const SHARDS: u32 = 8;
-/// How long a claim lasts.
-const CLAIM: Duration = Duration::from_secs(60);
 
 /// Reliable delivery of records to Firehose streams.
 pub trait Outbox {
@@ -147,31 +144,12 @@ impl Outbox for DynamoStore {
                 .map_err(|e| self.aws_error("Query", &e))?;
             for item in output.items() {
                 let r = Reader::new(item);
-                let key = Item::from([
-                    ("pk".to_owned(), s(r.string("pk")?)),
-                    ("sk".to_owned(), s(r.string("sk")?)),
-                ]);
-                let claim = self
-                    .client
-                    .update_item()
-                    .table_name(table)
-                    .set_key(Some(key.clone()))
-                    .update_expression("SET claim_until = :until")
-                    .condition_expression("attribute_exists(pk) AND (attribute_not_exists(claim_until) OR claim_until < :now)")
-                    .expression_attribute_values(":until", s(sortable_time(now + CLAIM)))
-                    .expression_attribute_values(":now", s(sortable_time(now)))
-                    .send()
-                    .await;
-                match claim {
-                    Ok(_) => {}
-                    Err(err)
-                        if err
-                            .as_service_error()
-                            .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-                    {
-                        continue;
-                    }
-                    Err(err) => return Err(self.aws_error("UpdateItem", &err)),
+                let key = key_of(item);
+                if !self
+                    .claim(table, key.clone(), "attribute_exists(pk)", &[], vec![], now)
+                    .await?
+                {
+                    continue;
                 }
                 let stream = r.string("stream")?;
                 let lines: Vec<String> =
