@@ -176,6 +176,28 @@ impl Local {
         objects
     }
 
+    /// Deletes the Firehose stream `stream` (an outage).
+    pub async fn delete_stream(&self, stream: &str) {
+        self.firehose(
+            "DeleteDeliveryStream",
+            json!({"DeliveryStreamName": stream}),
+        )
+        .await;
+    }
+
+    /// Creates the Firehose stream `stream` into the stack's bucket under `prefix`.
+    pub async fn create_stream(&self, stream: &str, prefix: &str) {
+        self.firehose(
+            "CreateDeliveryStream",
+            json!({"DeliveryStreamName": stream, "DeliveryStreamType": "DirectPut",
+                   "ExtendedS3DestinationConfiguration": {
+                       "BucketARN": format!("arn:aws:s3:::{}", self.bucket()),
+                       "RoleARN": "arn:aws:iam::123456789012:role/firehose",
+                       "Prefix": prefix}}),
+        )
+        .await;
+    }
+
     /// Calls a Firehose action on the stack's AWS endpoint.
     pub async fn firehose(&self, action: &str, body: Value) -> Value {
         let response = reqwest::Client::new()

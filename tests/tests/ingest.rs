@@ -551,12 +551,7 @@ async fn counted_points_reach_s3_once_even_through_a_firehose_outage() {
     );
 
     let stream = format!("{}-usage", local.stack);
-    local
-        .firehose(
-            "DeleteDeliveryStream",
-            json!({"DeliveryStreamName": stream}),
-        )
-        .await;
+    local.delete_stream(&stream).await;
     let body = request(
         1,
         vec![point("input", "claude-sonnet-4", "b", t - 10, t, 7, &[])],
@@ -570,14 +565,7 @@ async fn counted_points_reach_s3_once_even_through_a_firehose_outage() {
         usage(&local, "s3@example.com").await["month"]["input_tokens"],
         12
     );
-    local
-        .firehose(
-            "CreateDeliveryStream",
-            json!({"DeliveryStreamName": stream, "DeliveryStreamType": "DirectPut",
-                   "ExtendedS3DestinationConfiguration": {"BucketARN": format!("arn:aws:s3:::{}", local.bucket()),
-                       "RoleARN": "arn:aws:iam::123456789012:role/firehose", "Prefix": "usage/"}}),
-        )
-        .await;
+    local.create_stream(&stream, "usage/").await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while usage_records(&local).await.len() < 2 && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;

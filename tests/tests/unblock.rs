@@ -407,12 +407,7 @@ async fn audit_events_reach_s3_through_firehose_and_survive_an_outage() {
 
     // Firehose outage: the stream is gone. Changes still succeed; their events wait.
     let stream = format!("{}-audit", local.stack);
-    local
-        .firehose(
-            "DeleteDeliveryStream",
-            json!({"DeliveryStreamName": stream}),
-        )
-        .await;
+    local.delete_stream(&stream).await;
     let (status, _, _) = local
         .send(
             Method::POST,
@@ -429,16 +424,7 @@ async fn audit_events_reach_s3_through_firehose_and_survive_an_outage() {
     assert_eq!(delivered(&local).await, std::slice::from_ref(&first));
 
     // The stream is back: the sweeper delivers the waiting event, once.
-    local
-        .firehose(
-            "CreateDeliveryStream",
-            json!({"DeliveryStreamName": stream, "DeliveryStreamType": "DirectPut",
-                   "ExtendedS3DestinationConfiguration": {
-                       "BucketARN": format!("arn:aws:s3:::{}", local.bucket()),
-                       "RoleARN": "arn:aws:iam::123456789012:role/firehose",
-                       "Prefix": "audit/"}}),
-        )
-        .await;
+    local.create_stream(&stream, "audit/").await;
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut ids = delivered(&local).await;
     while ids.len() < 2 && Instant::now() < deadline {

@@ -9,7 +9,7 @@ pub mod request;
 use std::future::Future;
 
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Error, Request, RequestExt, Response};
+use lambda_http::{Body, Error, Request, Response};
 
 pub use ccwb_lambda::HandlerError as AdminError;
 
@@ -24,10 +24,7 @@ pub async fn respond(
 
 /// Every route of the function, by API Gateway route key.
 pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {
-    let route_key = match req.request_context_ref() {
-        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.route_key.clone(),
-        _ => None,
-    };
+    let route_key = ccwb_lambda::route_key(&req);
     match route_key.as_deref().unwrap_or_default() {
         "GET /policies" => respond(policies::list(state, req)).await,
         "GET /policies/export" => respond(bulk::export(state, req)).await,

@@ -6,17 +6,14 @@ pub mod check;
 pub mod me;
 
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Error, Request, RequestExt, Response};
+use lambda_http::{Body, Error, Request, Response};
 
 pub use ccwb_lambda::State;
 pub use ccwb_lambda::settings::{ConfigError, Settings};
 
 /// Dispatches an API Gateway event to the route it was sent to (`routeKey`).
 pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {
-    let route_key = match req.request_context_ref() {
-        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.route_key.clone(),
-        _ => None,
-    };
+    let route_key = ccwb_lambda::route_key(&req);
     match route_key.as_deref() {
         Some("GET /check") => check::handle(state, req).await,
         Some("GET /me") => me::handle(state, req).await,

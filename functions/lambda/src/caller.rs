@@ -43,6 +43,14 @@ pub fn jwt_claims(req: &Request) -> Claims {
     }
 }
 
+/// The API Gateway route key the request was sent to, like `GET /policies/{type}/{id}`.
+pub fn route_key(req: &Request) -> Option<String> {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.route_key.clone(),
+        _ => None,
+    }
+}
+
 fn iam_user_arn(req: &Request) -> Option<String> {
     match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => {

@@ -219,7 +219,8 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
 fn spawn_audit_delivery(store: ccwb_store::DynamoStore, every: std::time::Duration) {
     use ccwb_store::{AuditLog, Outbox};
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(every);
+        // The first run waits one interval: at start there is nothing left over to deliver.
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;

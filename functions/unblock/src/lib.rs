@@ -5,7 +5,7 @@ pub mod audit;
 pub mod unblocks;
 
 use ccwb_lambda::HandlerError;
-use lambda_http::{Body, Error, Request, RequestExt, Response};
+use lambda_http::{Body, Error, Request, Response};
 
 pub use ccwb_lambda::State;
 
@@ -19,10 +19,7 @@ pub const ROUTES: [&str; 4] = [
 
 /// Every route of the function, by API Gateway route key.
 pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {
-    let route_key = match req.request_context_ref() {
-        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.route_key.clone(),
-        _ => None,
-    };
+    let route_key = ccwb_lambda::route_key(&req);
     let result = match route_key.as_deref().unwrap_or_default() {
         "POST /unblocks/{email}" => unblocks::grant(state, req).await,
         "DELETE /unblocks/{email}" => unblocks::revoke(state, req).await,
