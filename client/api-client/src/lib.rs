@@ -1,4 +1,7 @@
-//! A typed client of the ccwb API. Both binaries use it; neither talks to AWS storage directly.
+//! A typed client of the ccwb API, and the OpenID sign-in that gets its tokens. Both binaries
+//! use it; neither talks to AWS storage directly.
+
+pub mod signin;
 
 use std::time::Duration;
 
@@ -42,6 +45,9 @@ pub enum ApiError {
         /// The envelope's message.
         message: String,
     },
+    /// Signing in with the identity provider failed.
+    #[error("sign-in failed: {0}")]
+    SignIn(String),
     /// The API answered with something that is not the documented JSON.
     #[error("unexpected response from the API ({status}): {detail}")]
     Unexpected {

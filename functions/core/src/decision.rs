@@ -37,6 +37,21 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The wire name (`within_quota`, `monthly_exceeded`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WithinQuota => "within_quota",
+            Self::NoPolicy => "no_policy",
+            Self::Unblocked => "unblocked",
+            Self::MonthlyExceeded => "monthly_exceeded",
+            Self::DailyExceeded => "daily_exceeded",
+            Self::MonthlyCostExceeded => "monthly_cost_exceeded",
+            Self::DailyCostExceeded => "daily_cost_exceeded",
+            Self::MissingIdentity => "missing_identity",
+            Self::CheckFailed => "check_failed",
+        }
+    }
+
     fn for_limit(kind: LimitKind) -> Self {
         match kind {
             LimitKind::MonthlyCost => Self::MonthlyCostExceeded,
@@ -388,4 +403,26 @@ fn format_instant(at: OffsetDateTime) -> String {
         at.hour(),
         at.minute()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reason;
+
+    #[test]
+    fn reason_names_match_the_wire() {
+        for reason in [
+            Reason::WithinQuota,
+            Reason::NoPolicy,
+            Reason::Unblocked,
+            Reason::MonthlyExceeded,
+            Reason::DailyExceeded,
+            Reason::MonthlyCostExceeded,
+            Reason::DailyCostExceeded,
+            Reason::MissingIdentity,
+            Reason::CheckFailed,
+        ] {
+            assert_eq!(serde_json::to_value(reason).unwrap(), reason.as_str());
+        }
+    }
 }
