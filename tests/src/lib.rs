@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod cli;
+pub mod credential_process;
 pub mod oidc_provider;
 pub mod process;
 pub mod proxy;

@@ -1,0 +1,565 @@
+//! `credential-process` end to end: the real binary signs in with ccwb-local's dev issuer (the
+//! test plays the browser), asks the real `/check`, and gets credentials from moto's STS or
+//! Cognito identity pool. Recording proxies count every AWS and API request it makes.
+
+use std::time::Duration;
+
+use ccwb_e2e::credential_process::{Developer, wait};
+use ccwb_e2e::oidc_provider::OidcProvider;
+use ccwb_e2e::proxy::RecordingProxy;
+use ccwb_e2e::{Local, LocalOptions, free_port, moto, repo_root};
+use serde_json::{Value, json};
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/ClaudeCode";
+const PROFILE: &str = "ClaudeCode";
+
+/// A profile signing in with `local`'s dev issuer, STS into [`ROLE`], the quota at `api`.
+fn profile(local: &Local, api: Option<&str>, extra: Value) -> Value {
+    let mut profile = json!({
+        "issuer": local.url,
+        "client_id": "ccwb-local",
+        "aws_region": "us-east-1",
+        "federated_role_arn": ROLE,
+        "redirect_port": free_port(),
+    });
+    if let Some(api) = api {
+        profile["quota_api_endpoint"] = json!(api);
+    }
+    for (key, value) in extra.as_object().expect("extra keys") {
+        profile[key] = value.clone();
+    }
+    profile
+}
+
+fn assert_credentials(stdout: &str) -> Value {
+    let value: Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("stdout is not the credential JSON ({e}): {stdout:?}"));
+    let keys: Vec<&str> = value
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys.len(),
+        5,
+        "exactly the credential_process keys: {value}"
+    );
+    assert_eq!(value["Version"], 1);
+    for key in ["AccessKeyId", "SecretAccessKey", "SessionToken"] {
+        assert!(
+            value[key].as_str().is_some_and(|v| !v.is_empty()),
+            "{key}: {value}"
+        );
+    }
+    let expiration = value["Expiration"].as_str().expect("Expiration");
+    let parsed =
+        time::OffsetDateTime::parse(expiration, &time::format_description::well_known::Rfc3339)
+            .expect("RFC 3339 Expiration");
+    assert!(expiration.ends_with('Z'), "UTC: {expiration}");
+    assert!(parsed > time::OffsetDateTime::now_utc());
+    value
+}
+
+fn sts_calls(proxy: &RecordingProxy) -> usize {
+    proxy
+        .actions()
+        .iter()
+        .filter(|a| a.contains("POST"))
+        .count()
+}
+
+fn month() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!("MONTH#{:04}-{:02}", now.year(), u8::from(now.month()))
+}
+
+#[test]
+fn first_run_signs_in_then_the_cache_serves_with_no_network_call() {
+    let local = Local::start();
+    let aws = RecordingProxy::start(moto());
+    let api = RecordingProxy::start(&local.url);
+    let dev = Developer::new(&aws.url);
+    dev.write_config(json!({ PROFILE: profile(&local, Some(&api.url), json!({})) }));
+
+    // First run: browser sign-in (a wrong `state` first: answered 400, sign-in goes on),
+    // /check, STS.
+    let child = dev.spawn(&[]);
+    let url = dev.wait_for_browser(1);
+    let callback = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let wrong = reqwest::blocking::get(format!("{callback}?code=x&state=wrong")).unwrap();
+    assert_eq!(wrong.status(), 400);
+    assert!(
+        wrong
+            .text()
+            .unwrap()
+            .contains("not the sign-in you started")
+    );
+    let first = dev.finish_with_dev_issuer(child, 1);
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let credentials = assert_credentials(&first.stdout);
+    assert_eq!(sts_calls(&aws), 1, "{:?}", aws.actions());
+    assert_eq!(api.actions(), vec!["GET /check"]);
+    let cache = dev.cache(PROFILE);
+    let id_token = cache["tokens"]["id_token"].as_str().unwrap().to_owned();
+    for secret in [
+        id_token.as_str(),
+        credentials["SecretAccessKey"].as_str().unwrap(),
+        credentials["SessionToken"].as_str().unwrap(),
+    ] {
+        assert!(!first.stderr.contains(secret), "a secret on stderr");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dev.cache_dir.join("ClaudeCode.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // Second run: from the cache, no request anywhere, the cache untouched.
+    let before = std::fs::read(dev.cache_dir.join("ClaudeCode.json")).unwrap();
+    let second = dev.run(&["--profile", PROFILE]);
+    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    assert_eq!(assert_credentials(&second.stdout), credentials);
+    assert_eq!(second.stderr, "");
+    assert_eq!(sts_calls(&aws), 1);
+    assert_eq!(api.actions().len(), 1);
+    assert_eq!(dev.browser_opened().len(), 1);
+    assert_eq!(
+        std::fs::read(dev.cache_dir.join("ClaudeCode.json")).unwrap(),
+        before
+    );
+
+    // --explain: file, profile, state and next step, no secrets.
+    let explain = dev.run(&["--explain"]);
+    assert_eq!(explain.code, Some(0), "{}", explain.stderr);
+    for expected in [
+        dev.config_path.display().to_string(),
+        "Profile:       ClaudeCode".to_owned(),
+        "Credentials:   valid until".to_owned(),
+        "refresh token saved".to_owned(),
+        "Next run:      print the cached credentials".to_owned(),
+    ] {
+        assert!(explain.stdout.contains(&expected), "{}", explain.stdout);
+    }
+    assert!(!explain.stdout.contains(&id_token));
+    assert!(
+        !explain
+            .stdout
+            .contains(credentials["SecretAccessKey"].as_str().unwrap())
+    );
+}
+
+#[test]
+fn boto3_uses_it_as_an_aws_credential_process() {
+    let local = Local::start();
+    let dev = Developer::new(moto());
+    dev.write_config(json!({ PROFILE: profile(&local, Some(&local.url), json!({})) }));
+    let first = dev.spawn(&[]);
+    assert_eq!(dev.finish_with_dev_issuer(first, 1).code, Some(0));
+
+    // The same AWS config a developer writes; boto3 (installed with moto) reads it as the AWS
+    // CLI does.
+    let aws_config = dev.home.join("aws-config");
+    std::fs::write(
+        &aws_config,
+        format!(
+            "[profile claude]\ncredential_process = {} --profile {PROFILE}\nregion = us-east-1\n",
+            ccwb_e2e::bin("credential-process").display()
+        ),
+    )
+    .unwrap();
+    let python = repo_root().join(".venv/bin/python");
+    let mut command = std::process::Command::new(python);
+    command
+        .args([
+            "-c",
+            "import boto3, json; print(json.dumps(boto3.Session(profile_name='claude').client('sts').get_caller_identity()['Arn']))",
+        ])
+        .env("AWS_CONFIG_FILE", &aws_config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", dev.home.join("none"))
+        .env("AWS_ENDPOINT_URL", moto())
+        .env("HOME", &dev.home)
+        .env("XDG_CONFIG_HOME", dev.home.join("config"))
+        .env("XDG_CACHE_HOME", dev.home.join("cache"))
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_PROFILE");
+    let output = command.output().expect("run python");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let arn = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        arn.contains("assumed-role/ClaudeCode/dev@example.com"),
+        "{arn}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interval_zero_checks_every_run_and_a_block_exits_1_without_sts() {
+    let local = Local::start();
+    let aws = RecordingProxy::start(moto());
+    let api = RecordingProxy::start(&local.url);
+    let dev = Developer::new(&aws.url);
+    dev.write_config(json!({
+        PROFILE: profile(&local, Some(&api.url), json!({"quota_check_interval": 0}))
+    }));
+    let first = tokio::task::block_in_place(|| dev.finish_with_dev_issuer(dev.spawn(&[]), 1));
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let second = dev.run(&[]);
+    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    assert_eq!(api.actions(), vec!["GET /check", "GET /check"]);
+    assert_eq!(sts_calls(&aws), 1);
+
+    // 85% of a block-mode limit: a warning banner, credentials still issued.
+    let admin = local.admin_token();
+    let (status, _, _) = local
+        .send(
+            reqwest::Method::PUT,
+            "/policies/user/dev@example.com",
+            &admin,
+            &[],
+            Some(&json!({"monthly_token_limit": 1000, "enforcement_mode": "block"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    local.seed_usage("dev@example.com", &month(), 850, 0).await;
+    let warned = dev.run(&[]);
+    assert_eq!(warned.code, Some(0), "{}", warned.stderr);
+    assert_credentials(&warned.stdout);
+    assert!(
+        warned.stderr.contains("Claude Code quota warning"),
+        "{}",
+        warned.stderr
+    );
+
+    // Over the limit: exit 1 with the banner, no STS call, cached credentials gone.
+    local.seed_usage("dev@example.com", &month(), 1200, 0).await;
+    let blocked = dev.run(&[]);
+    assert_eq!(blocked.code, Some(1), "{}", blocked.stderr);
+    assert_eq!(blocked.stdout, "");
+    for expected in [
+        "Claude Code access blocked: monthly exceeded",
+        "1,200 of 1,000 tokens (120%)",
+        "Policy: user dev@example.com (block mode)",
+        "Error: access blocked by quota policy (monthly_exceeded)",
+    ] {
+        assert!(blocked.stderr.contains(expected), "{}", blocked.stderr);
+    }
+    assert_eq!(sts_calls(&aws), 1);
+    assert!(dev.cache(PROFILE).get("credentials").is_none());
+    assert!(dev.cache(PROFILE).get("tokens").is_some());
+
+    // An unblock takes effect at the next run: new credentials, no browser.
+    let (status, _, body) = local
+        .send(
+            reqwest::Method::POST,
+            "/unblocks/dev@example.com",
+            &admin,
+            &[],
+            Some(&json!({"duration": "1h", "reason": "release day"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let unblocked = dev.run(&[]);
+    assert_eq!(unblocked.code, Some(0), "{}", unblocked.stderr);
+    assert_credentials(&unblocked.stdout);
+    assert_eq!(sts_calls(&aws), 2);
+    assert_eq!(dev.browser_opened().len(), 1);
+}
+
+#[test]
+fn a_stopped_api_fails_open_or_closed_as_configured() {
+    let local = Local::start();
+    let aws = RecordingProxy::start(moto());
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let dev = Developer::new(&aws.url);
+    dev.write_config(json!({
+        "Open": profile(&local, Some(&dead), json!({"quota_fail_mode": "open"})),
+        "Closed": profile(&local, Some(&dead), json!({"quota_fail_mode": "closed"})),
+    }));
+
+    let open = dev.finish_with_dev_issuer(dev.spawn(&["--profile", "Open"]), 1);
+    assert_eq!(open.code, Some(0), "{}", open.stderr);
+    assert_credentials(&open.stdout);
+    assert!(
+        open.stderr.contains("quota check unavailable") && open.stderr.contains("\"open\""),
+        "{}",
+        open.stderr
+    );
+    assert_eq!(sts_calls(&aws), 1);
+
+    let closed = dev.finish_with_dev_issuer(dev.spawn(&["--profile", "Closed"]), 2);
+    assert_eq!(closed.code, Some(1));
+    assert_eq!(closed.stdout, "");
+    let last = closed.stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("Error: quota check failed") && last.contains("\"closed\""),
+        "{}",
+        closed.stderr
+    );
+    assert_eq!(sts_calls(&aws), 1, "closed: no STS call");
+}
+
+#[test]
+fn five_concurrent_runs_share_one_sign_in() {
+    let local = Local::start();
+    let aws = RecordingProxy::start(moto());
+    let dev = Developer::new(&aws.url);
+    dev.write_config(json!({ PROFILE: profile(&local, Some(&local.url), json!({})) }));
+    let children: Vec<_> = (0..5).map(|_| dev.spawn(&[])).collect();
+    let url = dev.wait_for_browser(1);
+    // Give the others time to reach the lock (they wait whatever the timing).
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(dev.play_dev_issuer(&url).contains("Signed in"));
+    let runs: Vec<_> = children.into_iter().map(wait).collect();
+    let mut outputs = Vec::new();
+    for run in &runs {
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        outputs.push(assert_credentials(&run.stdout));
+    }
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "same credentials");
+    assert_eq!(dev.browser_opened().len(), 1, "one browser window");
+    assert_eq!(sts_calls(&aws), 1, "one STS call: {:?}", aws.actions());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn otel_headers_check_quota_refresh_and_clear_cache() {
+    let local = Local::start();
+    let dev = Developer::new(moto());
+    dev.write_config(json!({ PROFILE: profile(&local, Some(&local.url), json!({})) }));
+
+    let child = dev.spawn(&["--otel-headers"]);
+    let run = tokio::task::block_in_place(|| dev.finish_with_dev_issuer(child, 1));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let headers: Value = serde_json::from_str(run.stdout.trim()).expect("headers JSON");
+    let bearer = headers["Authorization"].as_str().expect("Authorization");
+    let token = bearer.strip_prefix("Bearer ").expect("Bearer token");
+    assert_eq!(headers.as_object().unwrap().len(), 1);
+    let (status, me) = local.get("/me", Some(token)).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["identity"], "dev@example.com");
+
+    let check = dev.run(&["--check-quota"]);
+    assert_eq!(check.code, Some(0), "{}", check.stderr);
+    let check: Value = serde_json::from_str(&check.stdout).expect("check JSON");
+    assert_eq!(check["allowed"], true);
+    assert_eq!(check["reason"], "no_policy");
+
+    // An expired id token is renewed with the refresh token, without the browser.
+    let cache_path = dev.cache_dir.join("ClaudeCode.json");
+    let mut cache = dev.cache(PROFILE);
+    cache["tokens"]["expires_at"] = json!(0);
+    std::fs::write(&cache_path, cache.to_string()).unwrap();
+    let renewed = dev.run(&["--otel-headers"]);
+    assert_eq!(renewed.code, Some(0), "{}", renewed.stderr);
+    assert!(dev.cache(PROFILE)["tokens"]["expires_at"].as_i64().unwrap() > 0);
+    assert_eq!(dev.browser_opened().len(), 1);
+
+    let cleared = dev.run(&["--clear-cache"]);
+    assert_eq!(cleared.code, Some(0), "{}", cleared.stderr);
+    assert!(cleared.stderr.contains("Removed"), "{}", cleared.stderr);
+    assert!(!cache_path.exists());
+    let explain = dev.run(&["--explain"]);
+    assert!(
+        explain.stdout.contains("Sign-in:       not signed in")
+            && explain.stdout.contains("sign in through the browser"),
+        "{}",
+        explain.stdout
+    );
+}
+
+#[test]
+fn configuration_problems_are_one_clear_line_and_exit_1() {
+    let dev = Developer::new(moto());
+    let missing = dev.run(&[]);
+    assert_eq!(missing.code, Some(1));
+    assert!(
+        missing
+            .stderr
+            .starts_with("Error: no config.json: looked in"),
+        "{}",
+        missing.stderr
+    );
+
+    let cases = [
+        (
+            json!({"client_id": "c", "aws_region": "us-east-1", "federated_role_arn": ROLE}),
+            "\"provider_domain\" is required",
+        ),
+        (
+            json!({"provider_domain": "idp.example.com", "aws_region": "us-east-1", "federated_role_arn": ROLE}),
+            "\"client_id\" is required",
+        ),
+        (
+            json!({"provider_domain": "idp.example.com", "client_id": "c", "aws_region": "us-east-1", "federated_role_arn": ROLE, "quota_fail_mode": "sometimes"}),
+            "\"quota_fail_mode\" must be \"open\" or \"closed\"",
+        ),
+    ];
+    for (profile, expected) in cases {
+        dev.write_config(json!({ PROFILE: profile }));
+        let run = dev.run(&[]);
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        assert_eq!(run.stdout, "");
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(run.stderr.contains(expected), "{}", run.stderr);
+    }
+
+    // The original installer's layout, an unknown key (warned about), another profile.
+    dev.write_config_text(
+        &json!({"Other": {"provider_domain": "idp.example.com", "client_id": "c",
+            "aws_region": "us-east-1", "federated_role_arn": ROLE, "colour": "red"}})
+        .to_string(),
+    );
+    let run = dev.run(&[]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("profile \"ClaudeCode\" is not in") && run.stderr.contains("Other"),
+        "{}",
+        run.stderr
+    );
+    let explain = dev.run(&["--profile", "Other", "--explain"]);
+    assert_eq!(explain.code, Some(0), "{}", explain.stderr);
+    assert!(explain.stdout.contains("unknown key \"colour\""));
+
+    let bad_flag = dev.run(&["--bogus"]);
+    assert_eq!(bad_flag.code, Some(1));
+    assert_eq!(bad_flag.stderr.lines().count(), 1, "{}", bad_flag.stderr);
+    assert!(bad_flag.stderr.starts_with("Error: "));
+    let version = dev.run(&["--version"]);
+    assert_eq!(version.code, Some(0));
+    assert!(version.stdout.starts_with("credential-process "));
+}
+
+#[test]
+fn cognito_identity_pool_federation() {
+    let local = Local::start();
+    let dev = Developer::new(moto());
+    let pool = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        ccwb_e2e::aws::call(
+            moto(),
+            "AWSCognitoIdentityService.CreateIdentityPool",
+            "cognito-identity",
+            json!({"IdentityPoolName": "claude", "AllowUnauthenticatedIdentities": false,
+                "OpenIdConnectProviderARNs": []}),
+        )
+        .await
+    });
+    let pool_id = pool["IdentityPoolId"].as_str().expect("pool id").to_owned();
+    let mut cognito = profile(
+        &local,
+        None,
+        json!({"federation_type": "cognito", "identity_pool_id": pool_id}),
+    );
+    cognito
+        .as_object_mut()
+        .unwrap()
+        .remove("federated_role_arn");
+    dev.write_config(json!({ PROFILE: cognito }));
+    let run = dev.finish_with_dev_issuer(dev.spawn(&[]), 1);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_credentials(&run.stdout);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn keyring_storage_keeps_nothing_on_disk() {
+    let local = Local::start();
+    let aws = RecordingProxy::start(moto());
+    let dev = Developer::new(&aws.url);
+    // A profile name of its own: the kernel keyring is shared by the test processes.
+    let name = format!("kr-{}", uuid::Uuid::new_v4().simple());
+    dev.write_config(json!({
+        &name: profile(&local, None, json!({"credential_storage": "keyring"}))
+    }));
+    let first = dev.finish_with_dev_issuer(dev.spawn(&["--profile", &name]), 1);
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let second = dev.run(&["--profile", &name]);
+    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    assert_eq!(
+        assert_credentials(&second.stdout),
+        assert_credentials(&first.stdout)
+    );
+    assert_eq!(sts_calls(&aws), 1);
+    let files: Vec<_> = std::fs::read_dir(&dev.cache_dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".json"))
+        .collect();
+    assert!(files.is_empty(), "no cache file: {files:?}");
+    let cleared = dev.run(&["--profile", &name, "--clear-cache"]);
+    assert!(cleared.stderr.contains("Removed"), "{}", cleared.stderr);
+    let explain = dev.run(&["--profile", &name, "--explain"]);
+    assert!(
+        explain.stdout.contains("Credentials:   none cached"),
+        "{}",
+        explain.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_third_party_openid_provider_signs_in_and_the_api_accepts_its_tokens() {
+    let provider = OidcProvider::start("claude-code", &["http://127.0.0.1/callback"]);
+    let discovery: Value = reqwest::get(format!(
+        "{}/.well-known/openid-configuration",
+        provider.issuer
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let local = Local::start_with(LocalOptions {
+        args: vec![
+            "--issuer".into(),
+            provider.issuer.clone(),
+            "--audience".into(),
+            "claude-code".into(),
+            "--jwks-url".into(),
+            discovery["jwks_uri"].as_str().unwrap().to_owned(),
+        ],
+        ..LocalOptions::default()
+    });
+    let aws = RecordingProxy::start(moto());
+    let dev = Developer::new(&aws.url);
+    dev.write_config(json!({ PROFILE: {
+        "provider_domain": provider.issuer,
+        "provider_type": "generic",
+        "client_id": "claude-code",
+        "aws_region": "us-east-1",
+        "federation_type": "direct",
+        "federated_role_arn": ROLE,
+        "redirect_port": free_port(),
+        "quota_api_endpoint": local.url,
+        "quota_fail_mode": "closed",
+    }}));
+    let child = dev.spawn(&[]);
+    let run = tokio::task::block_in_place(|| {
+        let url = dev.wait_for_browser(1);
+        provider.sign_in(&url, "interop@example.com");
+        wait(child)
+    });
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_credentials(&run.stdout);
+    assert_eq!(sts_calls(&aws), 1);
+    // The quota check ran with the provider's token (fail mode closed would have refused).
+    let check = dev.run(&["--check-quota"]);
+    assert_eq!(check.code, Some(0), "{}", check.stderr);
+    assert!(
+        check.stdout.contains("\"reason\": \"no_policy\""),
+        "{}",
+        check.stdout
+    );
+}
