@@ -83,7 +83,7 @@ test: $(MOTO) lint ## Every check and test (what CI runs)
 	cargo test --workspace
 
 bench: $(MOTO) ## Benchmarks (release build), printed as numbers
-	cargo build --release -p ccwb-local -p ccwb-check -p ccwb -p ccwb-e2e --bins
+	cargo build --release -p ccwb-local -p ccwb-check -p ccwb -p credential-process -p ccwb-e2e --bins
 	target/release/ccwb-bench
 
 clean: stop ## Remove build output and local state

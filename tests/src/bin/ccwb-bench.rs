@@ -5,8 +5,9 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use ccwb_e2e::credential_process::Developer;
 use ccwb_e2e::proxy::RecordingProxy;
-use ccwb_e2e::{AWS_ENV, Local, LocalOptions, bin, moto, spawn_supervised};
+use ccwb_e2e::{AWS_ENV, Local, LocalOptions, bin, free_port, moto, spawn_supervised};
 use serde_json::json;
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -312,11 +313,65 @@ async fn main() {
     import_bench(&local, &proxy, count("BENCH_IMPORT_ROWS", 10_000));
     ingest_bench(&local, &proxy, count("BENCH_INGEST_REQUESTS", 50)).await;
 
+    credential_process_bench(&local, count("BENCH_CREDENTIAL_RUNS", 300));
+
     let size = std::fs::metadata(bin("ccwb-check"))
         .map(|m| m.len())
         .unwrap_or(0);
     println!(
         "ccwb-check binary: {:.1} MB (release, unzipped)",
+        size as f64 / 1e6
+    );
+}
+
+/// credential-process on its cached path (what runs at every AWS credential refresh): wall
+/// time of the real binary, process start to exit, after one sign-in; then with a quota check
+/// on every run (`quota_check_interval: 0`).
+fn credential_process_bench(local: &Local, runs: usize) {
+    let dev = Developer::new(moto());
+    let profile = |interval: u64| {
+        json!({
+            "issuer": local.url, "client_id": "ccwb-local", "aws_region": "us-east-1",
+            "federated_role_arn": "arn:aws:iam::123456789012:role/ClaudeCode",
+            "redirect_port": free_port(), "quota_api_endpoint": local.url,
+            "quota_check_interval": interval,
+        })
+    };
+    dev.write_config(json!({"Cached": profile(30), "Checked": profile(0)}));
+    for (name, count) in [("Cached", 1), ("Checked", 2)] {
+        let child = dev.spawn(&["--profile", name]);
+        let run = dev.finish_with_dev_issuer(child, count);
+        if run.code != Some(0) {
+            eprintln!("credential-process sign-in failed: {}", run.stderr);
+            return;
+        }
+    }
+    for (name, label) in [
+        ("Cached", "cached credentials"),
+        ("Checked", "cached credentials + GET /check"),
+    ] {
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let started = Instant::now();
+            let output = dev
+                .command(&["--profile", name])
+                .output()
+                .expect("run credential-process");
+            times.push(started.elapsed());
+            assert!(output.status.success(), "credential-process failed");
+        }
+        times.sort();
+        println!(
+            "credential-process, {label}, {runs} runs: p50 {:.1} ms, p99 {:.1} ms (target: a few ms; the original Python build took hundreds of ms)",
+            percentile(&times, 0.5),
+            percentile(&times, 0.99)
+        );
+    }
+    let size = std::fs::metadata(bin("credential-process"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!(
+        "credential-process binary: {:.1} MB (release; the original shipped 60-80 MB)",
         size as f64 / 1e6
     );
 }
