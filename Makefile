@@ -18,10 +18,10 @@ LOCAL_AWS_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
 	AWS_SESSION_TOKEN= AWS_PROFILE= AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
 	AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: help run stop build test lint fmt bench clean
+.PHONY: help run stop build test lint fmt bench clean build-lambdas synth deploy destroy
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(MOTO): tools/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -78,9 +78,37 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 fmt: ## Format the code
 	cargo fmt --all
 
-test: $(MOTO) lint ## Every check and test (what CI runs)
+test: $(MOTO) lint ## Every check and test (what CI runs): Rust, end to end, CDK offline
 	cargo build --workspace --bins
 	cargo test --workspace
+	VENV=$(abspath $(VENV)) cdk/check.sh
+
+# Deployment: Lambda builds and the CDK app in cdk/ (see the README's "Deploying to AWS").
+LAMBDA_PACKAGES := ccwb-check ccwb-admin ccwb-unblock ccwb-ingest ccwb-status ccwb-sweeper
+CDK = cd cdk && CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true node_modules/.bin/cdk
+CDK_CONTEXT = $(if $(ISSUER),-c issuer=$(ISSUER)) $(if $(AUDIENCE),-c audience=$(AUDIENCE)) $(if $(STACK),-c stackName=$(STACK))
+CDK_DEPS := cdk/node_modules/.ccwb-package-lock.json
+
+$(CDK_DEPS): cdk/package-lock.json
+	cd cdk && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.ccwb-package-lock.json
+
+$(VENV)/bin/cargo-lambda: $(MOTO) tools/requirements-deploy.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-deploy.txt
+	touch $@
+
+build-lambdas: $(VENV)/bin/cargo-lambda ## Release builds of the Lambdas into target/lambda/ (arm64 if its Rust target is installed, else x86_64)
+	@if rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then arch=--arm64; else arch=--x86-64; fi; \
+	PATH="$(abspath $(VENV))/bin:$$PATH" cargo lambda build --release $$arch $(addprefix -p ,$(LAMBDA_PACKAGES)); \
+	echo "built $${arch#--} Lambda binaries in target/lambda/"
+
+synth: $(CDK_DEPS) ## Synthesise the stacks from target/lambda/ into cdk/cdk.out (ISSUER=, AUDIENCE=, STACK=)
+	$(CDK) synth --strict --no-notices --quiet $(CDK_CONTEXT)
+
+deploy: build-lambdas $(CDK_DEPS) ## Deploy both stacks with your AWS credentials (ISSUER=, AUDIENCE=, STACK=)
+	$(CDK) deploy --all --no-notices $(CDK_CONTEXT)
+
+destroy: $(CDK_DEPS) ## Delete the stacks (asks first; protected tables and buckets stay)
+	$(CDK) destroy --all --no-notices $(CDK_CONTEXT)
 
 bench: $(MOTO) ## Benchmarks (release build), printed as numbers
 	cargo build --release -p ccwb-local -p ccwb-check -p ccwb -p credential-process -p ccwb-e2e --bins

@@ -1,0 +1,55 @@
+import * as path from 'node:path';
+import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { AnalyticsStack } from './analytics-stack';
+import { readConfig } from './config';
+import { locateCode } from './lambda-code';
+import { resourceNames } from './names';
+import { FUNCTIONS, QuotaStack } from './quota-stack';
+
+/** The stacks of one deployment. */
+export interface CcwbStacks {
+  readonly quota: QuotaStack;
+  readonly analytics: AnalyticsStack;
+}
+
+/**
+ * Adds ccwb's stacks to `app`, configured from its context, and the cdk-nag AWS Solutions
+ * checks: a finding that is not acknowledged with a reason fails the synth.
+ */
+export function buildApp(app: App, env?: Environment): CcwbStacks {
+  const config = readConfig(app.node);
+  const names = resourceNames(config.name);
+  const code = locateCode(
+    FUNCTIONS.map((f) => f.binary),
+    {
+      lambdaDir: config.lambdaDir,
+      arch: config.lambdaArch,
+      placeholder: config.placeholderCode,
+      placeholderRoot: path.join(app.outdir, 'placeholder-lambda'),
+    },
+  );
+
+  const analytics = new AnalyticsStack(app, 'Analytics', {
+    stackName: names.analyticsStack,
+    description: `ccwb deployment ${names.stack}: Firehose to S3, Glue tables, Athena workgroup`,
+    env,
+    config,
+    names,
+  });
+  const quota = new QuotaStack(app, 'Quota', {
+    stackName: names.quotaStack,
+    description: `ccwb deployment ${names.stack}: tables, HTTP API with JWT authorizer, Lambda functions, alarms`,
+    env,
+    config,
+    names,
+    code,
+  });
+  // The functions write to the streams by name (no cross-stack references, so either stack
+  // can be updated alone); deploying Analytics first means they exist from the start.
+  quota.addStackDependency(analytics);
+  Tags.of(app).add('ccwb:deployment', names.stack);
+
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { quota, analytics };
+}

@@ -1,0 +1,61 @@
+/**
+ * Resource names, derived from the deployment name exactly as `ResourceNames` does in
+ * functions/store/src/names.rs, so that ccwb-local and a deployment look alike. The functions
+ * still get every name explicitly in their environment (see `functionEnvironment`), so a
+ * name that differs on purpose (the bucket) cannot drift.
+ */
+export interface ResourceNames {
+  /** `CCWB_STACK_NAME`. */
+  readonly stack: string;
+  /** `<stack>-policies`: `pk`/`sk` plus the `policy-type-index`. */
+  readonly policiesTable: string;
+  /** `<stack>-usage`: usage counters, unblocks, watermarks, alerts, outbox. */
+  readonly usageTable: string;
+  /** `<stack>-audit`: one item per administrative change, plus the `audit-pending-index`. */
+  readonly auditTable: string;
+  /** `<stack>-audit`: Firehose stream of audit events. */
+  readonly auditStream: string;
+  /** `<stack>-usage`: Firehose stream of counted usage points. */
+  readonly usageStream: string;
+  /** `<stack>-alerts`: SNS topic of usage alerts and alarms. */
+  readonly alertTopic: string;
+  /** `/ccwb/<stack>/deployment`: endpoint, issuer, audience, version. */
+  readonly deploymentParameter: string;
+  /** The CloudFormation stacks. */
+  readonly quotaStack: string;
+  readonly analyticsStack: string;
+}
+
+/** Index names and keys, as in functions/store/src/tables.rs. */
+export const POLICY_TYPE_INDEX = { name: 'policy-type-index', partitionKey: 'policy_type', sortKey: 'identifier' } as const;
+export const AUDIT_PENDING_INDEX = { name: 'audit-pending-index', partitionKey: 'delivery', sortKey: 'sk' } as const;
+
+/**
+ * The usage table's TTL attribute (epoch seconds). DynamoDB ignores items without it, so
+ * enabling it costs nothing; no item sets it yet (see cdk/README.md).
+ */
+export const USAGE_TTL_ATTRIBUTE = 'expires_epoch';
+
+/** The names for deployment `stack`. */
+export function resourceNames(stack: string): ResourceNames {
+  return {
+    stack,
+    policiesTable: `${stack}-policies`,
+    usageTable: `${stack}-usage`,
+    auditTable: `${stack}-audit`,
+    auditStream: `${stack}-audit`,
+    usageStream: `${stack}-usage`,
+    alertTopic: `${stack}-alerts`,
+    deploymentParameter: `/ccwb/${stack}/deployment`,
+    quotaStack: `${stack}-quota`,
+    analyticsStack: `${stack}-analytics`,
+  };
+}
+
+/**
+ * S3 bucket names are global, so unlike names.rs's `<stack>-data` default they carry the
+ * account and region (the functions get the real name in `CCWB_BUCKET`).
+ */
+export function bucketName(stack: string, purpose: 'data' | 'athena' | 'logs', account: string, region: string): string {
+  return `${stack}-${purpose}-${account}-${region}`;
+}

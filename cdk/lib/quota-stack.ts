@@ -1,0 +1,486 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { type Config, REPO_ROOT } from './config';
+import type { LambdaCode } from './lambda-code';
+import {
+  AUDIT_PENDING_INDEX,
+  POLICY_TYPE_INDEX,
+  type ResourceNames,
+  USAGE_TTL_ATTRIBUTE,
+  bucketName,
+} from './names';
+import { acknowledgeWildcardResource } from './nag';
+
+/** What a function's policy statements may refer to. */
+interface Resources {
+  readonly policies: dynamodb.Table;
+  readonly usage: dynamodb.Table;
+  readonly audit: dynamodb.Table;
+  readonly topic: sns.Topic;
+  readonly key: kms.Key;
+  /** The ARN of a Firehose delivery stream of the Analytics stack. */
+  streamArn(which: 'audit' | 'usage'): string;
+  /** The ARNs of the ccwb CloudFormation stacks. */
+  readonly stackArns: string[];
+}
+
+/** One Lambda function: its binary, the routes it serves, and exactly the access it needs. */
+export interface FunctionSpec {
+  /** Construct id and the suffix of its name (`<stack>-<id lower-cased>`). */
+  readonly id: string;
+  /** The `[[bin]]` name: code from `<lambdaDir>/<binary>/bootstrap`. */
+  readonly binary: string;
+  /** The crate's `ROUTES`, as API Gateway route keys. */
+  readonly routes: readonly string[];
+  readonly timeout: Duration;
+  /** One statement per resource group; actions are those its store code paths call. */
+  statements(r: Resources): iam.PolicyStatement[];
+}
+
+const allow = (sid: string, actions: string[], resources: string[]) =>
+  new iam.PolicyStatement({ sid, effect: iam.Effect.ALLOW, actions: [...actions].sort(), resources });
+
+const indexArn = (table: dynamodb.Table, index: string) => `${table.tableArn}/index/${index}`;
+
+/**
+ * The functions. Each statement names the store calls (functions/store/src) that need it;
+ * TransactWriteItems is authorised per item (PutItem/UpdateItem/DeleteItem), so it never
+ * appears as an action of its own.
+ */
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  {
+    id: 'Check',
+    binary: 'ccwb-check',
+    routes: ['GET /check', 'GET /me'],
+    timeout: Duration.seconds(10),
+    // quota.rs check_inputs: one BatchGetItem across both tables. GET /me reads nothing.
+    statements: (r) => [allow('ReadQuotaInputs', ['dynamodb:BatchGetItem'], [r.policies.tableArn, r.usage.tableArn])],
+  },
+  {
+    id: 'Admin',
+    binary: 'ccwb-admin',
+    routes: [
+      'GET /policies',
+      'GET /policies/export',
+      'POST /policies/import',
+      'GET /policies/{type}/{id}',
+      'PUT /policies/{type}/{id}',
+      'PATCH /policies/{type}/{id}',
+      'DELETE /policies/{type}/{id}',
+      'GET /resolve',
+      'GET /usage/{email}',
+    ],
+    // Imports of up to 5,000 rows; API Gateway gives up after 30 s anyway.
+    timeout: Duration.seconds(29),
+    statements: (r) => [
+      // policies.rs: get_policy (GetItem), get_policies and check_inputs (BatchGetItem),
+      // write_policy (TransactWriteItems: Put or Delete), import_policies (BatchWriteItem).
+      allow(
+        'Policies',
+        ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+        [r.policies.tableArn],
+      ),
+      // policies.rs list_policies.
+      allow('ListPolicies', ['dynamodb:Query'], [indexArn(r.policies, POLICY_TYPE_INDEX.name)]),
+      // check_inputs (resolve, usage) and usage_detail: BatchGetItem.
+      allow('ReadUsage', ['dynamodb:BatchGetItem'], [r.usage.tableArn]),
+      // The audit event in the same transaction or batch; audit_log.rs deliver_pending's claim
+      // and delivery mark (UpdateItem).
+      allow('WriteAudit', ['dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'], [r.audit.tableArn]),
+      allow('FindPendingAudit', ['dynamodb:Query'], [indexArn(r.audit, AUDIT_PENDING_INDEX.name)]),
+      allow('DeliverAudit', ['firehose:PutRecordBatch'], [r.streamArn('audit')]),
+    ],
+  },
+  {
+    id: 'Unblock',
+    binary: 'ccwb-unblock',
+    routes: ['POST /unblocks/{email}', 'DELETE /unblocks/{email}', 'GET /unblocks/{email}', 'GET /audit'],
+    timeout: Duration.seconds(10),
+    statements: (r) => [
+      // unblocks.rs: current_unblock (GetItem), unblock_history (Query), grant (Put, Put),
+      // revoke (Delete, Update), all in transactions with the audit event.
+      allow(
+        'Unblocks',
+        ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+        [r.usage.tableArn],
+      ),
+      // audit_events (Query), the audit Put of each transaction, deliver_pending (UpdateItem).
+      allow('Audit', ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [r.audit.tableArn]),
+      allow('FindPendingAudit', ['dynamodb:Query'], [indexArn(r.audit, AUDIT_PENDING_INDEX.name)]),
+      allow('DeliverAudit', ['firehose:PutRecordBatch'], [r.streamArn('audit')]),
+    ],
+  },
+  {
+    id: 'Ingest',
+    binary: 'ccwb-ingest',
+    routes: ['POST /v1/metrics'],
+    timeout: Duration.seconds(29),
+    statements: (r) => [
+      // alert(): check_inputs reads the policies with the usage (BatchGetItem).
+      allow('ReadPolicies', ['dynamodb:BatchGetItem'], [r.policies.tableArn]),
+      // ingest.rs: watermarks (BatchGetItem), rounds (TransactWriteItems: Put, Update);
+      // alerts.rs: PutItem, Query, claim and state (UpdateItem); outbox.rs keep (PutItem).
+      allow(
+        'Usage',
+        ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        [r.usage.tableArn],
+      ),
+      allow('CopyUsage', ['firehose:PutRecordBatch'], [r.streamArn('usage')]),
+      allow('PublishAlerts', ['sns:Publish'], [r.topic.topicArn]),
+      // Publishing to a topic encrypted with a customer managed key needs the key.
+      allow('EncryptAlerts', ['kms:GenerateDataKey', 'kms:Decrypt'], [r.key.keyArn]),
+    ],
+  },
+  {
+    id: 'Status',
+    binary: 'ccwb-status',
+    routes: ['GET /status'],
+    timeout: Duration.seconds(10),
+    statements: (r) => [
+      // Each stack's status and outputs.
+      allow('DescribeStacks', ['cloudformation:DescribeStacks'], r.stackArns),
+      // Table status and item counts.
+      allow('DescribeTables', ['dynamodb:DescribeTable'], [r.policies.tableArn, r.usage.tableArn, r.audit.tableArn]),
+    ],
+  },
+];
+
+/** The deployment's version: the workspace version in the root Cargo.toml. */
+export function workspaceVersion(): string {
+  const cargo = fs.readFileSync(path.join(REPO_ROOT, 'Cargo.toml'), 'utf8');
+  const section = cargo.split(/^\[workspace\.package\]\s*$/m)[1] ?? '';
+  return /^version\s*=\s*"([^"]+)"/m.exec(section)?.[1] ?? 'unknown';
+}
+
+export interface QuotaStackProps extends StackProps {
+  readonly config: Config;
+  readonly names: ResourceNames;
+  readonly code: LambdaCode;
+}
+
+/**
+ * The quota control plane: tables, the HTTP API with its JWT authorizer, one Lambda per
+ * function, alarms and the alert topic.
+ */
+export class QuotaStack extends Stack {
+  readonly functions: Record<string, lambda.Function> = {};
+  readonly api: HttpApi;
+  readonly tables: { policies: dynamodb.Table; usage: dynamodb.Table; audit: dynamodb.Table };
+  readonly alertTopic: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: QuotaStackProps) {
+    super(scope, id, props);
+    const { config, names, code } = props;
+    const version = workspaceVersion();
+    const logRemoval = RemovalPolicy.DESTROY; // fixed names: a kept log group would block a redeploy
+
+    // Tables as functions/store/src/tables.rs defines them (ccwb-local creates the same ones).
+    // Protected tables survive `cdk destroy`; the flag exists for throw-away stacks.
+    const table = (id: string, tableName: string, ttl?: string) =>
+      new dynamodb.Table(this, id, {
+        tableName,
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        deletionProtection: config.deletionProtection,
+        removalPolicy: config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        timeToLiveAttribute: ttl,
+      });
+    const policies = table('PoliciesTable', names.policiesTable);
+    policies.addGlobalSecondaryIndex({
+      indexName: POLICY_TYPE_INDEX.name,
+      partitionKey: { name: POLICY_TYPE_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: POLICY_TYPE_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    const usage = table('UsageTable', names.usageTable, USAGE_TTL_ATTRIBUTE);
+    const audit = table('AuditTable', names.auditTable);
+    audit.addGlobalSecondaryIndex({
+      indexName: AUDIT_PENDING_INDEX.name,
+      partitionKey: { name: AUDIT_PENDING_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: AUDIT_PENDING_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    this.tables = { policies, usage, audit };
+
+    // The alert topic: usage alerts from ingest, and the alarms below. Its own key, because
+    // CloudWatch alarms cannot publish to a topic under the AWS managed SNS key.
+    const key = new kms.Key(this, 'AlertKey', {
+      alias: `alias/${names.alertTopic}`,
+      description: `Encrypts the ${names.alertTopic} SNS topic`,
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(7),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'], // in a key policy, "*" is this key
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    const topic = new sns.Topic(this, 'AlertTopic', {
+      topicName: names.alertTopic,
+      displayName: `ccwb alerts (${names.stack})`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    // The TLS-only topic policy replaces SNS's default one, so alarms need a grant of their own.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: {
+            'aws:SourceArn': this.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: `${names.stack}-*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+    if (config.alertEmail) topic.addSubscription(new EmailSubscription(config.alertEmail));
+    this.alertTopic = topic;
+
+    const resources: Resources = {
+      policies,
+      usage,
+      audit,
+      topic,
+      key,
+      streamArn: (which) =>
+        this.formatArn({
+          service: 'firehose',
+          resource: 'deliverystream',
+          resourceName: which === 'audit' ? names.auditStream : names.usageStream,
+        }),
+      stackArns: [names.quotaStack, names.analyticsStack].map((stack) =>
+        this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack}/*` }),
+      ),
+    };
+
+    // The same names and settings for every function, so none can disagree with another.
+    const environment: Record<string, string> = {
+      CCWB_STACK_NAME: names.stack,
+      CCWB_POLICIES_TABLE: policies.tableName,
+      CCWB_USAGE_TABLE: usage.tableName,
+      CCWB_AUDIT_TABLE: audit.tableName,
+      CCWB_AUDIT_STREAM: names.auditStream,
+      CCWB_USAGE_STREAM: names.usageStream,
+      CCWB_ALERT_TOPIC_ARN: topic.topicArn,
+      CCWB_BUCKET: bucketName(names.stack, 'data', this.account, this.region),
+      CCWB_ADMIN_GROUPS: config.settings.adminGroups,
+      CCWB_IDENTITY_CLAIMS: config.settings.identityClaims,
+      CCWB_FAIL_MODE: config.settings.failMode,
+      CCWB_MISSING_IDENTITY: config.settings.missingIdentity,
+      RUST_LOG: 'info',
+    };
+    if (config.settings.pricing) environment.CCWB_PRICING = config.settings.pricing;
+
+    const architecture = code.architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64;
+    for (const spec of FUNCTIONS) {
+      const functionName = `${names.stack}-${spec.id.toLowerCase()}`;
+      const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, {
+        logGroupName: `/aws/lambda/${functionName}`,
+        retention: config.logRetentionDays as logs.RetentionDays,
+        removalPolicy: logRemoval,
+      });
+      // No managed policies: the log group exists, so writing to it is all logging needs.
+      const role = new iam.Role(this, `${spec.id}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `${functionName}: exactly the calls its code makes`,
+        inlinePolicies: {
+          [functionName]: new iam.PolicyDocument({
+            statements: [
+              allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logGroup.logGroupArn]),
+              ...spec.statements(resources),
+            ],
+          }),
+        },
+      });
+      const fn = new lambda.Function(this, `${spec.id}Function`, {
+        functionName,
+        description: code.placeholder ? `${spec.binary} PLACEHOLDER, do not deploy` : `${spec.binary} ${version}`,
+        runtime: lambda.Runtime.PROVIDED_AL2023,
+        architecture,
+        handler: 'bootstrap',
+        code: lambda.Code.fromAsset(code.dirs[spec.binary]!),
+        role,
+        logGroup,
+        memorySize: config.lambdaMemoryMb,
+        timeout: spec.timeout,
+        environment:
+          spec.id === 'Status'
+            ? { ...environment, CCWB_CFN_STACKS: `${names.quotaStack},${names.analyticsStack}` }
+            : environment,
+      });
+      this.functions[spec.id] = fn;
+    }
+
+    // The HTTP API: every route behind the JWT authorizer (API Gateway checks issuer,
+    // audience, expiry and signature before any function runs).
+    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', config.issuer, {
+      authorizerName: `${names.stack}-jwt`,
+      jwtAudience: config.audiences,
+      identitySource: ['$request.header.Authorization'],
+    });
+    this.api = new HttpApi(this, 'Api', {
+      apiName: names.stack,
+      description: `ccwb control plane (${names.stack})`,
+      createDefaultStage: false,
+      defaultAuthorizer: authorizer,
+    });
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      logGroupName: `/aws/apigateway/${names.stack}-api`,
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: logRemoval,
+    });
+    new HttpStage(this, 'ApiStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.throttleRate, burstLimit: config.throttleBurst },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationStatus: '$context.integrationStatus',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+    for (const spec of FUNCTIONS) {
+      const integration = new HttpLambdaIntegration(`${spec.id}Integration`, this.functions[spec.id]!);
+      for (const route of spec.routes) {
+        const [method, routePath] = route.split(' ') as [keyof typeof HttpMethod, string];
+        this.api.addRoutes({ path: routePath, methods: [HttpMethod[method]], integration });
+      }
+    }
+
+    // Alarms: the check function is on every developer's credential refresh, so its errors,
+    // throttles and p99 latency page; every other function alarms on errors.
+    const alarmAction = new SnsAction(topic);
+    const alarm = (id: string, props: cloudwatch.AlarmProps) =>
+      new cloudwatch.Alarm(this, id, props).addAlarmAction(alarmAction);
+    const fiveMinutes = Duration.minutes(5);
+    const check = this.functions.Check!;
+    const checkLogs = this.node.findChild('CheckLogs') as logs.LogGroup;
+    for (const spec of FUNCTIONS) {
+      alarm(`${spec.id}Errors`, {
+        alarmName: `${names.stack}-${spec.id.toLowerCase()}-errors`,
+        alarmDescription: `${spec.binary} failed invocations (handler errors, panics, timeouts)`,
+        metric: this.functions[spec.id]!.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    alarm('CheckThrottles', {
+      alarmName: `${names.stack}-check-throttles`,
+      alarmDescription: 'ccwb-check invocations throttled: developers get no credentials',
+      metric: check.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // A store failure does not fail the invocation: /check answers 200 check_failed (denied
+    // unless fail-open), so only the function's own ERROR log lines show it.
+    const loggedErrors = new logs.MetricFilter(this, 'CheckLoggedErrorsFilter', {
+      logGroup: checkLogs,
+      filterPattern: logs.FilterPattern.stringValue('$.level', '=', 'ERROR'),
+      metricNamespace: `ccwb/${names.stack}`,
+      metricName: 'CheckLoggedErrors',
+      metricValue: '1',
+    });
+    alarm('CheckLoggedErrors', {
+      alarmName: `${names.stack}-check-logged-errors`,
+      alarmDescription: 'ccwb-check logged errors, e.g. could not read the store: checks answer check_failed',
+      metric: loggedErrors.metric({ period: fiveMinutes, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm('CheckLatencyP99', {
+      alarmName: `${names.stack}-check-latency-p99`,
+      alarmDescription: `ccwb-check p99 duration above ${config.checkP99Ms} ms`,
+      metric: check.metricDuration({ period: fiveMinutes, statistic: 'p99' }),
+      threshold: config.checkP99Ms,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // What ccwb-local writes to the same parameter: how clients reach this deployment.
+    new ssm.StringParameter(this, 'DeploymentParameter', {
+      parameterName: names.deploymentParameter,
+      description: `ccwb deployment ${names.stack}: endpoint, issuer, audience, version`,
+      stringValue: this.toJsonString({
+        endpoint: this.api.apiEndpoint,
+        issuer: config.issuer,
+        audience: config.audiences[0],
+        version,
+      }),
+    });
+
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    output('ApiEndpoint', this.api.apiEndpoint, 'The ccwb API: the endpoint of a ccwb profile');
+    output('Issuer', config.issuer, 'OpenID issuer the JWT authorizer trusts');
+    output('Audience', config.audiences.join(','), 'Audiences the JWT authorizer accepts');
+    output('Version', version, 'ccwb version of the deployed functions');
+    output('Architecture', code.architecture, 'Lambda architecture');
+    output('PoliciesTableName', policies.tableName, 'Policies table');
+    output('UsageTableName', usage.tableName, 'Usage table');
+    output('AuditTableName', audit.tableName, 'Audit table');
+    output('AlertTopicArn', topic.topicArn, 'SNS topic of usage alerts and alarms');
+    for (const spec of FUNCTIONS) {
+      output(`${spec.id}FunctionName`, this.functions[spec.id]!.functionName, `${spec.binary} function`);
+    }
+
+    // A stack ARN ends in an id CloudFormation assigns at creation, so DescribeStacks (read-only)
+    // is granted on each ccwb stack's name followed by a wildcard.
+    for (const arn of resources.stackArns) {
+      acknowledgeWildcardResource(
+        this.node.findChild('StatusRole'),
+        arn,
+        'A stack ARN ends in an id assigned at creation; the stack name is fixed and DescribeStacks is read-only.',
+      );
+    }
+  }
+}

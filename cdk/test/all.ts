@@ -1,0 +1,8 @@
+// Every test file in one process: loading aws-cdk-lib and the first synth cost about 4 s per
+// process, and the files share the synthesised apps (see helpers.ts). `node --test` on a single
+// *.test.js file still works for one area.
+import './analytics.test';
+import './checks.test';
+import './config.test';
+import './quota.test';
+import './rust-contract.test';

@@ -1,0 +1,87 @@
+import * as assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Validations } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { ENV, defaultApp, variantApp } from './helpers';
+
+const deployment = defaultApp();
+
+/** Every acknowledgement in the tree: construct path, rule id, reason. */
+function acknowledgements(root: IConstruct): string[] {
+  const found: string[] = [];
+  for (const construct of root.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        found.push(`${construct.node.path} ${id.replace(/^annotation::/i, '')}: ${reason}`);
+      }
+    }
+  }
+  return found.sort();
+}
+
+test('cdk-nag AwsSolutions finds nothing unacknowledged, errors or warnings', () => {
+  const report = new AwsSolutionsChecks().validateScope(deployment.app);
+  const findings = report.violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+  assert.deepEqual(findings, []);
+  assert.equal(report.success, true);
+});
+
+test('cdk-nag is clean for a placeholder build and a throw-away deployment too', () => {
+  const other = variantApp();
+  assert.deepEqual(new AwsSolutionsChecks().validateScope(other.app).violations, []);
+});
+
+test('the only acknowledgements are these, each with its reason', () => {
+  const s3Reason = "AwsSolutions-IAM5[Resource::<DataBucketE3889A50.Arn>/%s]: Firehose chooses each object key itself; the grant is limited to this stream's prefix.";
+  const stackReason = `AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${ENV.region}:${ENV.account}:stack/%s/*]: A stack ARN ends in an id assigned at creation; the stack name is fixed and DescribeStacks is read-only.`;
+  const fill = (template: string, value: string) => template.replace('%s', value);
+  assert.deepEqual(
+    acknowledgements(deployment.app),
+    [
+      `Analytics/AuditDeliveryRole ${fill(s3Reason, 'audit/*')}`,
+      `Analytics/AuditDeliveryRole ${fill(s3Reason, 'errors/audit/*')}`,
+      `Analytics/UsageDeliveryRole ${fill(s3Reason, 'errors/usage/*')}`,
+      `Analytics/UsageDeliveryRole ${fill(s3Reason, 'usage/*')}`,
+      `Quota/StatusRole ${fill(stackReason, 'ccwb-analytics')}`,
+      `Quota/StatusRole ${fill(stackReason, 'ccwb-quota')}`,
+    ].sort(),
+  );
+});
+
+test('no identity policy has a wildcard action, and wildcard resources are only the acknowledged ones', () => {
+  const wildcards: string[] = [];
+  for (const template of [deployment.quotaTemplate, deployment.analyticsTemplate]) {
+    const resources = template.toJSON().Resources as Record<string, any>;
+    for (const [id, resource] of Object.entries(resources)) {
+      const documents =
+        resource.Type === 'AWS::IAM::Role'
+          ? (resource.Properties.Policies ?? []).map((p: any) => p.PolicyDocument)
+          : resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy'
+            ? [resource.Properties.PolicyDocument]
+            : [];
+      for (const document of documents) {
+        for (const statement of document.Statement) {
+          for (const action of [statement.Action].flat()) assert.doesNotMatch(action, /\*/, `${id}: ${action}`);
+          for (const r of [statement.Resource].flat()) {
+            const text = JSON.stringify(r);
+            if (text.includes('*')) wildcards.push(`${id} ${text}`);
+          }
+        }
+      }
+    }
+  }
+  // The four Firehose prefixes and the two stack ARNs acknowledged above, nothing else.
+  assert.equal(wildcards.length, 6, wildcards.join('\n'));
+  assert.ok(wildcards.every((w) => /(DeliveryRole.*\/(errors\/)?(audit|usage)\/\*"|StatusRole.*:stack\/ccwb-(quota|analytics)\/\*")/.test(w)), wildcards.join('\n'));
+});
+
+test('synthesis raises no CDK warnings or errors', () => {
+  for (const stack of [deployment.quota, deployment.analytics]) {
+    const annotations = Annotations.fromStack(stack);
+    assert.deepEqual(annotations.findWarning('*', Match.anyValue()), [], stack.stackName);
+    assert.deepEqual(annotations.findError('*', Match.anyValue()), [], stack.stackName);
+  }
+});

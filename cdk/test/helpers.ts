@@ -1,0 +1,144 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { type CcwbStacks, buildApp } from '../lib/app';
+import { FUNCTIONS } from '../lib/quota-stack';
+
+/** The cdk/ directory (tests run from cdk/dist/test/). */
+export const CDK_DIR = path.resolve(__dirname, '..', '..');
+
+export const ENV = { account: '111111111111', region: 'us-east-1' };
+export const ISSUER = 'https://idp.example.com/realms/ccwb';
+
+/** What the tests configure unless they say otherwise. */
+export const BASE_CONTEXT: Record<string, string> = {
+  issuer: ISSUER,
+  audience: 'ccwb-cli,ccwb-helper',
+};
+
+/** `cdk.json`'s context (the feature flags), so tests synthesise what `cdk synth` does. */
+const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(fs.readFileSync(path.join(CDK_DIR, 'cdk.json'), 'utf8')).context;
+
+/** Temporary directories made by these helpers, removed when the process exits. */
+const temporary: string[] = [];
+process.on('exit', () => {
+  for (const dir of temporary) fs.rmSync(dir, { recursive: true, force: true });
+});
+/** A new temporary directory, removed at exit. */
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+}
+
+/** ELF `e_machine` values. */
+const MACHINES = { arm64: 0xb7, x86_64: 0x3e } as const;
+
+/** The first 64 bytes of a 64-bit little-endian Linux executable for `arch`. */
+export function elfHeader(arch: keyof typeof MACHINES): Buffer {
+  const header = Buffer.alloc(64);
+  header.writeUInt32BE(0x7f454c46, 0); // \x7fELF
+  header[4] = 2; // 64-bit
+  header[5] = 1; // little-endian
+  header[6] = 1; // version
+  header.writeUInt16LE(2, 16); // executable
+  header.writeUInt16LE(MACHINES[arch], 18);
+  return header;
+}
+
+/** A directory laid out as `cargo lambda build` leaves target/lambda, with fake executables. */
+export function fakeLambdaDir(arch: keyof typeof MACHINES, binaries = FUNCTIONS.map((f) => f.binary)): string {
+  const dir = tempDir('ccwb-cdk-lambda-');
+  for (const binary of binaries) {
+    fs.mkdirSync(path.join(dir, binary));
+    fs.writeFileSync(path.join(dir, binary, 'bootstrap'), elfHeader(arch), { mode: 0o755 });
+  }
+  return dir;
+}
+
+export interface Synthesised extends CcwbStacks {
+  readonly app: App;
+  readonly quotaTemplate: Template;
+  readonly analyticsTemplate: Template;
+}
+
+/** Builds the app with `context` over the base context and synthesises both stacks. */
+export function synth(context: Record<string, string> = {}): Synthesised {
+  const app = new App({
+    outdir: tempDir('ccwb-cdk-out-'),
+    context: { ...CDK_JSON_CONTEXT, ...BASE_CONTEXT, lambdaDir: fakeLambdaDir('arm64'), ...context },
+  });
+  const stacks = buildApp(app, ENV);
+  const quotaTemplate = Template.fromStack(stacks.quota);
+  const analyticsTemplate = Template.fromStack(stacks.analytics);
+  stacksByTemplate.set(quotaTemplate, stacks.quota);
+  stacksByTemplate.set(analyticsTemplate, stacks.analytics);
+  return { app, ...stacks, quotaTemplate, analyticsTemplate };
+}
+
+const stacksByTemplate = new Map<Template, Stack>();
+
+let cached: Synthesised | undefined;
+/** The default deployment, synthesised once per process. */
+export function defaultApp(): Synthesised {
+  cached ??= synth();
+  return cached;
+}
+
+/**
+ * Every optional setting changed at once, on placeholder code (no build at all): one synth
+ * serves every "follows context" test, since each synth costs about a second.
+ */
+export const VARIANT_CONTEXT: Record<string, string> = {
+  stackName: 'acme',
+  lambdaDir: '/nonexistent',
+  placeholderCode: 'true',
+  throttleRate: '7',
+  throttleBurst: '9',
+  adminGroups: 'ops, platform',
+  identityClaims: 'email,upn',
+  failMode: 'open',
+  missingIdentity: 'allow',
+  pricing: '{"opus":{"input":15}}',
+  alertEmail: 'ops@example.com',
+  deletionProtection: 'false',
+  dataRetentionDays: '400',
+  logRetentionDays: '90',
+  checkP99Ms: '500',
+};
+
+let variant: Synthesised | undefined;
+/** The deployment with `VARIANT_CONTEXT`, synthesised once per process. */
+export function variantApp(): Synthesised {
+  variant ??= synth(VARIANT_CONTEXT);
+  return variant;
+}
+
+/** The logical id of `construct`'s CloudFormation resource. */
+export function logicalId(construct: IConstruct): string {
+  const resource = construct.node.defaultChild ?? construct;
+  return Stack.of(construct).getLogicalId(resource as never);
+}
+
+/**
+ * The resource at construct path `cdkPath` (e.g. `Quota/CheckRole/Resource`) of a template,
+ * found through the construct tree (the templates carry no path metadata outside the CLI).
+ */
+export function resourceAt(template: Template, cdkPath: string): { id: string; Properties: Record<string, any> } {
+  const [stackId, ...rest] = cdkPath.split('/');
+  const stack = stacksByTemplate.get(template);
+  if (!stack || stack.node.id !== stackId) throw new Error(`${cdkPath} is not in this template`);
+  const construct = rest.reduce<IConstruct>((node, id) => node.node.findChild(id), stack);
+  const id = stack.getLogicalId(construct as never);
+  const resource = (template.toJSON().Resources as Record<string, any>)[id];
+  if (!resource) throw new Error(`no resource ${id} at ${cdkPath}`);
+  return { id, Properties: resource.Properties };
+}
+
+/** Every resource of `type` in a template, by logical id. */
+export function resourcesOfType(template: Template, type: string): Record<string, any> {
+  return template.findResources(type);
+}

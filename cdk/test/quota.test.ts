@@ -1,0 +1,371 @@
+import * as assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Match } from 'aws-cdk-lib/assertions';
+import { FUNCTIONS } from '../lib/quota-stack';
+import { ENV, ISSUER, defaultApp, logicalId, resourceAt, resourcesOfType, variantApp } from './helpers';
+
+const { quota, quotaTemplate: template } = defaultApp();
+const resources = template.toJSON().Resources as Record<string, any>;
+
+/** Which function serves each route: the crates' ROUTES (see rust-contract.test.ts). */
+const ROUTE_OWNERS: Record<string, string> = {
+  'GET /check': 'Check',
+  'GET /me': 'Check',
+  'GET /policies': 'Admin',
+  'GET /policies/export': 'Admin',
+  'POST /policies/import': 'Admin',
+  'GET /policies/{type}/{id}': 'Admin',
+  'PUT /policies/{type}/{id}': 'Admin',
+  'PATCH /policies/{type}/{id}': 'Admin',
+  'DELETE /policies/{type}/{id}': 'Admin',
+  'GET /resolve': 'Admin',
+  'GET /usage/{email}': 'Admin',
+  'POST /unblocks/{email}': 'Unblock',
+  'DELETE /unblocks/{email}': 'Unblock',
+  'GET /unblocks/{email}': 'Unblock',
+  'GET /audit': 'Unblock',
+  'POST /v1/metrics': 'Ingest',
+  'GET /status': 'Status',
+};
+
+describe('HTTP API', () => {
+  const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
+  const authorizers = resourcesOfType(template, 'AWS::ApiGatewayV2::Authorizer');
+
+  test('the JWT authorizer trusts the configured issuer and audiences', () => {
+    assert.deepEqual(Object.values(authorizers).map((a) => a.Properties), [
+      {
+        ApiId: { Ref: logicalId(quota.api) },
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: { Audience: ['ccwb-cli', 'ccwb-helper'], Issuer: ISSUER },
+        Name: 'ccwb-jwt',
+      },
+    ]);
+  });
+
+  test('every route has the JWT authorizer', () => {
+    const [authorizerId] = Object.keys(authorizers);
+    assert.equal(Object.keys(routes).length, Object.keys(ROUTE_OWNERS).length);
+    for (const route of Object.values(routes)) {
+      assert.equal(route.Properties.AuthorizationType, 'JWT', route.Properties.RouteKey);
+      assert.deepEqual(route.Properties.AuthorizerId, { Ref: authorizerId }, route.Properties.RouteKey);
+    }
+  });
+
+  test('each route maps to its function', () => {
+    const served: Record<string, string> = {};
+    for (const route of Object.values(routes)) {
+      const target = route.Properties.Target['Fn::Join'][1][1].Ref as string;
+      const uri = resources[target].Properties.IntegrationUri['Fn::GetAtt'][0] as string;
+      const owner = Object.keys(quota.functions).find((id) => logicalId(quota.functions[id]!) === uri);
+      served[route.Properties.RouteKey] = owner!;
+      assert.equal(resources[target].Properties.PayloadFormatVersion, '2.0', 'lambda_http reads payload 2.0 events');
+    }
+    assert.deepEqual(served, ROUTE_OWNERS);
+  });
+
+  test('there is no catch-all route that could bypass a function', () => {
+    for (const route of Object.values(routes)) {
+      assert.doesNotMatch(route.Properties.RouteKey, /\$default|ANY|\{proxy\+\}/);
+    }
+  });
+
+  test('the stage throttles and writes access logs', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiAccessLogs'), 'Arn'] },
+        Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
+      },
+    });
+  });
+
+  test('throttling follows context', () => {
+    const { quotaTemplate } = variantApp();
+    quotaTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingBurstLimit: 9, ThrottlingRateLimit: 7 },
+    });
+  });
+});
+
+describe('functions', () => {
+  const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+
+  test('one function per binary: provided.al2023, arm64, its own log group', () => {
+    assert.deepEqual(
+      Object.values(functions).map((f) => f.Properties.FunctionName).sort(),
+      ['ccwb-admin', 'ccwb-check', 'ccwb-ingest', 'ccwb-status', 'ccwb-unblock'],
+    );
+    for (const spec of FUNCTIONS) {
+      const fn = resourceAt(template, `Quota/${spec.id}Function/Resource`).Properties;
+      assert.equal(fn.Runtime, 'provided.al2023');
+      assert.equal(fn.Handler, 'bootstrap');
+      assert.deepEqual(fn.Architectures, ['arm64']);
+      assert.match(fn.Description, new RegExp(`^${spec.binary} \\d+\\.\\d+\\.\\d+`));
+      const logs = resourceAt(template, `Quota/${spec.id}Logs/Resource`);
+      assert.deepEqual(fn.LoggingConfig, { LogGroup: { Ref: logs.id } });
+      assert.equal(logs.Properties.LogGroupName, `/aws/lambda/${fn.FunctionName}`);
+      assert.equal(logs.Properties.RetentionInDays, 30);
+    }
+  });
+
+  test('every function gets the same resource names and settings', () => {
+    const topic = logicalId(quota.alertTopic);
+    const shared = {
+      CCWB_STACK_NAME: 'ccwb',
+      CCWB_POLICIES_TABLE: { Ref: logicalId(quota.tables.policies) },
+      CCWB_USAGE_TABLE: { Ref: logicalId(quota.tables.usage) },
+      CCWB_AUDIT_TABLE: { Ref: logicalId(quota.tables.audit) },
+      CCWB_AUDIT_STREAM: 'ccwb-audit',
+      CCWB_USAGE_STREAM: 'ccwb-usage',
+      CCWB_ALERT_TOPIC_ARN: { Ref: topic },
+      CCWB_BUCKET: `ccwb-data-${ENV.account}-${ENV.region}`,
+      CCWB_ADMIN_GROUPS: 'ccwb-admins',
+      CCWB_IDENTITY_CLAIMS: 'email',
+      CCWB_FAIL_MODE: 'closed',
+      CCWB_MISSING_IDENTITY: 'deny',
+      RUST_LOG: 'info',
+    };
+    for (const spec of FUNCTIONS) {
+      const env = resourceAt(template, `Quota/${spec.id}Function/Resource`).Properties.Environment.Variables;
+      const expected = spec.id === 'Status' ? { ...shared, CCWB_CFN_STACKS: 'ccwb-quota,ccwb-analytics' } : shared;
+      assert.deepEqual(env, expected, spec.id);
+    }
+  });
+
+  test('settings come from context', () => {
+    const { quotaTemplate } = variantApp();
+    quotaTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'acme-check',
+      Environment: {
+        Variables: Match.objectLike({
+          CCWB_STACK_NAME: 'acme',
+          CCWB_ADMIN_GROUPS: 'ops,platform',
+          CCWB_IDENTITY_CLAIMS: 'email,upn',
+          CCWB_FAIL_MODE: 'open',
+          CCWB_MISSING_IDENTITY: 'allow',
+          CCWB_PRICING: '{"opus":{"input":15}}',
+          CCWB_AUDIT_STREAM: 'acme-audit',
+        }),
+      },
+    });
+    quotaTemplate.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/acme-check', RetentionInDays: 90 });
+    quotaTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'acme-check-latency-p99', Threshold: 500 });
+    quotaTemplate.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'acme-policies' });
+  });
+});
+
+describe('roles', () => {
+  const getAtt = (construct: Parameters<typeof logicalId>[0]) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
+  const { policies, usage, audit } = quota.tables;
+  const index = (table: typeof policies, name: string) => ({ 'Fn::Join': ['', [getAtt(table), `/index/${name}`]] });
+  const stream = (name: string) => `arn:aws:firehose:${ENV.region}:${ENV.account}:deliverystream/${name}`;
+  const stack = (name: string) => `arn:aws:cloudformation:${ENV.region}:${ENV.account}:stack/${name}/*`;
+  const logs = (id: string) => ({ 'Fn::GetAtt': [resourceAt(template, `Quota/${id}Logs/Resource`).id, 'Arn'] });
+  const allow = (Sid: string, Action: string[], Resource: unknown[]) => ({ Sid, Effect: 'Allow', Action, Resource });
+  const key = resourceAt(template, 'Quota/AlertKey/Resource').id;
+
+  const expected: Record<string, unknown[]> = {
+    Check: [
+      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Check')]),
+      allow('ReadQuotaInputs', ['dynamodb:BatchGetItem'], [getAtt(policies), getAtt(usage)]),
+    ],
+    Admin: [
+      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Admin')]),
+      allow(
+        'Policies',
+        ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        [getAtt(policies)],
+      ),
+      allow('ListPolicies', ['dynamodb:Query'], [index(policies, 'policy-type-index')]),
+      allow('ReadUsage', ['dynamodb:BatchGetItem'], [getAtt(usage)]),
+      allow('WriteAudit', ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [getAtt(audit)]),
+      allow('FindPendingAudit', ['dynamodb:Query'], [index(audit, 'audit-pending-index')]),
+      allow('DeliverAudit', ['firehose:PutRecordBatch'], [stream('ccwb-audit')]),
+    ],
+    Unblock: [
+      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Unblock')]),
+      allow(
+        'Unblocks',
+        ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        [getAtt(usage)],
+      ),
+      allow('Audit', ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [getAtt(audit)]),
+      allow('FindPendingAudit', ['dynamodb:Query'], [index(audit, 'audit-pending-index')]),
+      allow('DeliverAudit', ['firehose:PutRecordBatch'], [stream('ccwb-audit')]),
+    ],
+    Ingest: [
+      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Ingest')]),
+      allow('ReadPolicies', ['dynamodb:BatchGetItem'], [getAtt(policies)]),
+      allow('Usage', ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [getAtt(usage)]),
+      allow('CopyUsage', ['firehose:PutRecordBatch'], [stream('ccwb-usage')]),
+      allow('PublishAlerts', ['sns:Publish'], [{ Ref: logicalId(quota.alertTopic) }]),
+      allow('EncryptAlerts', ['kms:Decrypt', 'kms:GenerateDataKey'], [{ 'Fn::GetAtt': [key, 'Arn'] }]),
+    ],
+    Status: [
+      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Status')]),
+      allow('DescribeStacks', ['cloudformation:DescribeStacks'], [stack('ccwb-quota'), stack('ccwb-analytics')]),
+      allow('DescribeTables', ['dynamodb:DescribeTable'], [getAtt(policies), getAtt(usage), getAtt(audit)]),
+    ],
+  };
+
+  /** A statement with single values as one-element lists and lists sorted, for comparison. */
+  const normal = (s: any) => {
+    const list = (v: unknown) => (Array.isArray(v) ? v : [v]).map((x) => JSON.stringify(x)).sort();
+    return { Sid: s.Sid, Effect: s.Effect, Action: list(s.Action), Resource: list(s.Resource), Condition: s.Condition };
+  };
+
+  for (const [id, statements] of Object.entries(expected)) {
+    test(`the ${id} role has exactly its statements`, () => {
+      const role = resourceAt(template, `Quota/${id}Role/Resource`).Properties;
+      assert.deepEqual(role.AssumeRolePolicyDocument.Statement, [
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+      ]);
+      assert.equal(role.ManagedPolicyArns, undefined, 'no managed policies');
+      assert.equal(role.Policies.length, 1);
+      const actual = role.Policies[0].PolicyDocument.Statement.map(normal).sort((a: any, b: any) => a.Sid.localeCompare(b.Sid));
+      const want = statements.map(normal).sort((a: any, b: any) => a.Sid.localeCompare(b.Sid));
+      assert.deepEqual(actual, want);
+    });
+  }
+
+  test('no role has a policy beside its inline one', () => {
+    assert.deepEqual(resourcesOfType(template, 'AWS::IAM::Policy'), {});
+  });
+
+  test('each function runs as its own role', () => {
+    for (const spec of FUNCTIONS) {
+      const fn = resourceAt(template, `Quota/${spec.id}Function/Resource`).Properties;
+      assert.deepEqual(fn.Role, { 'Fn::GetAtt': [resourceAt(template, `Quota/${spec.id}Role/Resource`).id, 'Arn'] });
+    }
+  });
+});
+
+describe('tables', () => {
+  const tables = resourcesOfType(template, 'AWS::DynamoDB::Table');
+  const key = [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ];
+
+  test('on demand, point-in-time recovery, deletion protection, retained on delete', () => {
+    assert.equal(Object.keys(tables).length, 3);
+    for (const table of Object.values(tables)) {
+      assert.equal(table.Properties.BillingMode, 'PAY_PER_REQUEST');
+      assert.deepEqual(table.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+      assert.equal(table.Properties.DeletionProtectionEnabled, true);
+      assert.equal(table.DeletionPolicy, 'Retain');
+      assert.equal(table.UpdateReplacePolicy, 'Retain');
+      assert.deepEqual(table.Properties.KeySchema, key);
+    }
+  });
+
+  test('keys and indexes are those of functions/store/src/tables.rs', () => {
+    const byName = Object.fromEntries(Object.values(tables).map((t) => [t.Properties.TableName, t.Properties]));
+    assert.deepEqual(Object.keys(byName).sort(), ['ccwb-audit', 'ccwb-policies', 'ccwb-usage']);
+    const s = (AttributeName: string) => ({ AttributeName, AttributeType: 'S' });
+    const gsi = (IndexName: string, hash: string, range: string) => ({
+      IndexName,
+      KeySchema: [
+        { AttributeName: hash, KeyType: 'HASH' },
+        { AttributeName: range, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    });
+    assert.deepEqual(byName['ccwb-policies']!.AttributeDefinitions, [s('pk'), s('sk'), s('policy_type'), s('identifier')]);
+    assert.deepEqual(byName['ccwb-policies']!.GlobalSecondaryIndexes, [gsi('policy-type-index', 'policy_type', 'identifier')]);
+    assert.deepEqual(byName['ccwb-usage']!.AttributeDefinitions, [s('pk'), s('sk')]);
+    assert.equal(byName['ccwb-usage']!.GlobalSecondaryIndexes, undefined);
+    assert.deepEqual(byName['ccwb-audit']!.AttributeDefinitions, [s('pk'), s('sk'), s('delivery')]);
+    assert.deepEqual(byName['ccwb-audit']!.GlobalSecondaryIndexes, [gsi('audit-pending-index', 'delivery', 'sk')]);
+  });
+
+  test('only the usage table expires items', () => {
+    const byName = Object.fromEntries(Object.values(tables).map((t) => [t.Properties.TableName, t.Properties]));
+    assert.deepEqual(byName['ccwb-usage']!.TimeToLiveSpecification, { AttributeName: 'expires_epoch', Enabled: true });
+    assert.equal(byName['ccwb-policies']!.TimeToLiveSpecification, undefined);
+    assert.equal(byName['ccwb-audit']!.TimeToLiveSpecification, undefined);
+  });
+
+  test('deletionProtection=false makes throw-away tables', () => {
+    const { quotaTemplate } = variantApp();
+    for (const table of Object.values(resourcesOfType(quotaTemplate, 'AWS::DynamoDB::Table'))) {
+      assert.equal(table.Properties.DeletionProtectionEnabled, false);
+      assert.equal(table.DeletionPolicy, 'Delete');
+      assert.deepEqual(table.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+    }
+  });
+});
+
+describe('alerts and alarms', () => {
+  test('the alert topic is encrypted with a rotated key and refuses plain HTTP', () => {
+    const key = resourceAt(template, 'Quota/AlertKey/Resource');
+    assert.equal(key.Properties.EnableKeyRotation, true);
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: 'ccwb-alerts',
+      KmsMasterKeyId: { 'Fn::GetAtt': [key.id, 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+        ]),
+      },
+    });
+  });
+
+  test('check has error, throttle and p99 latency alarms; every function has an error alarm; all notify the topic', () => {
+    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const names = alarms.map((a) => a.AlarmName).sort();
+    assert.deepEqual(names, [
+      'ccwb-admin-errors',
+      'ccwb-check-errors',
+      'ccwb-check-latency-p99',
+      'ccwb-check-logged-errors',
+      'ccwb-check-throttles',
+      'ccwb-ingest-errors',
+      'ccwb-status-errors',
+      'ccwb-unblock-errors',
+    ]);
+    for (const alarm of alarms) {
+      assert.deepEqual(alarm.AlarmActions, [{ Ref: logicalId(quota.alertTopic) }], alarm.AlarmName);
+    }
+    const byName = Object.fromEntries(alarms.map((a) => [a.AlarmName, a]));
+    const check = { Name: 'FunctionName', Value: { Ref: logicalId(quota.functions.Check!) } };
+    const p99 = byName['ccwb-check-latency-p99'];
+    assert.equal(p99.MetricName, 'Duration');
+    assert.equal(p99.ExtendedStatistic, 'p99');
+    assert.equal(p99.Threshold, 1000);
+    assert.deepEqual(p99.Dimensions, [check]);
+    assert.equal(byName['ccwb-check-throttles'].MetricName, 'Throttles');
+    assert.equal(byName['ccwb-check-logged-errors'].Namespace, 'ccwb/ccwb');
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: resourceAt(template, 'Quota/CheckLogs/Resource').id },
+      FilterPattern: '{ $.level = "ERROR" }',
+      MetricTransformations: [{ MetricNamespace: 'ccwb/ccwb', MetricName: 'CheckLoggedErrors', MetricValue: '1' }],
+    });
+    assert.deepEqual(byName['ccwb-check-errors'].Dimensions, [check]);
+  });
+
+  test('alertEmail subscribes an address', () => {
+    const { quotaTemplate } = variantApp();
+    quotaTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});
+
+describe('deployment description', () => {
+  test('the parameter and outputs say how to reach the API', () => {
+    const parameter = resourceAt(template, 'Quota/DeploymentParameter/Resource').Properties;
+    assert.equal(parameter.Name, '/ccwb/ccwb/deployment');
+    const outputs = template.toJSON().Outputs as Record<string, any>;
+    assert.deepEqual(outputs.ApiEndpoint.Value, { 'Fn::GetAtt': [logicalId(quota.api), 'ApiEndpoint'] });
+    assert.equal(outputs.Issuer.Value, ISSUER);
+    assert.equal(outputs.Architecture.Value, 'arm64');
+    assert.equal(outputs.CheckFunctionName.Value.Ref, logicalId(quota.functions.Check!));
+  });
+});

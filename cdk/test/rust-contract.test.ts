@@ -1,0 +1,85 @@
+// The stacks must agree with the Rust code they deploy: binary names, routes, table keys,
+// resource names and environment variables. These tests read the Rust sources, so a change on
+// either side that the other does not follow fails here rather than in AWS.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { REPO_ROOT } from '../lib/config';
+import { AUDIT_PENDING_INDEX, POLICY_TYPE_INDEX, resourceNames } from '../lib/names';
+import { FUNCTIONS } from '../lib/quota-stack';
+import { defaultApp, resourceAt } from './helpers';
+
+const read = (relative: string) => fs.readFileSync(path.join(REPO_ROOT, relative), 'utf8');
+const strings = (text: string) => [...text.matchAll(/"([^"]*)"/g)].map((m) => m[1]!);
+
+for (const spec of FUNCTIONS) {
+  const crate = `functions/${spec.binary.replace(/^ccwb-/, '')}`;
+  test(`${spec.binary}: binary name and routes match ${crate}`, (t) => {
+    if (!fs.existsSync(path.join(REPO_ROOT, crate, 'Cargo.toml'))) {
+      t.skip(`${crate} is not written yet; the stack serves ${spec.routes.join(', ')}`);
+      return;
+    }
+    const bins = [...read(`${crate}/Cargo.toml`).matchAll(/\[\[bin\]\]\s*name\s*=\s*"([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(bins, [spec.binary]);
+    const routes = /pub const ROUTES: \[&str; \d+\] = \[([^\]]*)\]/.exec(read(`${crate}/src/lib.rs`));
+    assert.ok(routes, `${crate}/src/lib.rs declares ROUTES`);
+    assert.deepEqual(strings(routes[1]!).sort(), [...spec.routes].sort());
+  });
+}
+
+test('index names and keys match functions/store/src/tables.rs', () => {
+  const source = read('functions/store/src/tables.rs');
+  const constants: Record<string, string> = { PK: 'pk', SK: 'sk' };
+  const value = (token: string) => (token.startsWith('"') ? token.slice(1, -1) : constants[token]);
+  const indexes = [...source.matchAll(/IndexSpec \{\s*name: ("[^"]+"),\s*partition_key: (\S+?),\s*sort_key: (\S+?),\s*\}/g)].map((m) => ({
+    name: value(m[1]!),
+    partitionKey: value(m[2]!),
+    sortKey: value(m[3]!),
+  }));
+  assert.deepEqual(indexes, [{ ...POLICY_TYPE_INDEX }, { ...AUDIT_PENDING_INDEX }]);
+  assert.match(source, /pub const PK: &str = "pk";/);
+  assert.match(source, /pub const SK: &str = "sk";/);
+});
+
+test('resource names match functions/store/src/names.rs', () => {
+  const source = read('functions/store/src/names.rs');
+  const defaults = Object.fromEntries(
+    [...source.matchAll(/get\("(CCWB_\w+)"\)\s*\.unwrap_or_else\(\|\| format!\("\{stack\}-(\w+)"\)\)/g)].map((m) => [m[1], `x-${m[2]}`]),
+  );
+  const names = resourceNames('x');
+  assert.deepEqual(defaults, {
+    CCWB_POLICIES_TABLE: names.policiesTable,
+    CCWB_USAGE_TABLE: names.usageTable,
+    CCWB_AUDIT_TABLE: names.auditTable,
+    CCWB_USAGE_STREAM: names.usageStream,
+    CCWB_AUDIT_STREAM: names.auditStream,
+    // S3 names are global: the stack adds account and region and passes CCWB_BUCKET.
+    CCWB_BUCKET: 'x-data',
+  });
+  assert.match(source, /format!\("\{\}-alerts", self\.stack\)/);
+  assert.equal(names.alertTopic, 'x-alerts');
+  assert.match(source, /parameter_prefix: format!\("\/ccwb\/\{stack\}"\)/);
+  assert.match(source, /format!\("\{\}\/deployment", self\.parameter_prefix\)/);
+  assert.equal(names.deploymentParameter, '/ccwb/x/deployment');
+  assert.match(source, /get\("CCWB_STACK_NAME"\)\.unwrap_or_else\(\|\| "ccwb"\.to_owned\(\)\)/);
+});
+
+test('every CCWB_ variable given to the functions is one the Rust code reads', () => {
+  const known = new Set(
+    ['functions/store/src/names.rs', 'functions/lambda/src/settings.rs'].flatMap((f) => [...read(f).matchAll(/"(CCWB_\w+)"/g)].map((m) => m[1])),
+  );
+  // Read by ccwb-status, which is not written yet (see cdk/README.md).
+  known.add('CCWB_CFN_STACKS');
+  const { quotaTemplate } = defaultApp();
+  for (const spec of FUNCTIONS) {
+    const variables = Object.keys(resourceAt(quotaTemplate, `Quota/${spec.id}Function/Resource`).Properties.Environment.Variables);
+    for (const variable of variables.filter((v) => v.startsWith('CCWB_'))) {
+      assert.ok(known.has(variable), `${spec.id}: ${variable} is not read by the Rust code`);
+    }
+  }
+  // And every setting the functions read is set explicitly rather than left to a default.
+  for (const setting of ['CCWB_ADMIN_GROUPS', 'CCWB_IDENTITY_CLAIMS', 'CCWB_FAIL_MODE', 'CCWB_MISSING_IDENTITY', 'CCWB_STACK_NAME']) {
+    assert.ok(known.has(setting), `${setting} is read by the Rust code`);
+  }
+});
