@@ -79,9 +79,9 @@ fmt: ## Format the code
 	cargo fmt --all
 
 test: $(MOTO) lint ## Every check and test (what CI runs): Rust, end to end, CDK offline
+	VENV=$(abspath $(VENV)) cdk/check.sh
 	cargo build --workspace --bins
 	cargo test --workspace
-	VENV=$(abspath $(VENV)) cdk/check.sh
 
 # Deployment: Lambda builds and the CDK app in cdk/ (see the README's "Deploying to AWS").
 LAMBDA_PACKAGES := ccwb-check ccwb-admin ccwb-unblock ccwb-ingest ccwb-status ccwb-sweeper

@@ -8,6 +8,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -40,14 +42,19 @@ interface Resources {
   readonly stackArns: string[];
 }
 
-/** One Lambda function: its binary, the routes it serves, and exactly the access it needs. */
+/**
+ * One Lambda function: its binary, what invokes it (HTTP routes or a schedule), and exactly
+ * the access it needs.
+ */
 export interface FunctionSpec {
   /** Construct id and the suffix of its name (`<stack>-<id lower-cased>`). */
   readonly id: string;
   /** The `[[bin]]` name: code from `<lambdaDir>/<binary>/bootstrap`. */
   readonly binary: string;
-  /** The crate's `ROUTES`, as API Gateway route keys. */
+  /** The crate's `ROUTES`, as API Gateway route keys; empty for a function off the API. */
   readonly routes: readonly string[];
+  /** An EventBridge schedule expression that invokes the function (`rate(1 minute)`). */
+  readonly schedule?: string;
   readonly timeout: Duration;
   /** One statement per resource group; actions are those its store code paths call. */
   statements(r: Resources): iam.PolicyStatement[];
@@ -157,6 +164,29 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       allow('DescribeStacks', ['cloudformation:DescribeStacks'], r.stackArns),
       // Table status and item counts.
       allow('DescribeTables', ['dynamodb:DescribeTable'], [r.policies.tableArn, r.usage.tableArn, r.audit.tableArn]),
+    ],
+  },
+  {
+    // What ccwb-local does every CCWB_AUDIT_DELIVERY_SECONDS: delivers audit events left
+    // pending and usage records Firehose refused. Not behind the API; any event starts a run.
+    id: 'Sweeper',
+    binary: 'ccwb-sweeper',
+    routes: [],
+    schedule: 'rate(1 minute)',
+    // Under dynamo.rs CLAIM (60 s): a run never sends an item after its claim has lapsed and
+    // another sender may have taken it; and under the schedule's minute.
+    timeout: Duration.seconds(50),
+    statements: (r) => [
+      // audit_log.rs deliver_pending: the pending events (Query on the sparse index).
+      allow('FindPendingAudit', ['dynamodb:Query'], [indexArn(r.audit, AUDIT_PENDING_INDEX.name)]),
+      // deliver_pending: claim (UpdateItem), then the delivery mark or the claim's release.
+      allow('Audit', ['dynamodb:UpdateItem'], [r.audit.tableArn]),
+      allow('DeliverAudit', ['firehose:PutRecordBatch'], [r.streamArn('audit')]),
+      // outbox.rs deliver_kept: each OUTBOX#{shard} (Query), claim and the refused rest
+      // (UpdateItem), the item once all of it was accepted (DeleteItem).
+      allow('Outbox', ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [r.usage.tableArn]),
+      // The stream each kept item names: only ingest keeps records, all for the usage stream.
+      allow('DeliverUsage', ['firehose:PutRecordBatch'], [r.streamArn('usage')]),
     ],
   },
 ];
@@ -382,12 +412,26 @@ export class QuotaStack extends Stack {
         ),
       },
     });
-    for (const spec of FUNCTIONS) {
+    for (const spec of FUNCTIONS.filter((f) => f.routes.length > 0)) {
       const integration = new HttpLambdaIntegration(`${spec.id}Integration`, this.functions[spec.id]!);
       for (const route of spec.routes) {
         const [method, routePath] = route.split(' ') as [keyof typeof HttpMethod, string];
         this.api.addRoutes({ path: routePath, methods: [HttpMethod[method]], integration });
       }
+    }
+
+    // Scheduled functions, invoked by an EventBridge rule on the default bus. A run that fails
+    // is retried neither by EventBridge nor by Lambda (asynchronous retries): the next run does
+    // the same work, and the errors alarm below sees the failure either way.
+    for (const spec of FUNCTIONS.filter((f) => f.schedule !== undefined)) {
+      const fn = this.functions[spec.id]!;
+      fn.configureAsyncInvoke({ retryAttempts: 0 });
+      new events.Rule(this, `${spec.id}Schedule`, {
+        ruleName: `${names.stack}-${spec.id.toLowerCase()}`,
+        description: `Runs ${spec.binary}: ${spec.schedule}`,
+        schedule: events.Schedule.expression(spec.schedule!),
+        targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
+      });
     }
 
     // Alarms: the check function is on every developer's credential refresh, so its errors,

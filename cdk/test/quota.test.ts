@@ -97,7 +97,7 @@ describe('functions', () => {
   test('one function per binary: provided.al2023, arm64, its own log group', () => {
     assert.deepEqual(
       Object.values(functions).map((f) => f.Properties.FunctionName).sort(),
-      ['ccwb-admin', 'ccwb-check', 'ccwb-ingest', 'ccwb-status', 'ccwb-unblock'],
+      ['ccwb-admin', 'ccwb-check', 'ccwb-ingest', 'ccwb-status', 'ccwb-sweeper', 'ccwb-unblock'],
     );
     for (const spec of FUNCTIONS) {
       const fn = resourceAt(template, `Quota/${spec.id}Function/Resource`).Properties;
@@ -210,7 +210,19 @@ describe('roles', () => {
       allow('DescribeStacks', ['cloudformation:DescribeStacks'], [stack('ccwb-quota'), stack('ccwb-analytics')]),
       allow('DescribeTables', ['dynamodb:DescribeTable'], [getAtt(policies), getAtt(usage), getAtt(audit)]),
     ],
+    Sweeper: [
+      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Sweeper')]),
+      allow('FindPendingAudit', ['dynamodb:Query'], [index(audit, 'audit-pending-index')]),
+      allow('Audit', ['dynamodb:UpdateItem'], [getAtt(audit)]),
+      allow('DeliverAudit', ['firehose:PutRecordBatch'], [stream('ccwb-audit')]),
+      allow('Outbox', ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [getAtt(usage)]),
+      allow('DeliverUsage', ['firehose:PutRecordBatch'], [stream('ccwb-usage')]),
+    ],
   };
+
+  test('every function has its expected statements', () => {
+    assert.deepEqual(Object.keys(expected).sort(), FUNCTIONS.map((f) => f.id).sort());
+  });
 
   /** A statement with single values as one-element lists and lists sorted, for comparison. */
   const normal = (s: any) => {
@@ -241,6 +253,57 @@ describe('roles', () => {
       const fn = resourceAt(template, `Quota/${spec.id}Function/Resource`).Properties;
       assert.deepEqual(fn.Role, { 'Fn::GetAtt': [resourceAt(template, `Quota/${spec.id}Role/Resource`).id, 'Arn'] });
     }
+  });
+});
+
+describe('sweeper schedule', () => {
+  const sweeper = logicalId(quota.functions.Sweeper!);
+  const rules = resourcesOfType(template, 'AWS::Events::Rule');
+  const permissions = Object.values(resourcesOfType(template, 'AWS::Lambda::Permission')).map((p) => p.Properties);
+  const names = (fn: unknown) => JSON.stringify(fn).includes(`"${sweeper}"`);
+
+  test('one rule runs the sweeper every minute, with no retries', () => {
+    assert.deepEqual(Object.values(rules).map((r) => r.Properties), [
+      {
+        Name: 'ccwb-sweeper',
+        Description: 'Runs ccwb-sweeper: rate(1 minute)',
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [{ Arn: { 'Fn::GetAtt': [sweeper, 'Arn'] }, Id: 'Target0', RetryPolicy: { MaximumRetryAttempts: 0 } }],
+        Tags: [{ Key: 'ccwb:deployment', Value: 'ccwb' }],
+      },
+    ]);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: sweeper },
+      MaximumRetryAttempts: 0,
+    });
+  });
+
+  test('only that rule may invoke the sweeper', () => {
+    const [rule] = Object.keys(rules);
+    assert.deepEqual(permissions.filter((p) => names(p.FunctionName)), [
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [sweeper, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [rule, 'Arn'] },
+      },
+    ]);
+    // And the rule invokes nothing else.
+    assert.ok(permissions.filter((p) => p.Principal === 'events.amazonaws.com').every((p) => names(p.FunctionName)));
+  });
+
+  test('the sweeper is on no HTTP route', () => {
+    assert.deepEqual(FUNCTIONS.find((f) => f.id === 'Sweeper')!.routes, []);
+    const integrations = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Integration'));
+    assert.ok(integrations.length > 0);
+    for (const integration of integrations) assert.ok(!names(integration.Properties.IntegrationUri));
+    assert.ok(!Object.values(ROUTE_OWNERS).includes('Sweeper'));
+  });
+
+  test('its timeout ends a run before its claims (60 s) lapse', () => {
+    const fn = resourceAt(template, 'Quota/SweeperFunction/Resource').Properties;
+    assert.ok(fn.Timeout < 60, `timeout ${fn.Timeout}`);
   });
 });
 
@@ -329,6 +392,7 @@ describe('alerts and alarms', () => {
       'ccwb-check-throttles',
       'ccwb-ingest-errors',
       'ccwb-status-errors',
+      'ccwb-sweeper-errors',
       'ccwb-unblock-errors',
     ]);
     for (const alarm of alarms) {
@@ -367,5 +431,17 @@ describe('deployment description', () => {
     assert.equal(outputs.Issuer.Value, ISSUER);
     assert.equal(outputs.Architecture.Value, 'arm64');
     assert.equal(outputs.CheckFunctionName.Value.Ref, logicalId(quota.functions.Check!));
+  });
+
+  test('Version and every function name are outputs (ccwb-status reads them)', () => {
+    const outputs = template.toJSON().Outputs as Record<string, any>;
+    assert.match(outputs.Version.Value, /^\d+\.\d+\.\d+/);
+    for (const spec of FUNCTIONS) {
+      assert.deepEqual(outputs[`${spec.id}FunctionName`]?.Value, { Ref: logicalId(quota.functions[spec.id]!) }, spec.id);
+    }
+    assert.deepEqual(
+      Object.keys(outputs).filter((o) => o.endsWith('FunctionName')).sort(),
+      FUNCTIONS.map((f) => `${f.id}FunctionName`).sort(),
+    );
   });
 });

@@ -5,6 +5,7 @@
 pub mod aws;
 pub mod cli;
 pub mod credential_process;
+pub mod lambda_runtime;
 pub mod oidc_provider;
 pub mod process;
 pub mod proxy;

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use ccwb_api::{
     AuditPage, CheckResponse, ErrorEnvelope, ImportRequest, ImportResponse, MeResponse,
-    PolicyExport, PolicyList, ResolveResponse, UnblockHistory, UnblockRecord, UnblockRequest,
-    UsageResponse,
+    PolicyExport, PolicyList, ResolveResponse, StatusResponse, UnblockHistory, UnblockRecord,
+    UnblockRequest, UsageResponse,
 };
 use ccwb_core::{Policy, PolicyFields, PolicyPatch, PolicyType};
 use reqwest::{Method, StatusCode};
@@ -96,6 +96,11 @@ impl ApiClient {
     /// `GET /me`: who the API thinks the caller is.
     pub async fn me(&self) -> Result<MeResponse, ApiError> {
         self.get("me", &[]).await
+    }
+
+    /// `GET /status`: the deployment's stacks, functions and tables.
+    pub async fn status(&self) -> Result<StatusResponse, ApiError> {
+        self.get("status", &[]).await
     }
 
     /// `GET /check`: the caller's own quota decision.

@@ -87,11 +87,64 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// The deployment: stacks and their outputs, function versions, tables (GET /status).
+    Status,
+    /// Deploy the CDK app in cdk/ with the profile's issuer, client id and region.
+    ///
+    /// Needs AWS credentials and the Lambda binaries (`make build-lambdas`). `--dry-run`
+    /// synthesises the templates (cdk-nag included) and changes nothing.
+    Deploy {
+        /// Only this stack (its dependencies too); default: all.
+        #[arg(value_enum)]
+        stack: Option<crate::deploy::Stack>,
+        /// Synthesise and check, deploy nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where the CDK app, its location, and extra context are.
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Delete the deployment's stacks (asks for confirmation; protected tables and buckets stay).
+    Destroy {
+        /// Only this stack; default: all.
+        #[arg(value_enum)]
+        stack: Option<crate::deploy::Stack>,
+        /// Do not ask (required when stdin is not a terminal).
+        #[arg(long)]
+        force: bool,
+        /// Where the CDK app, its location, and extra context are.
+        #[command(flatten)]
+        target: TargetArgs,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.
         shell: Shell,
     },
+}
+
+/// Options of `deploy` and `destroy`.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// The deployment name: prefix of stacks, tables and buckets (default `ccwb`).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The CDK app (default: `cdk/` here or in a parent directory).
+    #[arg(long, env = "CCWB_CDK_DIR", value_name = "DIR")]
+    pub cdk_dir: Option<PathBuf>,
+    /// Extra CDK context, e.g. `-c deletionProtection=false` (repeatable).
+    #[arg(long = "context", short = 'c', value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+}
+
+impl TargetArgs {
+    fn target(self) -> crate::deploy::Target {
+        crate::deploy::Target {
+            cdk_dir: self.cdk_dir,
+            name: self.name,
+            context: self.context,
+        }
+    }
 }
 
 /// `ccwb quota …`.
@@ -410,5 +463,16 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             crate::audit::run(&ctx, output, query).await
         }
         Command::Config { command } => crate::contexts::config(command).await,
+        Command::Status => crate::status::run(&ctx, output).await,
+        Command::Deploy {
+            stack,
+            dry_run,
+            target,
+        } => crate::deploy::deploy(&ctx, &target.target(), stack, dry_run),
+        Command::Destroy {
+            stack,
+            force,
+            target,
+        } => crate::deploy::destroy(&ctx, &target.target(), stack, force),
     }
 }

@@ -4,6 +4,7 @@ mod account;
 mod audit;
 mod cli;
 mod contexts;
+mod deploy;
 mod error;
 mod login;
 mod output;
@@ -11,6 +12,7 @@ mod policy_file;
 mod profile;
 mod quota;
 mod session;
+mod status;
 mod tokens;
 
 use std::process::ExitCode;

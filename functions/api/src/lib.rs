@@ -6,6 +6,7 @@ pub mod error;
 pub mod me;
 pub mod openapi;
 pub mod policies;
+pub mod status;
 pub mod unblocks;
 
 pub use check::{CheckResponse, CheckUsage, PolicyRef, UnblockStatus};
@@ -15,4 +16,5 @@ pub use policies::{
     ImportMode, ImportRequest, ImportResponse, ImportResult, ImportRow, ImportTotals, PeriodUsage,
     PolicyExport, PolicyList, ResolveResponse, RowStatus, UsageResponse,
 };
+pub use status::{FunctionStatus, StackStatus, StatusResponse, TableStatus};
 pub use unblocks::{AuditPage, UnblockHistory, UnblockRecord, UnblockRequest};

@@ -8,8 +8,8 @@ use serde_json::{Map, Value, json};
 
 use crate::{
     AuditPage, CheckResponse, ErrorEnvelope, ImportRequest, ImportResponse, MeResponse,
-    PolicyExport, PolicyList, ResolveResponse, UnblockHistory, UnblockRecord, UnblockRequest,
-    UsageResponse,
+    PolicyExport, PolicyList, ResolveResponse, StatusResponse, UnblockHistory, UnblockRecord,
+    UnblockRequest, UsageResponse,
 };
 
 /// One operation: route key, summary, who may call it, parameters, body and answer.
@@ -185,6 +185,15 @@ pub fn document() -> Value {
             response: (200, Some(schema(of::<AuditPage>))),
             errors: &[400, 401, 403],
         },
+        Operation {
+            route: "GET /status",
+            summary: "The deployment: stacks and their outputs, function versions, tables",
+            admin: true,
+            query: &[],
+            request: None,
+            response: (200, Some(schema(of::<StatusResponse>))),
+            errors: &[401, 403],
+        },
     ]);
     let error = schema(of::<ErrorEnvelope>);
 
@@ -286,6 +295,6 @@ mod tests {
             assert!(schemas.contains_key(name), "missing component {name}");
         }
         assert!(doc["paths"]["/policies/{type}/{id}"]["patch"]["requestBody"].is_object());
-        assert_eq!(doc["paths"].as_object().unwrap().len(), 11);
+        assert_eq!(doc["paths"].as_object().unwrap().len(), 12);
     }
 }

@@ -191,7 +191,12 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
             &sdk,
             names.clone(),
         )),
-        ingest: Arc::new(ccwb_ingest::State::new(settings, &sdk, names.clone())),
+        ingest: Arc::new(ccwb_ingest::State::new(
+            settings.clone(),
+            &sdk,
+            names.clone(),
+        )),
+        status: Arc::new(ccwb_status::State::new(settings, &sdk, names.clone())),
     };
     let routes = api_routes(&functions).map_err(LocalError::Config)?;
 
@@ -215,27 +220,16 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
 }
 
 /// Delivers audit events left pending (Firehose was down, or a big import) and usage records
-/// Firehose refused, in the background, as a schedule does in AWS.
+/// Firehose refused, in the background, as the `ccwb-sweeper` schedule does in AWS.
 fn spawn_audit_delivery(store: ccwb_store::DynamoStore, every: std::time::Duration) {
-    use ccwb_store::{AuditLog, Outbox};
     tokio::spawn(async move {
         // The first run waits one interval: at start there is nothing left over to deliver.
         let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            match store.deliver_pending(500).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(delivered = n, "audit events delivered to Firehose"),
-                Err(err) => tracing::warn!(error = %err, "audit delivery failed; will retry"),
-            }
-            match store.deliver_kept(100).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(delivered = n, "kept usage records delivered to Firehose"),
-                Err(err) => {
-                    tracing::warn!(error = %err, "usage record delivery failed; will retry")
-                }
-            }
+            // Failures are logged by `sweep` and retried at the next tick.
+            let _ = ccwb_lambda::audit::sweep(&store).await;
         }
     });
 }

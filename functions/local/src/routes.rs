@@ -38,6 +38,8 @@ pub struct Functions {
     pub unblock: Arc<ccwb_unblock::State>,
     /// The `ingest` function (`/v1/metrics`).
     pub ingest: Arc<ccwb_ingest::State>,
+    /// The `status` function (`/status`).
+    pub status: Arc<ccwb_status::State>,
 }
 
 /// The API's routes: each function's routes integrated with its dispatcher, as the HTTP API
@@ -59,6 +61,10 @@ pub fn api_routes(functions: &Functions) -> Result<RouteTable, String> {
     table.function(
         &ccwb_ingest::ROUTES,
         lambda!(functions.ingest, ccwb_ingest::route),
+    )?;
+    table.function(
+        &ccwb_status::ROUTES,
+        lambda!(functions.status, ccwb_status::route),
     )?;
     Ok(table)
 }

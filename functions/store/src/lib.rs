@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod audit_log;
 pub mod aws;
+pub mod deployment;
 pub mod dynamo;
 pub mod error;
 pub mod ingest;
@@ -18,6 +19,7 @@ pub mod unblocks;
 
 pub use alerts::AlertStore;
 pub use audit_log::{AuditFilter, AuditLog};
+pub use deployment::DeploymentReader;
 pub use dynamo::DynamoStore;
 pub use error::StoreError;
 pub use ingest::{Recorded, UsageStore};

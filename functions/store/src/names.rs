@@ -22,6 +22,9 @@ pub struct ResourceNames {
     pub bucket: String,
     /// Prefix of the SSM parameters (`/ccwb/<stack>`).
     pub parameter_prefix: String,
+    /// The CloudFormation stacks of the deployment (`CCWB_CFN_STACKS`, a comma list; default
+    /// `<stack>-quota,<stack>-analytics`, as the CDK app names them).
+    pub cfn_stacks: Vec<String>,
 }
 
 impl ResourceNames {
@@ -44,6 +47,14 @@ impl ResourceNames {
             audit_stream: get("CCWB_AUDIT_STREAM").unwrap_or_else(|| format!("{stack}-audit")),
             bucket: get("CCWB_BUCKET").unwrap_or_else(|| format!("{stack}-data")),
             parameter_prefix: format!("/ccwb/{stack}"),
+            cfn_stacks: get("CCWB_CFN_STACKS")
+                .map(|list| {
+                    list.split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_else(|| vec![format!("{stack}-quota"), format!("{stack}-analytics")]),
             stack,
         }
     }
@@ -70,6 +81,7 @@ mod tests {
         assert_eq!(names.usage_table, "t1-usage");
         assert_eq!(names.bucket, "t1-data");
         assert_eq!(names.deployment_parameter(), "/ccwb/t1/deployment");
+        assert_eq!(names.cfn_stacks, ["t1-quota", "t1-analytics"]);
     }
 
     #[test]

@@ -1,0 +1,86 @@
+//! The `ccwb-sweeper` Lambda binary, run against a Runtime API stub as Lambda would run it on
+//! its schedule: it delivers audit events a Firehose outage left pending, once.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use ccwb_e2e::lambda_runtime::{Answer, RuntimeApi};
+use ccwb_e2e::{AWS_ENV, Local, LocalOptions, bin, spawn_supervised};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn delivered_ids(local: &Local) -> Vec<String> {
+    local
+        .objects("audit/")
+        .await
+        .into_iter()
+        .flat_map(|(_, body)| {
+            body.lines()
+                .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+                .filter_map(|event| event["id"].as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scheduled_sweeper_delivers_what_an_outage_left_pending() {
+    // ccwb-local's own sweep is pushed out of the way: the Lambda binary does the work here.
+    let local = Local::start_with(LocalOptions {
+        env: vec![("CCWB_AUDIT_DELIVERY_SECONDS".into(), "3600".into())],
+        ..LocalOptions::default()
+    });
+    let admin = local.admin_token();
+    let stream = format!("{}-audit", local.stack);
+    local.delete_stream(&stream).await;
+    let (status, _, _) = local
+        .send(
+            Method::PUT,
+            "/policies/group/eng",
+            &admin,
+            &[],
+            Some(&json!({"monthly_token_limit": 5})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, _, page) = local.send(Method::GET, "/audit", &admin, &[], None).await;
+    let id = page["events"][0]["id"].as_str().unwrap().to_owned();
+    local.create_stream(&stream, "audit/").await;
+    assert!(delivered_ids(&local).await.is_empty(), "still pending");
+
+    let scheduled = json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
+    let api = RuntimeApi::start(vec![scheduled.clone(), scheduled]);
+    let mut command = Command::new(bin("ccwb-sweeper"));
+    command
+        .envs(AWS_ENV)
+        .env("AWS_ENDPOINT_URL", &local.aws_endpoint)
+        .env("CCWB_STACK_NAME", &local.stack)
+        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "ccwb-sweeper")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = spawn_supervised(command).expect("start ccwb-sweeper");
+    let first = tokio::task::block_in_place(|| api.answer(Duration::from_secs(30)));
+    let second = tokio::task::block_in_place(|| api.answer(Duration::from_secs(30)));
+    let _ = child.kill();
+    let _ = child.wait();
+
+    assert_eq!(
+        first,
+        Some(Answer::Response(
+            json!({"audit_events": 1, "usage_records": 0})
+        ))
+    );
+    assert_eq!(
+        second,
+        Some(Answer::Response(
+            json!({"audit_events": 0, "usage_records": 0})
+        )),
+        "nothing twice"
+    );
+    assert_eq!(delivered_ids(&local).await, vec![id]);
+}
