@@ -94,6 +94,20 @@ impl Local {
 }
 
 impl Local {
+    /// The ids of the audit events Firehose delivered to the bucket so far.
+    pub async fn delivered_audit_ids(&self) -> Vec<String> {
+        self.objects("audit/")
+            .await
+            .into_iter()
+            .flat_map(|(_, body)| {
+                body.lines()
+                    .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+                    .filter_map(|event| event["id"].as_str().map(str::to_owned))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
     /// The audit table's name.
     pub fn audit_table(&self) -> String {
         format!("{}-audit", self.stack)

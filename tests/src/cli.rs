@@ -27,6 +27,16 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Self {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
 impl Run {
     /// Standard output as JSON.
     pub fn json(&self) -> serde_json::Value {
@@ -75,16 +85,7 @@ impl Ccwb {
 
     /// Runs `ccwb args…` to completion.
     pub fn run(&self, args: &[&str]) -> Run {
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = self.command(args).output().expect("run ccwb");
-        Run {
-            code: status.code(),
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        }
+        self.command(args).output().expect("run ccwb").into()
     }
 
     /// Runs and asserts success.

@@ -3,7 +3,7 @@
 //! open, so the test can play the browser itself.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -93,16 +93,10 @@ impl Developer {
 
     /// Runs to completion (for runs that need no sign-in).
     pub fn run(&self, args: &[&str]) -> Run {
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = self.command(args).output().expect("run credential-process");
-        Run {
-            code: status.code(),
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        }
+        self.command(args)
+            .output()
+            .expect("run credential-process")
+            .into()
     }
 
     /// Starts a run in the background (for runs that sign in).
@@ -179,16 +173,8 @@ impl Developer {
 
 /// Waits for a spawned run.
 pub fn wait(child: Child) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child
+    child
         .wait_with_output()
-        .expect("wait for credential-process");
-    Run {
-        code: status.code(),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
+        .expect("wait for credential-process")
+        .into()
 }

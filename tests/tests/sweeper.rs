@@ -7,21 +7,7 @@ use std::time::Duration;
 use ccwb_e2e::lambda_runtime::{Answer, RuntimeApi};
 use ccwb_e2e::{AWS_ENV, Local, LocalOptions, bin, spawn_supervised};
 use reqwest::Method;
-use serde_json::{Value, json};
-
-async fn delivered_ids(local: &Local) -> Vec<String> {
-    local
-        .objects("audit/")
-        .await
-        .into_iter()
-        .flat_map(|(_, body)| {
-            body.lines()
-                .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-                .filter_map(|event| event["id"].as_str().map(str::to_owned))
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_scheduled_sweeper_delivers_what_an_outage_left_pending() {
@@ -46,7 +32,10 @@ async fn the_scheduled_sweeper_delivers_what_an_outage_left_pending() {
     let (_, _, page) = local.send(Method::GET, "/audit", &admin, &[], None).await;
     let id = page["events"][0]["id"].as_str().unwrap().to_owned();
     local.create_stream(&stream, "audit/").await;
-    assert!(delivered_ids(&local).await.is_empty(), "still pending");
+    assert!(
+        local.delivered_audit_ids().await.is_empty(),
+        "still pending"
+    );
 
     let scheduled = json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
     let api = RuntimeApi::start(vec![scheduled.clone(), scheduled]);
@@ -82,5 +71,5 @@ async fn the_scheduled_sweeper_delivers_what_an_outage_left_pending() {
         )),
         "nothing twice"
     );
-    assert_eq!(delivered_ids(&local).await, vec![id]);
+    assert_eq!(local.delivered_audit_ids().await, vec![id]);
 }

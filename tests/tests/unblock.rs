@@ -367,19 +367,6 @@ async fn audit_is_filtered_and_paged_newest_first() {
 }
 
 /// Every audit event id found in the bucket, with how often it appears.
-async fn delivered(local: &Local) -> Vec<String> {
-    local
-        .objects("audit/")
-        .await
-        .into_iter()
-        .flat_map(|(_, body)| {
-            body.lines()
-                .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-                .filter_map(|event| event["id"].as_str().map(str::to_owned))
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
 
 #[tokio::test]
 async fn audit_events_reach_s3_through_firehose_and_survive_an_outage() {
@@ -400,7 +387,7 @@ async fn audit_events_reach_s3_through_firehose_and_survive_an_outage() {
     let (_, _, page) = local.send(Method::GET, "/audit", &admin, &[], None).await;
     let first = page["events"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(
-        delivered(&local).await,
+        local.delivered_audit_ids().await,
         std::slice::from_ref(&first),
         "delivered right after the change"
     );
@@ -421,18 +408,21 @@ async fn audit_events_reach_s3_through_firehose_and_survive_an_outage() {
     let (_, _, page) = local.send(Method::GET, "/audit", &admin, &[], None).await;
     let second = page["events"][0]["id"].as_str().unwrap().to_owned();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(delivered(&local).await, std::slice::from_ref(&first));
+    assert_eq!(
+        local.delivered_audit_ids().await,
+        std::slice::from_ref(&first)
+    );
 
     // The stream is back: the sweeper delivers the waiting event, once.
     local.create_stream(&stream, "audit/").await;
     let deadline = Instant::now() + Duration::from_secs(30);
-    let mut ids = delivered(&local).await;
+    let mut ids = local.delivered_audit_ids().await;
     while ids.len() < 2 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        ids = delivered(&local).await;
+        ids = local.delivered_audit_ids().await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let mut ids = delivered(&local).await;
+    let mut ids = local.delivered_audit_ids().await;
     ids.sort();
     let mut expected = vec![first, second];
     expected.sort();

@@ -171,16 +171,7 @@ impl Flow {
             )
             .await
             {
-                Ok(fresh) => {
-                    cached.tokens = Some(Tokens {
-                        id_token: fresh.id_token.clone(),
-                        expires_at: fresh.expires_at,
-                        refresh_token: fresh.refresh_token,
-                        token_endpoint: old.token_endpoint,
-                    });
-                    self.cache.save(cached)?;
-                    return Ok(fresh.id_token);
-                }
+                Ok(fresh) => return self.keep_tokens(cached, fresh, old.token_endpoint),
                 Err(err) => eprintln!(
                     "The saved sign-in could not be renewed ({err}); signing in again in the browser."
                 ),
@@ -198,11 +189,21 @@ impl Flow {
                 }
             })
             .await?;
+        self.keep_tokens(cached, fresh, sign_in.token_endpoint)
+    }
+
+    /// Saves a sign-in's (or refresh's) tokens at once; returns the id token.
+    fn keep_tokens(
+        &self,
+        cached: &mut Cached,
+        fresh: signin::Tokens,
+        token_endpoint: String,
+    ) -> Result<String, Error> {
         cached.tokens = Some(Tokens {
             id_token: fresh.id_token.clone(),
             expires_at: fresh.expires_at,
             refresh_token: fresh.refresh_token,
-            token_endpoint: sign_in.token_endpoint,
+            token_endpoint,
         });
         self.cache.save(cached)?;
         Ok(fresh.id_token)
