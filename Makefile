@@ -96,9 +96,9 @@ $(VENV)/bin/cargo-lambda: $(MOTO) tools/requirements-deploy.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-deploy.txt
 	touch $@
 
-build-lambdas: $(VENV)/bin/cargo-lambda ## Release builds of the Lambdas into target/lambda/ (arm64 if its Rust target is installed, else x86_64)
+build-lambdas: $(VENV)/bin/cargo-lambda ## Size-optimised release builds of the Lambdas into target/lambda/ (arm64 if its Rust target is installed, else x86_64)
 	@if rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then arch=--arm64; else arch=--x86-64; fi; \
-	PATH="$(abspath $(VENV))/bin:$$PATH" cargo lambda build --release $$arch $(addprefix -p ,$(LAMBDA_PACKAGES)); \
+	PATH="$(abspath $(VENV))/bin:$$PATH" cargo lambda build --profile lambda $$arch $(addprefix -p ,$(LAMBDA_PACKAGES)); \
 	echo "built $${arch#--} Lambda binaries in target/lambda/"
 
 synth: $(CDK_DEPS) ## Synthesise the stacks from target/lambda/ into cdk/cdk.out (ISSUER=, AUDIENCE=, STACK=)
