@@ -314,6 +314,7 @@ async fn main() {
     ingest_bench(&local, &proxy, count("BENCH_INGEST_REQUESTS", 50)).await;
 
     credential_process_bench(&local, count("BENCH_CREDENTIAL_RUNS", 300));
+    lambda_sizes();
 
     let size = std::fs::metadata(bin("ccwb-check"))
         .map(|m| m.len())
@@ -374,4 +375,33 @@ fn credential_process_bench(local: &Local, runs: usize) {
         "credential-process binary: {:.1} MB (release; the original shipped 60-80 MB)",
         size as f64 / 1e6
     );
+}
+
+/// The deployable size of each Lambda built by `make build-lambdas`: the bootstrap deflated as
+/// a zip stores it (budget: 5 MB each).
+fn lambda_sizes() {
+    let dir = ccwb_e2e::repo_root().join("target").join("lambda");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        println!("Lambda zips: none in target/lambda (run `make build-lambdas` first)");
+        return;
+    };
+    let mut names: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    names.sort();
+    for path in names {
+        let Ok(binary) = std::fs::read(path.join("bootstrap")) else {
+            continue;
+        };
+        let mut encoder =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        let zipped = std::io::Write::write_all(&mut encoder, &binary)
+            .and_then(|()| encoder.finish())
+            .map(|z| z.len())
+            .unwrap_or(0);
+        println!(
+            "Lambda {}: {:.1} MB zipped ({:.1} MB unzipped; budget 5 MB zipped)",
+            path.file_name().unwrap_or_default().to_string_lossy(),
+            zipped as f64 / 1e6,
+            binary.len() as f64 / 1e6
+        );
+    }
 }
