@@ -2,6 +2,7 @@
 //! the Lambda functions and the clients so both sides agree by construction.
 
 pub mod check;
+pub mod distributions;
 pub mod error;
 pub mod me;
 pub mod openapi;
@@ -10,6 +11,9 @@ pub mod status;
 pub mod unblocks;
 
 pub use check::{CheckResponse, CheckUsage, PolicyRef, UnblockStatus};
+pub use distributions::{
+    CreateDistribution, DistributionRecord, PLATFORMS, PublishRequest, UploadTicket,
+};
 pub use error::{ErrorBody, ErrorEnvelope};
 pub use me::MeResponse;
 pub use policies::{

@@ -7,9 +7,9 @@ use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
 use crate::{
-    AuditPage, CheckResponse, ErrorEnvelope, ImportRequest, ImportResponse, MeResponse,
-    PolicyExport, PolicyList, ResolveResponse, StatusResponse, UnblockHistory, UnblockRecord,
-    UnblockRequest, UsageResponse,
+    AuditPage, CheckResponse, CreateDistribution, DistributionRecord, ErrorEnvelope, ImportRequest,
+    ImportResponse, MeResponse, PolicyExport, PolicyList, PublishRequest, ResolveResponse,
+    StatusResponse, UnblockHistory, UnblockRecord, UnblockRequest, UploadTicket, UsageResponse,
 };
 
 /// One operation: route key, summary, who may call it, parameters, body and answer.
@@ -186,6 +186,33 @@ pub fn document() -> Value {
             errors: &[400, 401, 403],
         },
         Operation {
+            route: "POST /distributions",
+            summary: "Declare a package (name, SHA-256, size, platforms); get a presigned upload bound to them",
+            admin: true,
+            query: &[],
+            request: Some(schema(of::<CreateDistribution>)),
+            response: (201, Some(schema(of::<UploadTicket>))),
+            errors: &[400, 401, 403],
+        },
+        Operation {
+            route: "POST /distributions/{id}/publish",
+            summary: "Verify the uploaded package (size, SHA-256) and publish a presigned download link",
+            admin: true,
+            query: &[],
+            request: Some(schema(of::<PublishRequest>)),
+            response: (200, Some(schema(of::<DistributionRecord>))),
+            errors: &[400, 401, 403, 404, 409],
+        },
+        Operation {
+            route: "GET /distributions/latest",
+            summary: "The latest published package and its link (404 none, 410 expired)",
+            admin: true,
+            query: &[],
+            request: None,
+            response: (200, Some(schema(of::<DistributionRecord>))),
+            errors: &[401, 403, 404, 410],
+        },
+        Operation {
             route: "GET /status",
             summary: "The deployment: stacks and their outputs, function versions, tables",
             admin: true,
@@ -295,6 +322,6 @@ mod tests {
             assert!(schemas.contains_key(name), "missing component {name}");
         }
         assert!(doc["paths"]["/policies/{type}/{id}"]["patch"]["requestBody"].is_object());
-        assert_eq!(doc["paths"].as_object().unwrap().len(), 12);
+        assert_eq!(doc["paths"].as_object().unwrap().len(), 15);
     }
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod change;
 pub mod claims;
 pub mod decision;
+pub mod distribution;
 pub mod groups;
 pub mod identity;
 pub mod money;

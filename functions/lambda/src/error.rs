@@ -23,6 +23,9 @@ pub enum HandlerError {
     /// A precondition (`If-Match`) does not hold.
     #[error("{0}")]
     PreconditionFailed(String),
+    /// The thing existed but is no longer usable, e.g. an expired link (410).
+    #[error("{0}")]
+    Gone(String),
     /// The body is over the limit.
     #[error("request body is over the 1 MB limit")]
     TooLarge,
@@ -46,6 +49,7 @@ impl HandlerError {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "precondition_failed"),
+            Self::Gone(_) => (StatusCode::GONE, "gone"),
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::Store(StoreError::BadCursor) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

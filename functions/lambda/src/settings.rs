@@ -1,6 +1,7 @@
 //! Settings every function reads at start-up; a bad value stops the start with a message
 //! naming the variable.
 
+use ccwb_core::distribution::Cidr;
 use ccwb_core::{AdminGroups, CheckSettings, IdentityClaims, PriceTable};
 
 /// A setting that cannot be used; the function refuses to start rather than guess.
@@ -21,6 +22,9 @@ pub enum ConfigError {
     /// `CCWB_MISSING_IDENTITY` is neither `allow` nor `deny`.
     #[error("CCWB_MISSING_IDENTITY must be allow or deny, got {0:?}")]
     MissingIdentity(String),
+    /// `CCWB_DISTRIBUTION_ALLOWED_IPS` holds something that is not a CIDR block.
+    #[error("CCWB_DISTRIBUTION_ALLOWED_IPS: {0}")]
+    AllowedIps(String),
 }
 
 /// Settings from the environment.
@@ -34,6 +38,9 @@ pub struct Settings {
     pub check: CheckSettings,
     /// Token prices (`CCWB_PRICING`: JSON overrides of the default table, per million tokens).
     pub pricing: PriceTable,
+    /// The download restriction the packages bucket's policy enforces
+    /// (`CCWB_DISTRIBUTION_ALLOWED_IPS`, comma-separated CIDR blocks; none by default).
+    pub distribution_allowed_ips: Option<Vec<Cidr>>,
 }
 
 impl Settings {
@@ -69,7 +76,19 @@ impl Settings {
             Some(json) => PriceTable::with_overrides(&json).map_err(ConfigError::Pricing)?,
             None => PriceTable::default(),
         };
+        let distribution_allowed_ips = match lookup("CCWB_DISTRIBUTION_ALLOWED_IPS") {
+            Some(list) if !list.trim().is_empty() => Some(
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(Cidr::parse)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| ConfigError::AllowedIps(e.message))?,
+            ),
+            _ => None,
+        };
         Ok(Self {
+            distribution_allowed_ips,
             pricing,
             identity_claims,
             admin_groups,

@@ -196,7 +196,12 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
             &sdk,
             names.clone(),
         )),
-        status: Arc::new(ccwb_status::State::new(settings, &sdk, names.clone())),
+        status: Arc::new(ccwb_status::State::new(
+            settings.clone(),
+            &sdk,
+            names.clone(),
+        )),
+        distribution: Arc::new(ccwb_distribution::State::new(settings, &sdk, names.clone())),
     };
     let routes = api_routes(&functions).map_err(LocalError::Config)?;
 

@@ -40,6 +40,8 @@ pub struct Functions {
     pub ingest: Arc<ccwb_ingest::State>,
     /// The `status` function (`/status`).
     pub status: Arc<ccwb_status::State>,
+    /// The `distribution` function (`/distributions…`).
+    pub distribution: Arc<ccwb_distribution::State>,
 }
 
 /// The API's routes: each function's routes integrated with its dispatcher, as the HTTP API
@@ -65,6 +67,10 @@ pub fn api_routes(functions: &Functions) -> Result<RouteTable, String> {
     table.function(
         &ccwb_status::ROUTES,
         lambda!(functions.status, ccwb_status::route),
+    )?;
+    table.function(
+        &ccwb_distribution::ROUTES,
+        lambda!(functions.distribution, ccwb_distribution::route),
     )?;
     Ok(table)
 }

@@ -55,6 +55,10 @@ pub trait AuditLog {
     /// Delivers up to `max` pending events to Firehose; returns how many were delivered.
     fn deliver_pending(&self, max: usize)
     -> impl Future<Output = Result<usize, StoreError>> + Send;
+
+    /// Records one event on its own, for changes kept outside DynamoDB (a published package);
+    /// changes to tables write their event in the same transaction instead.
+    fn record(&self, event: &AuditEvent) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -66,6 +70,18 @@ struct Cursor {
 }
 
 impl AuditLog for DynamoStore {
+    async fn record(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.names.audit_table)
+            .set_item(Some(audit::encode(event)))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|e| self.aws_error("PutItem (audit event)", &e))?;
+        Ok(())
+    }
+
     async fn audit_events(
         &self,
         filter: &AuditFilter,

@@ -20,6 +20,11 @@ pub struct ResourceNames {
     pub alert_topic_arn: Option<String>,
     /// Bucket for packages and analytics (`CCWB_BUCKET`, default `<stack>-data`).
     pub bucket: String,
+    /// Bucket of installer packages (`CCWB_PACKAGES_BUCKET`, default `<stack>-packages`).
+    pub packages_bucket: String,
+    /// Secrets Manager secret holding the download-link signer's access key
+    /// (`CCWB_SIGNER_SECRET`, default `<stack>-distribution-signer`).
+    pub signer_secret: String,
     /// Prefix of the SSM parameters (`/ccwb/<stack>`).
     pub parameter_prefix: String,
     /// The CloudFormation stacks of the deployment (`CCWB_CFN_STACKS`, a comma list; default
@@ -46,6 +51,10 @@ impl ResourceNames {
             usage_stream: get("CCWB_USAGE_STREAM").unwrap_or_else(|| format!("{stack}-usage")),
             audit_stream: get("CCWB_AUDIT_STREAM").unwrap_or_else(|| format!("{stack}-audit")),
             bucket: get("CCWB_BUCKET").unwrap_or_else(|| format!("{stack}-data")),
+            packages_bucket: get("CCWB_PACKAGES_BUCKET")
+                .unwrap_or_else(|| format!("{stack}-packages")),
+            signer_secret: get("CCWB_SIGNER_SECRET")
+                .unwrap_or_else(|| format!("{stack}-distribution-signer")),
             parameter_prefix: format!("/ccwb/{stack}"),
             cfn_stacks: get("CCWB_CFN_STACKS")
                 .map(|list| {
@@ -62,6 +71,12 @@ impl ResourceNames {
     /// The alert topic's name (the CDK stack and ccwb-local create it).
     pub fn alert_topic(&self) -> String {
         format!("{}-alerts", self.stack)
+    }
+
+    /// The parameter holding the latest published package (a SecureString: its link is a
+    /// bearer credential).
+    pub fn distribution_parameter(&self) -> String {
+        format!("{}/distribution/latest", self.parameter_prefix)
     }
 
     /// The parameter holding the deployment's description (endpoint, issuer, audience).

@@ -43,6 +43,8 @@ pub async fn provision(
 
     let s3 = s3_client(config);
     ensure_bucket(&s3, &names.bucket, config, &aws_error).await?;
+    ensure_bucket(&s3, &names.packages_bucket, config, &aws_error).await?;
+    ensure_signer_secret(config, names, &aws_error).await?;
 
     ensure_stream(config, names, &names.audit_stream, "audit/", &aws_error).await?;
     ensure_stream(config, names, &names.usage_stream, "usage/", &aws_error).await?;
@@ -335,4 +337,39 @@ async fn ensure_stream(
 
 fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> StoreError {
     StoreError::Mismatch(format!("invalid table definition: {err}"))
+}
+
+/// The download-link signer's key. In AWS the CDK stack stores a dedicated IAM user's access key
+/// here; the local stack's endpoint accepts any key, so a fixed local one stands in.
+async fn ensure_signer_secret(
+    config: &SdkConfig,
+    names: &ResourceNames,
+    aws_error: &impl Fn(String, String) -> StoreError,
+) -> Result<(), StoreError> {
+    let secrets = aws_sdk_secretsmanager::Client::new(config);
+    let value = serde_json::json!({
+        "access_key_id": "ccwb-local-signer",
+        "secret_access_key": "ccwb-local-signer-secret",
+    });
+    match secrets
+        .create_secret()
+        .name(&names.signer_secret)
+        .description("ccwb download-link signer (local stand-in)")
+        .secret_string(value.to_string())
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_exists_exception()) =>
+        {
+            Ok(())
+        }
+        Err(err) => Err(aws_error(
+            format!("CreateSecret {}", names.signer_secret),
+            describe(&err),
+        )),
+    }
 }

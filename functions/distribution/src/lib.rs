@@ -1,0 +1,81 @@
+//! The `distribution` function: administrators upload an installer package through a presigned
+//! URL bound to its checksum, publish it once the upload is verified, and get a time-limited
+//! download link for their developers. Admin groups only.
+
+pub mod latest;
+pub mod publish;
+pub mod upload;
+
+use ccwb_lambda::HandlerError;
+use ccwb_lambda::settings::{ConfigError, Settings};
+use ccwb_store::aws::SdkConfig;
+use ccwb_store::{DynamoStore, PackageStore, ResourceNames};
+use lambda_http::{Body, Error, Request, Response};
+
+/// The routes this function serves, for the local gateway and the CDK stack.
+pub const ROUTES: [&str; 3] = [
+    "POST /distributions",
+    "POST /distributions/{id}/publish",
+    "GET /distributions/latest",
+];
+
+/// What the handlers need, built once per Lambda instance.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Settings (admin groups, the enforced download restriction).
+    pub settings: Settings,
+    /// Packages in S3 and the latest record in SSM.
+    pub packages: PackageStore,
+    /// The audit trail.
+    pub audit: DynamoStore,
+}
+
+impl State {
+    /// State from settings, AWS configuration and resource names (ccwb-local and tests).
+    pub fn new(settings: Settings, sdk: &SdkConfig, names: ResourceNames) -> Self {
+        Self {
+            settings,
+            packages: PackageStore::new(sdk, names.clone()),
+            audit: DynamoStore::new(sdk, names),
+        }
+    }
+
+    /// State from the Lambda environment.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let settings = Settings::from_env()?;
+        let sdk = ccwb_store::aws::load_sdk_config(None).await;
+        Ok(Self::new(settings, &sdk, ResourceNames::from_env()))
+    }
+}
+
+/// Every route of the function, by API Gateway route key.
+pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {
+    let route_key = ccwb_lambda::route_key(&req);
+    let result = match route_key.as_deref().unwrap_or_default() {
+        "POST /distributions" => upload::handle(state, req).await,
+        "POST /distributions/{id}/publish" => publish::handle(state, req).await,
+        "GET /distributions/latest" => latest::handle(state, req).await,
+        other => Err(HandlerError::NotFound(format!(
+            "this function does not serve route {other:?}"
+        ))),
+    };
+    Ok(result.unwrap_or_else(HandlerError::into_response))
+}
+
+/// Where a distribution's package and its declaration live.
+pub(crate) fn keys(id: &str, filename: &str) -> (String, String) {
+    let prefix = ccwb_store::packages::PREFIX;
+    (
+        format!("{prefix}{id}/{filename}"),
+        format!("{prefix}{id}/declared.json"),
+    )
+}
+
+/// RFC 3339 in UTC with `Z`, seconds precision.
+pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(at)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
