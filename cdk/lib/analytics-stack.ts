@@ -77,6 +77,22 @@ export class AnalyticsStack extends Stack {
       removalPolicy,
       lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(config.logRetentionDays) }],
     });
+    // The Quota stack's packages bucket logs here too (lib/distribution.ts); it is named, not
+    // referenced, so that neither stack needs the other's outputs.
+    const packagesBucket = bucketName(names.stack, 'packages', this.account, this.region);
+    accessLogs.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'PackagesBucketAccessLogs',
+        effect: iam.Effect.ALLOW,
+        principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [accessLogs.arnForObjects('packages/*')],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': `arn:${this.partition}:s3:::${packagesBucket}` },
+          StringEquals: { 'aws:SourceAccount': this.account },
+        },
+      }),
+    );
     const secureBucket = (id: string, purpose: 'data' | 'athena', lifecycleRules: s3.LifecycleRule[]) =>
       new s3.Bucket(this, id, {
         bucketName: bucketName(names.stack, purpose, this.account, this.region),

@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Node } from 'constructs';
 
@@ -39,6 +40,16 @@ export interface Config {
   readonly dataRetentionDays: number;
   /** Where alarms and usage alerts are mailed, if anywhere (`alertEmail`). */
   readonly alertEmail?: string;
+  /** Days an uploaded package stays in the packages bucket (`packageRetentionDays`, default 180). */
+  readonly packageRetentionDays: number;
+  /**
+   * The only addresses download links work from (`distributionAllowedIps`, comma-separated
+   * CIDR blocks; a bare address is one host): enforced by the packages bucket's policy and
+   * given to the distribution function. None: links work from anywhere.
+   */
+  readonly distributionAllowedIps?: string[];
+  /** Serial of the download-link signer's access key (`signerKeySerial`, default 1); a new value rotates it. */
+  readonly signerKeySerial: number;
   /** Settings the functions read at start (see functions/lambda/src/settings.rs). */
   readonly settings: {
     readonly adminGroups: string;
@@ -54,6 +65,57 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** Log retentions CloudWatch accepts, in days. */
 const RETENTIONS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/** The bits of an IPv4 or IPv6 address and their count; undefined if `text` is neither. */
+function addressBits(text: string): { bits: bigint; width: number } | undefined {
+  if (net.isIPv4(text)) {
+    return { bits: text.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n), width: 32 };
+  }
+  if (!net.isIPv6(text) || text.includes('%')) return undefined; // no zone ids in a policy
+  let groups = text;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(groups); // ::ffff:192.0.2.1
+  if (v4) {
+    const low = addressBits(v4[1]!)!.bits;
+    groups = `${groups.slice(0, -v4[1]!.length)}${(low >> 16n).toString(16)}:${(low & 0xffffn).toString(16)}`;
+  }
+  const split = (part: string) => (part === '' ? [] : part.split(':'));
+  let words: string[];
+  if (groups.includes('::')) {
+    const [head, tail] = groups.split('::') as [string, string];
+    const h = split(head);
+    const t = split(tail);
+    words = [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  } else {
+    words = groups.split(':');
+  }
+  return { bits: words.reduce((acc, word) => (acc << 16n) | BigInt(parseInt(word, 16)), 0n), width: 128 };
+}
+
+/**
+ * A CIDR block as IAM's `aws:SourceIp` and ccwb's `Cidr::parse` (functions/core) both read
+ * it: `203.0.113.0/24`, `2001:db8::/32`, or a bare address, which becomes a /32 or /128.
+ * Host bits beyond the prefix are refused rather than silently cleared.
+ */
+export function parseCidr(raw: string): string {
+  const text = raw.trim();
+  const [address, prefixText, extra] = text.split('/');
+  const parsed = address === undefined ? undefined : addressBits(address);
+  const fail = (why: string) =>
+    new Error(`context distributionAllowedIps: ${JSON.stringify(raw)} ${why}`);
+  if (parsed === undefined || extra !== undefined) {
+    throw fail('is not an IP address or CIDR block such as 203.0.113.0/24');
+  }
+  if (prefixText === undefined) return `${address}/${parsed.width}`;
+  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > parsed.width) {
+    throw fail(`has a prefix length that is not 0-${parsed.width}`);
+  }
+  const prefix = Number(prefixText);
+  const hostMask = (1n << BigInt(parsed.width - prefix)) - 1n;
+  if ((parsed.bits & hostMask) !== 0n) {
+    throw fail(`has address bits set beyond its /${prefix} prefix: give the network address`);
+  }
+  return `${address}/${prefix}`;
+}
 
 /** Reads and checks the context of `node` (the app). Throws naming the key on a bad value. */
 export function readConfig(node: Node): Config {
@@ -138,6 +200,16 @@ export function readConfig(node: Node): Config {
     throw new Error(`context alertEmail must be an e-mail address, got ${JSON.stringify(alertEmail)}`);
   }
 
+  const allowedIps = get('distributionAllowedIps');
+  const distributionAllowedIps = allowedIps
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(parseCidr);
+  if (distributionAllowedIps?.length === 0) {
+    throw new Error('context distributionAllowedIps must name at least one CIDR block; leave it out for no restriction');
+  }
+
   return {
     name,
     issuer,
@@ -153,6 +225,10 @@ export function readConfig(node: Node): Config {
     checkP99Ms: int('checkP99Ms', 1000, 10, 30000),
     dataRetentionDays: int('dataRetentionDays', 0, 0, 36500),
     alertEmail,
+    // At least 8 days: a link lives up to 7 days (168 hours) after it is published.
+    packageRetentionDays: int('packageRetentionDays', 180, 8, 36500),
+    distributionAllowedIps,
+    signerKeySerial: int('signerKeySerial', 1, 1, 1_000_000),
     settings: {
       adminGroups: list('adminGroups', 'ccwb-admins'),
       identityClaims: list('identityClaims', 'email'),

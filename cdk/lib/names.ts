@@ -21,6 +21,15 @@ export interface ResourceNames {
   readonly alertTopic: string;
   /** `/ccwb/<stack>/deployment`: endpoint, issuer, audience, version. */
   readonly deploymentParameter: string;
+  /**
+   * `/ccwb/<stack>/distribution/latest`: the latest published package (a SecureString the
+   * distribution function writes at its first publish; CloudFormation cannot create one).
+   */
+  readonly distributionParameter: string;
+  /** `<stack>-distribution-signer`: the IAM user whose access key signs download links. */
+  readonly signerUser: string;
+  /** `<stack>-distribution-signer`: the Secrets Manager secret holding that key (`CCWB_SIGNER_SECRET`). */
+  readonly signerSecret: string;
   /** The CloudFormation stacks. */
   readonly quotaStack: string;
   readonly analyticsStack: string;
@@ -36,6 +45,9 @@ export const AUDIT_PENDING_INDEX = { name: 'audit-pending-index', partitionKey: 
  */
 export const USAGE_TTL_ATTRIBUTE = 'expires_epoch';
 
+/** Where packages and their declarations live in the packages bucket (packages.rs `PREFIX`). */
+export const PACKAGES_PREFIX = 'packages/';
+
 /** The names for deployment `stack`. */
 export function resourceNames(stack: string): ResourceNames {
   return {
@@ -47,15 +59,24 @@ export function resourceNames(stack: string): ResourceNames {
     usageStream: `${stack}-usage`,
     alertTopic: `${stack}-alerts`,
     deploymentParameter: `/ccwb/${stack}/deployment`,
+    distributionParameter: `/ccwb/${stack}/distribution/latest`,
+    signerUser: `${stack}-distribution-signer`,
+    signerSecret: `${stack}-distribution-signer`,
     quotaStack: `${stack}-quota`,
     analyticsStack: `${stack}-analytics`,
   };
 }
 
 /**
- * S3 bucket names are global, so unlike names.rs's `<stack>-data` default they carry the
- * account and region (the functions get the real name in `CCWB_BUCKET`).
+ * S3 bucket names are global, so unlike names.rs's `<stack>-data` and `<stack>-packages`
+ * defaults they carry the account and region (the functions get the real names in
+ * `CCWB_BUCKET` and `CCWB_PACKAGES_BUCKET`).
  */
-export function bucketName(stack: string, purpose: 'data' | 'athena' | 'logs', account: string, region: string): string {
+export function bucketName(
+  stack: string,
+  purpose: 'data' | 'athena' | 'logs' | 'packages',
+  account: string,
+  region: string,
+): string {
   return `${stack}-${purpose}-${account}-${region}`;
 }

@@ -19,6 +19,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { type Config, REPO_ROOT } from './config';
+import { Distribution } from './distribution';
 import type { LambdaCode } from './lambda-code';
 import {
   AUDIT_PENDING_INDEX,
@@ -40,6 +41,8 @@ interface Resources {
   streamArn(which: 'audit' | 'usage'): string;
   /** The ARNs of the ccwb CloudFormation stacks. */
   readonly stackArns: string[];
+  /** The packages bucket, the download-link signer's secret, the latest-package parameter. */
+  readonly distribution: Distribution;
 }
 
 /**
@@ -56,6 +59,8 @@ export interface FunctionSpec {
   /** An EventBridge schedule expression that invokes the function (`rate(1 minute)`). */
   readonly schedule?: string;
   readonly timeout: Duration;
+  /** Variables of this function only, beside the environment every function gets. */
+  environment?(names: ResourceNames, config: Config): Record<string, string>;
   /** One statement per resource group; actions are those its store code paths call. */
   statements(r: Resources): iam.PolicyStatement[];
 }
@@ -159,11 +164,43 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     binary: 'ccwb-status',
     routes: ['GET /status'],
     timeout: Duration.seconds(10),
+    environment: (names) => ({ CCWB_CFN_STACKS: `${names.quotaStack},${names.analyticsStack}` }),
     statements: (r) => [
       // Each stack's status and outputs.
       allow('DescribeStacks', ['cloudformation:DescribeStacks'], r.stackArns),
       // Table status and item counts.
       allow('DescribeTables', ['dynamodb:DescribeTable'], [r.policies.tableArn, r.usage.tableArn, r.audit.tableArn]),
+    ],
+  },
+  {
+    // Installer packages: presigned upload, verified publication, download links (admins only).
+    id: 'Distribution',
+    binary: 'ccwb-distribution',
+    routes: ['POST /distributions', 'POST /distributions/{id}/publish', 'GET /distributions/latest'],
+    // Publishing hashes the whole upload (streamed), and API Gateway gives up after 30 s: a
+    // run that outlived the API would record a publication the caller was told had failed.
+    timeout: Duration.seconds(29),
+    // The restriction the bucket policy enforces: allowed_ips requests are checked against it
+    // (and refused without one). Only this function acts on it.
+    environment: (_names, config): Record<string, string> =>
+      config.distributionAllowedIps ? { CCWB_DISTRIBUTION_ALLOWED_IPS: config.distributionAllowedIps.join(',') } : {},
+    statements: (r) => [
+      // packages.rs presign_upload (S3 checks the role that signed the URL when the CLI PUTs)
+      // and put_json (declared.json); get_json (declared.json) and inspect (hashes the upload).
+      allow('Packages', ['s3:PutObject', 's3:GetObject'], [r.distribution.packageObjects]),
+      // Lets S3 answer a GetObject of a missing key with 404 NoSuchKey, which get_json and
+      // inspect read as "not declared" and "not uploaded"; without it S3 answers 403.
+      allow('FindPackages', ['s3:ListBucket'], [r.distribution.bucket.bucketArn]),
+      // presign_download: the signer's access key (the secret uses the AWS managed key, whose
+      // policy lets Secrets Manager decrypt for principals of the account: no kms statement).
+      allow('ReadSignerKey', ['secretsmanager:GetSecretValue'], [r.distribution.signerSecret.secretArn]),
+      // save_latest and latest: a SecureString under the AWS managed key aws/ssm, which SSM
+      // uses for principals of the account without a kms statement.
+      allow('LatestDistribution', ['ssm:PutParameter', 'ssm:GetParameter'], [r.distribution.parameterArn]),
+      // audit_log.rs record (PutItem), then deliver_pending's claim and delivery mark (UpdateItem).
+      allow('WriteAudit', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [r.audit.tableArn]),
+      allow('FindPendingAudit', ['dynamodb:Query'], [indexArn(r.audit, AUDIT_PENDING_INDEX.name)]),
+      allow('DeliverAudit', ['firehose:PutRecordBatch'], [r.streamArn('audit')]),
     ],
   },
   {
@@ -213,6 +250,7 @@ export class QuotaStack extends Stack {
   readonly api: HttpApi;
   readonly tables: { policies: dynamodb.Table; usage: dynamodb.Table; audit: dynamodb.Table };
   readonly alertTopic: sns.Topic;
+  readonly distribution: Distribution;
 
   constructor(scope: Construct, id: string, props: QuotaStackProps) {
     super(scope, id, props);
@@ -297,6 +335,10 @@ export class QuotaStack extends Stack {
     if (config.alertEmail) topic.addSubscription(new EmailSubscription(config.alertEmail));
     this.alertTopic = topic;
 
+    // Installer packages: bucket, download-link signer and its secret (lib/distribution.ts).
+    const distribution = new Distribution(this, 'Distribution', { config, names });
+    this.distribution = distribution;
+
     const resources: Resources = {
       policies,
       usage,
@@ -312,6 +354,7 @@ export class QuotaStack extends Stack {
       stackArns: [names.quotaStack, names.analyticsStack].map((stack) =>
         this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack}/*` }),
       ),
+      distribution,
     };
 
     // The same names and settings for every function, so none can disagree with another.
@@ -324,6 +367,8 @@ export class QuotaStack extends Stack {
       CCWB_USAGE_STREAM: names.usageStream,
       CCWB_ALERT_TOPIC_ARN: topic.topicArn,
       CCWB_BUCKET: bucketName(names.stack, 'data', this.account, this.region),
+      CCWB_PACKAGES_BUCKET: distribution.bucket.bucketName,
+      CCWB_SIGNER_SECRET: names.signerSecret,
       CCWB_ADMIN_GROUPS: config.settings.adminGroups,
       CCWB_IDENTITY_CLAIMS: config.settings.identityClaims,
       CCWB_FAIL_MODE: config.settings.failMode,
@@ -364,10 +409,7 @@ export class QuotaStack extends Stack {
         logGroup,
         memorySize: config.lambdaMemoryMb,
         timeout: spec.timeout,
-        environment:
-          spec.id === 'Status'
-            ? { ...environment, CCWB_CFN_STACKS: `${names.quotaStack},${names.analyticsStack}` }
-            : environment,
+        environment: { ...environment, ...spec.environment?.(names, config) },
       });
       this.functions[spec.id] = fn;
     }
@@ -513,9 +555,16 @@ export class QuotaStack extends Stack {
     output('UsageTableName', usage.tableName, 'Usage table');
     output('AuditTableName', audit.tableName, 'Audit table');
     output('AlertTopicArn', topic.topicArn, 'SNS topic of usage alerts and alarms');
+    output('PackagesBucketName', distribution.bucket.bucketName, 'Installer packages (CCWB_PACKAGES_BUCKET)');
     for (const spec of FUNCTIONS) {
       output(`${spec.id}FunctionName`, this.functions[spec.id]!.functionName, `${spec.binary} function`);
     }
+
+    acknowledgeWildcardResource(
+      this.node.findChild('DistributionRole'),
+      distribution.packageObjects,
+      'Package keys are packages/<distribution id>/<file>, the id chosen per upload at run time; the grant is limited to packages/.',
+    );
 
     // A stack ARN ends in an id CloudFormation assigns at creation, so DescribeStacks (read-only)
     // is granted on each ccwb stack's name followed by a wildcard.

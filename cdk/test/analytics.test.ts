@@ -55,6 +55,23 @@ describe('buckets', () => {
     }
   });
 
+  test("the log bucket admits the Quota stack's packages bucket's access logs, by name", () => {
+    const logs = logicalId(analytics.node.findChild('AccessLogsBucket'));
+    const policy = bucketPolicies.find((p) => p.Bucket.Ref === logs);
+    const statement = policy.PolicyDocument.Statement.find((s: any) => s.Sid === 'PackagesBucketAccessLogs');
+    assert.deepEqual(statement, {
+      Sid: 'PackagesBucketAccessLogs',
+      Effect: 'Allow',
+      Principal: { Service: 'logging.s3.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logs, 'Arn'] }, '/packages/*']] },
+      Condition: {
+        ArnLike: { 'aws:SourceArn': `arn:aws:s3:::ccwb-packages-${ENV.account}-${ENV.region}` },
+        StringEquals: { 'aws:SourceAccount': ENV.account },
+      },
+    });
+  });
+
   test('lifecycle rules: uploads aborted, errors and results expire, data kept unless told', () => {
     const rules = (bucket: any) => buckets[logicalId(bucket)].Properties.LifecycleConfiguration.Rules;
     assert.deepEqual(rules(analytics.dataBucket), [

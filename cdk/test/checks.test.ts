@@ -38,6 +38,7 @@ test('the only acknowledgements are these, each with its reason', () => {
   const s3Reason = "AwsSolutions-IAM5[Resource::<DataBucketE3889A50.Arn>/%s]: Firehose chooses each object key itself; the grant is limited to this stream's prefix.";
   const stackReason = `AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${ENV.region}:${ENV.account}:stack/%s/*]: A stack ARN ends in an id assigned at creation; the stack name is fixed and DescribeStacks is read-only.`;
   const fill = (template: string, value: string) => template.replace('%s', value);
+  const packages = 'AwsSolutions-IAM5[Resource::<DistributionPackagesBucket5B05C019.Arn>/packages/*]';
   assert.deepEqual(
     acknowledgements(deployment.app),
     [
@@ -47,6 +48,9 @@ test('the only acknowledgements are these, each with its reason', () => {
       `Analytics/UsageDeliveryRole ${fill(s3Reason, 'usage/*')}`,
       `Quota/StatusRole ${fill(stackReason, 'ccwb-analytics')}`,
       `Quota/StatusRole ${fill(stackReason, 'ccwb-quota')}`,
+      `Quota/DistributionRole ${packages}: Package keys are packages/<distribution id>/<file>, the id chosen per upload at run time; the grant is limited to packages/.`,
+      `Quota/Distribution/Signer ${packages}: A download link may name any package key chosen at publish time; the signer can only read objects under packages/.`,
+      "Quota/Distribution/SignerSecret AwsSolutions-SMG4: Holds the download-link signer's access key, rotated by redeploying with a new signerKeySerial (cdk/README.md): rotation invalidates every outstanding link, so it is an administrator's decision, not a schedule.",
     ].sort(),
   );
 });
@@ -57,7 +61,7 @@ test('no identity policy has a wildcard action, and wildcard resources are only 
     const resources = template.toJSON().Resources as Record<string, any>;
     for (const [id, resource] of Object.entries(resources)) {
       const documents =
-        resource.Type === 'AWS::IAM::Role'
+        resource.Type === 'AWS::IAM::Role' || resource.Type === 'AWS::IAM::User'
           ? (resource.Properties.Policies ?? []).map((p: any) => p.PolicyDocument)
           : resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy'
             ? [resource.Properties.PolicyDocument]
@@ -73,9 +77,15 @@ test('no identity policy has a wildcard action, and wildcard resources are only 
       }
     }
   }
-  // The four Firehose prefixes and the two stack ARNs acknowledged above, nothing else.
-  assert.equal(wildcards.length, 6, wildcards.join('\n'));
-  assert.ok(wildcards.every((w) => /(DeliveryRole.*\/(errors\/)?(audit|usage)\/\*"|StatusRole.*:stack\/ccwb-(quota|analytics)\/\*")/.test(w)), wildcards.join('\n'));
+  // The four Firehose prefixes, the two stack ARNs and packages/ (the distribution role and
+  // the signer) acknowledged above, nothing else.
+  assert.equal(wildcards.length, 8, wildcards.join('\n'));
+  assert.ok(
+    wildcards.every((w) =>
+      /(DeliveryRole.*\/(errors\/)?(audit|usage)\/\*"|StatusRole.*:stack\/ccwb-(quota|analytics)\/\*"|^Distribution(Role|Signer)\w* .*"\/packages\/\*")/.test(w),
+    ),
+    wildcards.join('\n'),
+  );
 });
 
 test('synthesis raises no CDK warnings or errors', () => {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { App } from 'aws-cdk-lib';
-import { readConfig } from '../lib/config';
+import { parseCidr, readConfig } from '../lib/config';
 import { elfArchitecture, locateCode } from '../lib/lambda-code';
 import { FUNCTIONS } from '../lib/quota-stack';
 import { BASE_CONTEXT, elfHeader, fakeLambdaDir, resourceAt, synth, tempDir, variantApp } from './helpers';
@@ -20,6 +20,39 @@ describe('context', () => {
     assert.equal(c.lambdaArch, undefined);
     assert.equal(c.lambdaDir, path.resolve(__dirname, '..', '..', '..', 'target', 'lambda'));
     assert.deepEqual(c.settings, { adminGroups: 'ccwb-admins', identityClaims: 'email', failMode: 'closed', missingIdentity: 'deny', pricing: undefined });
+    assert.equal(c.packageRetentionDays, 180);
+    assert.equal(c.distributionAllowedIps, undefined);
+    assert.equal(c.signerKeySerial, 1);
+  });
+
+  test('distributionAllowedIps: CIDR blocks as IAM and the functions read them', () => {
+    assert.deepEqual(config({ ...BASE_CONTEXT, distributionAllowedIps: ' 10.0.0.0/8 ,, 192.0.2.1, 2001:db8::/32 ' }).distributionAllowedIps, [
+      '10.0.0.0/8',
+      '192.0.2.1/32',
+      '2001:db8::/32',
+    ]);
+    // From cdk.json the value may be a list.
+    assert.deepEqual(config({ ...BASE_CONTEXT, distributionAllowedIps: ['10.0.0.0/8', '::1'] as never }).distributionAllowedIps, [
+      '10.0.0.0/8',
+      '::1/128',
+    ]);
+    for (const ok of ['0.0.0.0/0', '203.0.113.128/25', '::ffff:192.0.2.0/120', '2001:db8:0:0:1::/80', 'fe80::/10']) {
+      assert.equal(parseCidr(ok), ok);
+    }
+    const bad: [string, RegExp][] = [
+      ['10.0.0.1/8', /bits set beyond its \/8 prefix/],
+      ['2001:db8::1/32', /bits set beyond its \/32 prefix/],
+      ['10.0.0.0/33', /prefix length that is not 0-32/],
+      ['2001:db8::/129', /prefix length that is not 0-128/],
+      ['10.0.0.0/', /prefix length/],
+      ['10.0.0/8', /not an IP address or CIDR block/],
+      ['fe80::1%eth0', /not an IP address or CIDR block/],
+      ['10.0.0.0/8/8', /not an IP address or CIDR block/],
+      ['example.com', /not an IP address or CIDR block/],
+    ];
+    for (const [raw, message] of bad) {
+      assert.throws(() => parseCidr(raw), (err: Error) => message.test(err.message) && err.message.startsWith('context distributionAllowedIps'), raw);
+    }
   });
 
   test('clientId stands in for audience', () => {
@@ -39,6 +72,10 @@ describe('context', () => {
     ['an empty admin group list', { ...BASE_CONTEXT, adminGroups: ' , ' }, /context adminGroups must name at least one value/],
     ['a boolean that is not', { ...BASE_CONTEXT, deletionProtection: 'no' }, /context deletionProtection must be true or false/],
     ['an unknown architecture', { ...BASE_CONTEXT, lambdaArch: 'aarch64' }, /context lambdaArch must be arm64 or x86_64/],
+    ['a download restriction that is no CIDR', { ...BASE_CONTEXT, distributionAllowedIps: '10.0.0.0/8,office' }, /context distributionAllowedIps: "office"/],
+    ['an empty download restriction', { ...BASE_CONTEXT, distributionAllowedIps: ' , ' }, /distributionAllowedIps must name at least one CIDR block/],
+    ['packages kept shorter than a link lives', { ...BASE_CONTEXT, packageRetentionDays: '7' }, /context packageRetentionDays must be a whole number from 8/],
+    ['a signer key serial of 0', { ...BASE_CONTEXT, signerKeySerial: '0' }, /context signerKeySerial must be a whole number from 1/],
   ];
   for (const [what, context, message] of refused) {
     test(`refuses ${what}`, () => assert.throws(() => config(context), message));

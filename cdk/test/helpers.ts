@@ -108,6 +108,10 @@ export const VARIANT_CONTEXT: Record<string, string> = {
   dataRetentionDays: '400',
   logRetentionDays: '90',
   checkP99Ms: '500',
+  // A bare address becomes a /32; IPv6 blocks are passed on as written.
+  distributionAllowedIps: '203.0.113.0/24, 2001:db8::/32,198.51.100.7',
+  packageRetentionDays: '30',
+  signerKeySerial: '3',
 };
 
 let variant: Synthesised | undefined;

@@ -26,6 +26,9 @@ const ROUTE_OWNERS: Record<string, string> = {
   'GET /audit': 'Unblock',
   'POST /v1/metrics': 'Ingest',
   'GET /status': 'Status',
+  'POST /distributions': 'Distribution',
+  'POST /distributions/{id}/publish': 'Distribution',
+  'GET /distributions/latest': 'Distribution',
 };
 
 describe('HTTP API', () => {
@@ -97,7 +100,7 @@ describe('functions', () => {
   test('one function per binary: provided.al2023, arm64, its own log group', () => {
     assert.deepEqual(
       Object.values(functions).map((f) => f.Properties.FunctionName).sort(),
-      ['ccwb-admin', 'ccwb-check', 'ccwb-ingest', 'ccwb-status', 'ccwb-sweeper', 'ccwb-unblock'],
+      ['ccwb-admin', 'ccwb-check', 'ccwb-distribution', 'ccwb-ingest', 'ccwb-status', 'ccwb-sweeper', 'ccwb-unblock'],
     );
     for (const spec of FUNCTIONS) {
       const fn = resourceAt(template, `Quota/${spec.id}Function/Resource`).Properties;
@@ -123,6 +126,8 @@ describe('functions', () => {
       CCWB_USAGE_STREAM: 'ccwb-usage',
       CCWB_ALERT_TOPIC_ARN: { Ref: topic },
       CCWB_BUCKET: `ccwb-data-${ENV.account}-${ENV.region}`,
+      CCWB_PACKAGES_BUCKET: { Ref: logicalId(quota.distribution.bucket) },
+      CCWB_SIGNER_SECRET: 'ccwb-distribution-signer',
       CCWB_ADMIN_GROUPS: 'ccwb-admins',
       CCWB_IDENTITY_CLAIMS: 'email',
       CCWB_FAIL_MODE: 'closed',
@@ -156,6 +161,20 @@ describe('functions', () => {
     quotaTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'acme-check-latency-p99', Threshold: 500 });
     quotaTemplate.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'acme-policies' });
   });
+
+  test('only the distribution function gets the download restriction, as one comma list', () => {
+    const { quota: variant, quotaTemplate } = variantApp();
+    for (const spec of FUNCTIONS) {
+      const env = resourceAt(quotaTemplate, `Quota/${spec.id}Function/Resource`).Properties.Environment.Variables;
+      assert.equal(
+        env.CCWB_DISTRIBUTION_ALLOWED_IPS,
+        spec.id === 'Distribution' ? '203.0.113.0/24,2001:db8::/32,198.51.100.7/32' : undefined,
+        spec.id,
+      );
+      assert.deepEqual(env.CCWB_PACKAGES_BUCKET, { Ref: logicalId(variant.distribution.bucket) });
+      assert.equal(env.CCWB_SIGNER_SECRET, 'acme-distribution-signer');
+    }
+  });
 });
 
 describe('roles', () => {
@@ -167,6 +186,7 @@ describe('roles', () => {
   const logs = (id: string) => ({ 'Fn::GetAtt': [resourceAt(template, `Quota/${id}Logs/Resource`).id, 'Arn'] });
   const allow = (Sid: string, Action: string[], Resource: unknown[]) => ({ Sid, Effect: 'Allow', Action, Resource });
   const key = resourceAt(template, 'Quota/AlertKey/Resource').id;
+  const packageObjects = { 'Fn::Join': ['', [getAtt(quota.distribution.bucket), '/packages/*']] };
 
   const expected: Record<string, unknown[]> = {
     Check: [
@@ -209,6 +229,20 @@ describe('roles', () => {
       allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Status')]),
       allow('DescribeStacks', ['cloudformation:DescribeStacks'], [stack('ccwb-quota'), stack('ccwb-analytics')]),
       allow('DescribeTables', ['dynamodb:DescribeTable'], [getAtt(policies), getAtt(usage), getAtt(audit)]),
+    ],
+    Distribution: [
+      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Distribution')]),
+      allow('Packages', ['s3:GetObject', 's3:PutObject'], [packageObjects]),
+      allow('FindPackages', ['s3:ListBucket'], [getAtt(quota.distribution.bucket)]),
+      allow('ReadSignerKey', ['secretsmanager:GetSecretValue'], [{ Ref: logicalId(quota.distribution.signerSecret) }]),
+      allow(
+        'LatestDistribution',
+        ['ssm:GetParameter', 'ssm:PutParameter'],
+        [`arn:aws:ssm:${ENV.region}:${ENV.account}:parameter/ccwb/ccwb/distribution/latest`],
+      ),
+      allow('WriteAudit', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [getAtt(audit)]),
+      allow('FindPendingAudit', ['dynamodb:Query'], [index(audit, 'audit-pending-index')]),
+      allow('DeliverAudit', ['firehose:PutRecordBatch'], [stream('ccwb-audit')]),
     ],
     Sweeper: [
       allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Sweeper')]),
@@ -390,6 +424,7 @@ describe('alerts and alarms', () => {
       'ccwb-check-latency-p99',
       'ccwb-check-logged-errors',
       'ccwb-check-throttles',
+      'ccwb-distribution-errors',
       'ccwb-ingest-errors',
       'ccwb-status-errors',
       'ccwb-sweeper-errors',
@@ -443,5 +478,161 @@ describe('deployment description', () => {
       Object.keys(outputs).filter((o) => o.endsWith('FunctionName')).sort(),
       FUNCTIONS.map((f) => `${f.id}FunctionName`).sort(),
     );
+  });
+});
+
+describe('distribution', () => {
+  const { distribution } = quota;
+  const bucketId = logicalId(distribution.bucket);
+  const bucketArn = { 'Fn::GetAtt': [bucketId, 'Arn'] };
+  const packageObjects = { 'Fn::Join': ['', [bucketArn, '/packages/*']] };
+  const signerId = logicalId(distribution.signer);
+  const bucketPolicy = (t: typeof template, id: string) =>
+    Object.values(resourcesOfType(t, 'AWS::S3::BucketPolicy')).find((p) => p.Properties.Bucket.Ref === id)!.Properties.PolicyDocument;
+
+  test('the packages bucket: named for account and region, private, SSE-S3, versioned, logged, retained', () => {
+    const bucket = resources[bucketId];
+    assert.equal(bucket.Properties.BucketName, `ccwb-packages-${ENV.account}-${ENV.region}`);
+    assert.deepEqual(bucket.Properties.PublicAccessBlockConfiguration, {
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    assert.deepEqual(bucket.Properties.OwnershipControls, { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    assert.deepEqual(bucket.Properties.BucketEncryption, {
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    assert.deepEqual(bucket.Properties.VersioningConfiguration, { Status: 'Enabled' });
+    // The Analytics stack's log bucket, by name (its policy admits this bucket; see analytics.test.ts).
+    assert.deepEqual(bucket.Properties.LoggingConfiguration, {
+      DestinationBucketName: `ccwb-logs-${ENV.account}-${ENV.region}`,
+      LogFilePrefix: 'packages/',
+    });
+    assert.equal(bucket.Properties.CorsConfiguration, undefined);
+    assert.equal(bucket.DeletionPolicy, 'Retain');
+    assert.equal(variantApp().quotaTemplate.toJSON().Resources[logicalId(variantApp().quota.distribution.bucket)].DeletionPolicy, 'Delete');
+  });
+
+  test('lifecycle: packages expire (packageRetentionDays), old versions after 30 days, uploads aborted', () => {
+    const rules = (t: typeof template, id: string) => t.toJSON().Resources[id].Properties.LifecycleConfiguration.Rules;
+    const expected = (days: number) => [
+      { Id: 'abort-incomplete-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' },
+      { Id: 'expire-packages', ExpirationInDays: days, Prefix: 'packages/', Status: 'Enabled' },
+      { Id: 'expire-old-versions', ExpiredObjectDeleteMarker: true, NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' },
+    ];
+    assert.deepEqual(rules(template, bucketId), expected(180));
+    const variant = variantApp();
+    assert.deepEqual(rules(variant.quotaTemplate, logicalId(variant.quota.distribution.bucket)), expected(30));
+  });
+
+  test('without distributionAllowedIps the bucket policy only refuses plain HTTP', () => {
+    assert.deepEqual(bucketPolicy(template, bucketId).Statement, [
+      {
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Resource: [bucketArn, { 'Fn::Join': ['', [bucketArn, '/*']] }],
+      },
+    ]);
+  });
+
+  test('distributionAllowedIps: signed downloads from elsewhere are refused, the function is not', () => {
+    const variant = variantApp();
+    const id = logicalId(variant.quota.distribution.bucket);
+    const arn = { 'Fn::GetAtt': [id, 'Arn'] };
+    const statements = bucketPolicy(variant.quotaTemplate, id).Statement;
+    assert.equal(statements.length, 2);
+    assert.deepEqual(statements[0].Condition, { Bool: { 'aws:SecureTransport': 'false' } });
+    assert.deepEqual(statements[1], {
+      Sid: 'DownloadsOnlyFromAllowedAddresses',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:GetObject',
+      Resource: { 'Fn::Join': ['', [arn, '/packages/*']] },
+      Condition: {
+        // Only requests signed by the signer: the function reads declarations and hashes
+        // uploads from inside AWS with its role, which this statement must not refuse.
+        ArnEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [logicalId(variant.quota.distribution.signer), 'Arn'] } },
+        NotIpAddress: { 'aws:SourceIp': ['203.0.113.0/24', '2001:db8::/32', '198.51.100.7/32'] },
+      },
+    });
+  });
+
+  test('the signer may only read packages: one inline policy, no groups, no console password', () => {
+    const user = resourceAt(template, 'Quota/Distribution/Signer/Resource').Properties;
+    assert.deepEqual(user, {
+      UserName: 'ccwb-distribution-signer',
+      Policies: [
+        {
+          PolicyName: 'ccwb-distribution-signer',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Sid: 'DownloadPackages', Effect: 'Allow', Action: 's3:GetObject', Resource: packageObjects }],
+          },
+        },
+      ],
+      Tags: [{ Key: 'ccwb:deployment', Value: 'ccwb' }],
+    });
+    // Nothing else grants it anything.
+    const mentions = Object.entries(resources).filter(
+      ([id, r]) => id !== signerId && /^AWS::IAM::/.test(r.Type) && JSON.stringify(r).includes(`"${signerId}"`),
+    );
+    assert.deepEqual(mentions.map(([id, r]) => `${id} ${r.Type}`), [`${logicalId(distribution.node.findChild('SignerKey'))} AWS::IAM::AccessKey`]);
+  });
+
+  test('its access key is rotated by signerKeySerial and kept in the secret the function reads', () => {
+    const keyId = logicalId(distribution.node.findChild('SignerKey'));
+    assert.deepEqual(resources[keyId].Properties, { Serial: 1, UserName: { Ref: signerId } });
+    const variant = variantApp();
+    variant.quotaTemplate.hasResourceProperties('AWS::IAM::AccessKey', { Serial: 3 });
+
+    const secret = resourceAt(template, 'Quota/Distribution/SignerSecret/Resource').Properties;
+    assert.equal(secret.Name, 'ccwb-distribution-signer');
+    // The JSON packages.rs reads: {"access_key_id": ..., "secret_access_key": ...}.
+    assert.deepEqual(secret.SecretString, {
+      'Fn::Join': [
+        '',
+        [
+          '{"access_key_id":"',
+          { Ref: keyId },
+          '","secret_access_key":"',
+          { 'Fn::GetAtt': [keyId, 'SecretAccessKey'] },
+          '"}',
+        ],
+      ],
+    });
+  });
+
+  test('no output reveals the key, and the outputs name the bucket', () => {
+    const keyId = logicalId(distribution.node.findChild('SignerKey'));
+    const secretId = logicalId(distribution.signerSecret);
+    for (const t of [template, variantApp().quotaTemplate]) {
+      const outputs = JSON.stringify(t.toJSON().Outputs);
+      assert.doesNotMatch(outputs, /SecretAccessKey/);
+      assert.ok(!outputs.includes(`"${keyId}"`) && !outputs.includes(`"${secretId}"`), outputs);
+    }
+    const outputs = template.toJSON().Outputs as Record<string, any>;
+    assert.deepEqual(outputs.PackagesBucketName.Value, { Ref: bucketId });
+    assert.deepEqual(outputs.DistributionFunctionName.Value, { Ref: logicalId(quota.functions.Distribution!) });
+  });
+
+  test('the function: its routes behind the JWT authorizer, and a timeout inside the API limit', () => {
+    const fnId = logicalId(quota.functions.Distribution!);
+    const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route')).filter((r) => {
+      const target = r.Properties.Target['Fn::Join'][1][1].Ref as string;
+      return resources[target].Properties.IntegrationUri['Fn::GetAtt'][0] === fnId;
+    });
+    assert.deepEqual(routes.map((r) => r.Properties.RouteKey).sort(), [
+      'GET /distributions/latest',
+      'POST /distributions',
+      'POST /distributions/{id}/publish',
+    ]);
+    for (const route of routes) assert.equal(route.Properties.AuthorizationType, 'JWT');
+    const fn = resources[fnId].Properties;
+    assert.equal(fn.FunctionName, 'ccwb-distribution');
+    assert.ok(fn.Timeout < 30, `timeout ${fn.Timeout}`);
+    assert.equal(fn.MemorySize, 256);
   });
 });

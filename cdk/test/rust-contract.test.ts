@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../lib/config';
-import { AUDIT_PENDING_INDEX, POLICY_TYPE_INDEX, resourceNames } from '../lib/names';
+import { AUDIT_PENDING_INDEX, PACKAGES_PREFIX, POLICY_TYPE_INDEX, resourceNames } from '../lib/names';
 import { FUNCTIONS } from '../lib/quota-stack';
-import { defaultApp, resourceAt } from './helpers';
+import { defaultApp, resourceAt, variantApp } from './helpers';
 
 const read = (relative: string) => fs.readFileSync(path.join(REPO_ROOT, relative), 'utf8');
 const strings = (text: string) => [...text.matchAll(/"([^"]*)"/g)].map((m) => m[1]!);
@@ -51,6 +51,15 @@ test('the outbox keeps only usage records, the one stream the sweeper may re-sen
   for (const caller of callers) assert.match(caller, /\busage_stream$/, caller);
 });
 
+test('packages live under the prefix functions/store/src/packages.rs writes', () => {
+  // The roles, the signer, the IP restriction and the lifecycle rule all name this prefix.
+  assert.match(read('functions/store/src/packages.rs'), new RegExp(`pub const PREFIX: &str = "${PACKAGES_PREFIX}";`));
+  // And the JSON of the signer's secret has the fields packages.rs reads.
+  const signerKey = /struct SignerKey \{([^}]*)\}/.exec(read('functions/store/src/packages.rs'));
+  assert.ok(signerKey, 'packages.rs declares SignerKey');
+  assert.deepEqual([...signerKey[1]!.matchAll(/(\w+): String/g)].map((m) => m[1]), ['access_key_id', 'secret_access_key']);
+});
+
 test('index names and keys match functions/store/src/tables.rs', () => {
   const source = read('functions/store/src/tables.rs');
   const constants: Record<string, string> = { PK: 'pk', SK: 'sk' };
@@ -68,7 +77,7 @@ test('index names and keys match functions/store/src/tables.rs', () => {
 test('resource names match functions/store/src/names.rs', () => {
   const source = read('functions/store/src/names.rs');
   const defaults = Object.fromEntries(
-    [...source.matchAll(/get\("(CCWB_\w+)"\)\s*\.unwrap_or_else\(\|\| format!\("\{stack\}-(\w+)"\)\)/g)].map((m) => [m[1], `x-${m[2]}`]),
+    [...source.matchAll(/get\("(CCWB_\w+)"\)\s*\.unwrap_or_else\(\|\| format!\("\{stack\}-([\w-]+)"\)\)/g)].map((m) => [m[1], `x-${m[2]}`]),
   );
   const names = resourceNames('x');
   assert.deepEqual(defaults, {
@@ -77,9 +86,15 @@ test('resource names match functions/store/src/names.rs', () => {
     CCWB_AUDIT_TABLE: names.auditTable,
     CCWB_USAGE_STREAM: names.usageStream,
     CCWB_AUDIT_STREAM: names.auditStream,
-    // S3 names are global: the stack adds account and region and passes CCWB_BUCKET.
+    // S3 names are global: the stack adds account and region and passes CCWB_BUCKET and
+    // CCWB_PACKAGES_BUCKET.
     CCWB_BUCKET: 'x-data',
+    CCWB_PACKAGES_BUCKET: 'x-packages',
+    CCWB_SIGNER_SECRET: names.signerSecret,
   });
+  assert.equal(names.signerSecret, 'x-distribution-signer');
+  assert.match(source, /format!\("\{\}\/distribution\/latest", self\.parameter_prefix\)/);
+  assert.equal(names.distributionParameter, '/ccwb/x/distribution/latest');
   assert.match(source, /format!\("\{\}-alerts", self\.stack\)/);
   assert.equal(names.alertTopic, 'x-alerts');
   assert.match(source, /parameter_prefix: format!\("\/ccwb\/\{stack\}"\)/);
@@ -92,11 +107,13 @@ test('every CCWB_ variable given to the functions is one the Rust code reads', (
   const known = new Set(
     ['functions/store/src/names.rs', 'functions/lambda/src/settings.rs'].flatMap((f) => [...read(f).matchAll(/"(CCWB_\w+)"/g)].map((m) => m[1])),
   );
-  const { quotaTemplate } = defaultApp();
-  for (const spec of FUNCTIONS) {
-    const variables = Object.keys(resourceAt(quotaTemplate, `Quota/${spec.id}Function/Resource`).Properties.Environment.Variables);
-    for (const variable of variables.filter((v) => v.startsWith('CCWB_'))) {
-      assert.ok(known.has(variable), `${spec.id}: ${variable} is not read by the Rust code`);
+  // The variant deployment sets every optional variable (CCWB_PRICING, CCWB_DISTRIBUTION_ALLOWED_IPS).
+  for (const { quotaTemplate } of [defaultApp(), variantApp()]) {
+    for (const spec of FUNCTIONS) {
+      const variables = Object.keys(resourceAt(quotaTemplate, `Quota/${spec.id}Function/Resource`).Properties.Environment.Variables);
+      for (const variable of variables.filter((v) => v.startsWith('CCWB_'))) {
+        assert.ok(known.has(variable), `${spec.id}: ${variable} is not read by the Rust code`);
+      }
     }
   }
   // And every setting the functions read is set explicitly rather than left to a default.

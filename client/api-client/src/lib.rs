@@ -6,9 +6,9 @@ pub mod signin;
 use std::time::Duration;
 
 use ccwb_api::{
-    AuditPage, CheckResponse, ErrorEnvelope, ImportRequest, ImportResponse, MeResponse,
-    PolicyExport, PolicyList, ResolveResponse, StatusResponse, UnblockHistory, UnblockRecord,
-    UnblockRequest, UsageResponse,
+    AuditPage, CheckResponse, CreateDistribution, DistributionRecord, ErrorEnvelope, ImportRequest,
+    ImportResponse, MeResponse, PolicyExport, PolicyList, PublishRequest, ResolveResponse,
+    StatusResponse, UnblockHistory, UnblockRecord, UnblockRequest, UploadTicket, UsageResponse,
 };
 use ccwb_core::{Policy, PolicyFields, PolicyPatch, PolicyType};
 use reqwest::{Method, StatusCode};
@@ -96,6 +96,31 @@ impl ApiClient {
     /// `GET /me`: who the API thinks the caller is.
     pub async fn me(&self) -> Result<MeResponse, ApiError> {
         self.get("me", &[]).await
+    }
+
+    /// `POST /distributions`: declares a package; returns where to upload it.
+    pub async fn create_distribution(
+        &self,
+        request: &CreateDistribution,
+    ) -> Result<UploadTicket, ApiError> {
+        self.send(Method::POST, "distributions", &[], Some(request), None)
+            .await
+    }
+
+    /// `POST /distributions/{id}/publish`.
+    pub async fn publish_distribution(
+        &self,
+        id: &str,
+        request: &PublishRequest,
+    ) -> Result<DistributionRecord, ApiError> {
+        let path = format!("distributions/{}/publish", segment(id));
+        self.send(Method::POST, &path, &[], Some(request), None)
+            .await
+    }
+
+    /// `GET /distributions/latest`.
+    pub async fn latest_distribution(&self) -> Result<DistributionRecord, ApiError> {
+        self.get("distributions/latest", &[]).await
     }
 
     /// `GET /status`: the deployment's stacks, functions and tables.

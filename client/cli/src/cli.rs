@@ -116,6 +116,70 @@ pub enum Command {
         #[command(flatten)]
         target: TargetArgs,
     },
+    /// Build the installer package developers get: credential-process for each platform that
+    /// can be built here, config.json from the profile, install scripts, README, SHA256SUMS,
+    /// and a reproducible zip, under dist/<profile>/<timestamp>/.
+    Package {
+        /// Platforms (comma-separated): linux-x64, linux-arm64, macos-arm64, macos-x64,
+        /// windows-x64, or all. Those that cannot be built here are skipped with a note.
+        #[arg(long, value_delimiter = ',', value_name = "PLATFORMS")]
+        target: Option<Vec<String>>,
+        /// Use a prebuilt binary for a platform instead of building (repeatable).
+        #[arg(long = "binary", value_name = "PLATFORM=PATH")]
+        binaries: Vec<String>,
+        /// Where packages go.
+        #[arg(long, default_value = "dist", value_name = "DIR")]
+        dist: PathBuf,
+        /// The AWS profile (and config.json profile) name developers get.
+        #[arg(long, default_value = "ClaudeCode", value_name = "NAME")]
+        profile_name: String,
+        /// IAM role developers' tokens are exchanged for (STS AssumeRoleWithWebIdentity).
+        #[arg(long, value_name = "ARN", conflicts_with = "identity_pool_id")]
+        federated_role_arn: Option<String>,
+        /// Or a Cognito identity pool.
+        #[arg(long, value_name = "ID")]
+        identity_pool_id: Option<String>,
+        /// The identity provider's type (okta, azure, auth0, cognito, google, generic).
+        #[arg(long, value_name = "TYPE")]
+        provider_type: Option<String>,
+        /// What credential-process does when the quota API is unreachable.
+        #[arg(long, value_parser = ["open", "closed"])]
+        quota_fail_mode: Option<String>,
+        /// Minutes between quota checks while credentials are cached (0 = every time).
+        #[arg(long, value_name = "MINUTES")]
+        quota_check_interval: Option<u32>,
+        /// The ccwb source tree to build from (default: found from the current directory).
+        #[arg(long, value_name = "DIR")]
+        source: Option<PathBuf>,
+    },
+    /// Upload a package built by `ccwb package`, publish it, and print its download link.
+    Distribute {
+        /// The newest build (without it: a list to choose from on a terminal, else the newest).
+        #[arg(long, conflicts_with_all = ["build_profile", "get_latest"])]
+        latest: bool,
+        /// The build's profile folder under dist/ (with --timestamp).
+        #[arg(long, requires = "timestamp", value_name = "NAME")]
+        build_profile: Option<String>,
+        /// The build's timestamp folder (with --build-profile).
+        #[arg(long, requires = "build_profile", value_name = "TIMESTAMP")]
+        timestamp: Option<String>,
+        /// Hours the download link lives (1-168).
+        #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u32).range(1..=168))]
+        expires_hours: u32,
+        /// Only show the latest published package and its link.
+        #[arg(long)]
+        get_latest: bool,
+        /// Also print the link as a QR code.
+        #[arg(long)]
+        show_qr: bool,
+        /// Only these networks may download (CIDR, comma-separated); the deployment must
+        /// enforce a restriction (`-c distributionAllowedIps=…` at deploy).
+        #[arg(long, value_delimiter = ',', value_name = "CIDRS")]
+        allowed_ips: Option<Vec<String>>,
+        /// Where `ccwb package` wrote builds.
+        #[arg(long, default_value = "dist", value_name = "DIR")]
+        dist: PathBuf,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.
@@ -464,6 +528,71 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Config { command } => crate::contexts::config(command).await,
         Command::Status => crate::status::run(&ctx, output).await,
+        Command::Package {
+            target,
+            binaries,
+            dist,
+            profile_name,
+            federated_role_arn,
+            identity_pool_id,
+            provider_type,
+            quota_fail_mode,
+            quota_check_interval,
+            source,
+        } => {
+            let built = crate::package::package(
+                &ctx,
+                &crate::package::PackageOptions {
+                    targets: target,
+                    binaries,
+                    output: dist,
+                    profile_name,
+                    federated_role_arn,
+                    identity_pool_id,
+                    provider_type,
+                    quota_fail_mode,
+                    quota_check_interval,
+                    source,
+                    timestamp: None,
+                },
+            )?;
+            eprintln!(
+                "Package for {} in {}
+Zip: {}
+Next: ccwb distribute --latest",
+                built.platforms.join(", "),
+                built.dir.display(),
+                built.zip.display()
+            );
+            if output == Output::Json {
+                crate::output::print_json(&serde_json::json!({
+                    "dir": built.dir, "zip": built.zip, "platforms": built.platforms,
+                }))?;
+            }
+            Ok(())
+        }
+        Command::Distribute {
+            latest,
+            build_profile,
+            timestamp,
+            expires_hours,
+            get_latest,
+            show_qr,
+            allowed_ips,
+            dist,
+        } => {
+            let options = crate::distribute::DistributeOptions {
+                dist,
+                latest,
+                build_profile,
+                timestamp,
+                expires_hours: Some(expires_hours),
+                get_latest,
+                show_qr,
+                allowed_ips,
+            };
+            crate::distribute::run(&ctx, output, &options).await
+        }
         Command::Deploy {
             stack,
             dry_run,

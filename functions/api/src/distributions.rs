@@ -21,7 +21,7 @@ pub struct CreateDistribution {
     pub filename: String,
     /// Its SHA-256, 64 hex digits: the upload is bound to it.
     pub sha256: String,
-    /// Its size in bytes (at most 2 GiB).
+    /// Its size in bytes (at most 512 MiB).
     pub size: u64,
     /// Platforms it has binaries for (`linux-x64`, `linux-arm64`, `macos-arm64`, `macos-x64`,
     /// `windows-x64`).

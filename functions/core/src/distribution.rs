@@ -4,8 +4,9 @@ use std::net::IpAddr;
 
 use crate::validate::ValidationError;
 
-/// Largest package accepted (bytes).
-pub const MAX_PACKAGE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// Largest package accepted (bytes): publish reads the whole upload back to verify its SHA-256
+/// within API Gateway's 30 s, and a package of every platform's binary is about 40 MB.
+pub const MAX_PACKAGE_BYTES: u64 = 512 * 1024 * 1024;
 /// Longest a download link may live: SigV4's limit for presigned URLs (7 days).
 pub const MAX_LINK_HOURS: u32 = 168;
 /// How long a link lives unless asked otherwise.
@@ -174,9 +175,10 @@ fn mask(address: IpAddr, prefix: u8) -> IpAddr {
     }
 }
 
-/// Checks a requested download restriction against the deployment's. Without a deployment
-/// restriction any request is refused: the bucket policy is what enforces it, and a restriction
-/// the bucket does not enforce would be a silent no-op.
+/// Checks a requested download restriction against the deployment's. The bucket policy is what
+/// enforces it, and it knows only the deployment's list: a request is accepted when it names
+/// exactly those networks (a confirmation the restriction is in force), and refused otherwise,
+/// since anything else would not be enforced (no silent no-op).
 pub fn allowed_ips(
     requested: &[String],
     enforced: Option<&[Cidr]>,
@@ -187,22 +189,25 @@ pub fn allowed_ips(
             "this deployment does not restrict download addresses, so the restriction would not be enforced; deploy with -c distributionAllowedIps=CIDR,… to have the bucket policy enforce one",
         ));
     };
-    let mut out = Vec::with_capacity(requested.len());
-    for raw in requested {
-        let cidr = Cidr::parse(raw)?;
-        if !enforced.iter().any(|e| e.contains(&cidr)) {
-            let list: Vec<String> = enforced.iter().map(ToString::to_string).collect();
-            return Err(ValidationError::new(
-                "allowed_ips",
-                format!(
-                    "{cidr} is outside the deployment's enforced restriction ({})",
-                    list.join(", ")
-                ),
-            ));
-        }
-        out.push(cidr.to_string());
+    let mut wanted: Vec<String> = requested
+        .iter()
+        .map(|raw| Cidr::parse(raw).map(|c| c.to_string()))
+        .collect::<Result<_, _>>()?;
+    wanted.sort();
+    wanted.dedup();
+    let mut list: Vec<String> = enforced.iter().map(ToString::to_string).collect();
+    list.sort();
+    list.dedup();
+    if wanted != list {
+        return Err(ValidationError::new(
+            "allowed_ips",
+            format!(
+                "the bucket policy enforces exactly {} for every package; a different list per package would not be enforced (change it at deploy: -c distributionAllowedIps=…)",
+                list.join(", ")
+            ),
+        ));
     }
-    Ok(out)
+    Ok(list)
 }
 
 #[cfg(test)]
@@ -268,12 +273,14 @@ mod tests {
     #[test]
     fn restrictions_need_an_enforced_one() {
         let enforced = [Cidr::parse("203.0.113.0/24").unwrap()];
-        let req = vec!["203.0.113.7".to_owned()];
+        let req = vec!["203.0.113.9/24".to_owned()];
         assert!(allowed_ips(&req, None).is_err());
         assert_eq!(
             allowed_ips(&req, Some(&enforced)).unwrap(),
-            vec!["203.0.113.7/32"]
+            vec!["203.0.113.0/24"]
         );
+        // Narrower than what the bucket enforces would not be enforced: refused.
+        assert!(allowed_ips(&["203.0.113.7".to_owned()], Some(&enforced)).is_err());
         assert!(allowed_ips(&["198.51.100.1".to_owned()], Some(&enforced)).is_err());
     }
 }

@@ -1,0 +1,229 @@
+//! `ccwb package` then `ccwb distribute` against the local stack: the package's layout and
+//! checksums, reproducible zips, and a published link that downloads the exact package.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use ccwb_e2e::cli::Ccwb;
+use ccwb_e2e::{Local, temp_dir};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A profile for `local` with an admin token in the environment, and a dist folder.
+fn admin(local: &Local) -> (Ccwb, std::path::PathBuf) {
+    let ccwb = Ccwb::with_token(&local.url, &local.admin_token());
+    ccwb.ok(&[
+        "context",
+        "create",
+        "corp",
+        "--endpoint",
+        &local.url,
+        "--issuer",
+        "https://idp.example.com",
+        "--client-id",
+        "claude-code",
+        "--region",
+        "eu-west-1",
+    ]);
+    (ccwb, temp_dir("dist"))
+}
+
+/// A stand-in for a built credential-process: packaging does not run it, and a real debug
+/// build is large enough to make zipping the slow part of the test.
+fn fake_binary(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("credential-process");
+    let bytes: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn package(ccwb: &Ccwb, dist: &std::path::Path) -> Value {
+    let binary = format!("linux-x64={}", fake_binary(&ccwb.config_dir).display());
+    ccwb.ok(&[
+        "-o",
+        "json",
+        "package",
+        "--target",
+        "linux-x64,macos-arm64",
+        "--binary",
+        &binary,
+        "--dist",
+        dist.to_str().unwrap(),
+        "--federated-role-arn",
+        "arn:aws:iam::123456789012:role/ClaudeCode",
+        "--quota-fail-mode",
+        "closed",
+    ])
+    .json()
+}
+
+fn zip_entries(bytes: &[u8]) -> BTreeMap<String, (u32, Vec<u8>)> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let mut out = BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap();
+        let mut content = Vec::new();
+        file.read_to_end(&mut content).unwrap();
+        out.insert(
+            file.name().expect("entry name").into_owned(),
+            (file.unix_mode().unwrap_or(0) & 0o777, content),
+        );
+    }
+    out
+}
+
+#[test]
+fn package_then_distribute_gives_a_link_to_the_exact_package() {
+    let local = Local::start();
+    let (ccwb, dist) = admin(&local);
+
+    let first = package(&ccwb, &dist);
+    assert_eq!(first["platforms"], serde_json::json!(["linux-x64"]));
+    let dir = std::path::PathBuf::from(first["dir"].as_str().unwrap());
+    let zip_path = std::path::PathBuf::from(first["zip"].as_str().unwrap());
+
+    // Layout, config without secrets, and checksums that hold.
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "README.md",
+            "SHA256SUMS",
+            "config.json",
+            "credential-process-linux-x64",
+            "install.ps1",
+            "install.sh"
+        ]
+    );
+    let config: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
+    assert_eq!(
+        config,
+        serde_json::json!({"ClaudeCode": {
+            "issuer": "https://idp.example.com", "client_id": "claude-code",
+            "aws_region": "eu-west-1", "quota_api_endpoint": local.url,
+            "federation_type": "direct",
+            "federated_role_arn": "arn:aws:iam::123456789012:role/ClaudeCode",
+            "quota_fail_mode": "closed"}})
+    );
+    let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
+    assert_eq!(sums.lines().count(), 5);
+    for line in sums.lines() {
+        let (digest, name) = line.split_once("  ").unwrap();
+        assert_eq!(
+            sha256_hex(&std::fs::read(dir.join(name)).unwrap()),
+            digest,
+            "{name}"
+        );
+    }
+    let install = std::fs::read_to_string(dir.join("install.sh")).unwrap();
+    assert!(!install.contains("@PROFILE@") && install.contains("ClaudeCode"));
+
+    // The zip: one folder, fixed modes, and the same bytes when packaged again.
+    let zip_bytes = std::fs::read(&zip_path).unwrap();
+    let entries = zip_entries(&zip_bytes);
+    assert_eq!(
+        entries["claude-code-with-bedrock/credential-process-linux-x64"].0,
+        0o755
+    );
+    assert_eq!(entries["claude-code-with-bedrock/config.json"].0, 0o644);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let second = package(&ccwb, &dist);
+    assert_ne!(second["dir"], first["dir"]);
+    let again = std::fs::read(second["zip"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        sha256_hex(&again),
+        sha256_hex(&zip_bytes),
+        "reproducible zip"
+    );
+
+    // Distribute the newest build; the printed link downloads exactly its zip.
+    let run = ccwb.ok(&[
+        "-o",
+        "json",
+        "distribute",
+        "--latest",
+        "--expires-hours",
+        "12",
+        "--dist",
+        dist.to_str().unwrap(),
+    ]);
+    let record = run.json();
+    assert_eq!(record["sha256"], sha256_hex(&zip_bytes).as_str());
+    let downloaded = reqwest::blocking::get(record["url"].as_str().unwrap())
+        .unwrap()
+        .bytes()
+        .unwrap();
+    assert_eq!(sha256_hex(&downloaded), sha256_hex(&zip_bytes));
+
+    let latest = ccwb.ok(&["distribute", "--get-latest", "--show-qr"]);
+    assert!(latest.stdout.contains(record["url"].as_str().unwrap()));
+    assert!(
+        latest.stderr.contains('█') || latest.stderr.contains('▀'),
+        "QR code"
+    );
+
+    // A download restriction this deployment does not enforce is refused, not ignored.
+    let refused = ccwb.run(&[
+        "distribute",
+        "--latest",
+        "--allowed-ips",
+        "203.0.113.0/24",
+        "--dist",
+        dist.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.code, Some(1));
+    assert!(
+        refused.stderr.contains("does not restrict"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn package_refuses_what_it_cannot_do() {
+    let local = Local::start();
+    let (ccwb, dist) = admin(&local);
+    let no_federation = ccwb.run(&[
+        "package",
+        "--binary",
+        &format!("linux-x64={}", fake_binary(&ccwb.config_dir).display()),
+        "--dist",
+        dist.to_str().unwrap(),
+    ]);
+    assert_eq!(no_federation.code, Some(2), "{}", no_federation.stderr);
+    assert!(no_federation.stderr.contains("--federated-role-arn"));
+
+    let nothing = ccwb.run(&[
+        "package",
+        "--target",
+        "macos-arm64",
+        "--dist",
+        dist.to_str().unwrap(),
+        "--federated-role-arn",
+        "arn:aws:iam::1:role/x",
+    ]);
+    assert_eq!(nothing.code, Some(1), "{}", nothing.stderr);
+    assert!(
+        nothing.stderr.contains("no platform could be built")
+            && nothing.stderr.contains("macos-arm64"),
+        "{}",
+        nothing.stderr
+    );
+    let empty = ccwb.run(&["distribute", "--latest", "--dist", dist.to_str().unwrap()]);
+    assert_eq!(empty.code, Some(1));
+    assert!(empty.stderr.contains("ccwb package"), "{}", empty.stderr);
+}
