@@ -154,6 +154,29 @@ async fn upload_publish_and_download_the_exact_package() {
     assert_eq!(event["target"], format!("distribution/{id}"));
     assert!(event["after"].get("url").is_none(), "{event}");
     assert_eq!(event["after"]["sha256"], digest.as_str());
+
+    // Once its link has expired, the latest record answers 410 and says what to do.
+    let mut expired = record.clone();
+    expired["expires_at"] = json!("2026-01-01T00:00:00Z");
+    ccwb_e2e::aws::call(
+        &local.aws_endpoint,
+        "AmazonSSM.PutParameter",
+        "ssm",
+        json!({"Name": format!("/ccwb/{}/distribution/latest", local.stack),
+            "Value": expired.to_string(), "Type": "SecureString", "Overwrite": true}),
+    )
+    .await;
+    let (status, _, body) = local
+        .send(Method::GET, "/distributions/latest", &admin, &[], None)
+        .await;
+    assert_eq!(status, 410, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired at 2026-01-01T00:00:00Z"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
