@@ -188,18 +188,7 @@ pub fn deploy(
         // What would be deployed, checked by a synth (cdk-nag included); nothing is changed.
         let plan = plan(ctx, target, &["synth", "--quiet", "--strict"], stack)?;
         execute(&plan)?;
-        let deploy = self::plan(
-            ctx,
-            target,
-            &[
-                "deploy",
-                "--progress",
-                "events",
-                "--require-approval",
-                "broadening",
-            ],
-            stack,
-        )?;
+        let deploy = self::plan(ctx, target, &DEPLOY, stack)?;
         eprintln!(
             "Dry run: the templates synthesise cleanly into {}. To deploy, run `ccwb deploy` (runs {}).",
             plan.cdk_dir.join("cdk.out").display(),
@@ -207,19 +196,55 @@ pub fn deploy(
         );
         return Ok(());
     }
-    let plan = plan(
-        ctx,
-        target,
-        &[
-            "deploy",
-            "--progress",
-            "events",
-            "--require-approval",
-            "broadening",
-        ],
-        stack,
-    )?;
-    execute(&plan)
+    let plan = plan(ctx, target, &DEPLOY, stack)?;
+    execute(&plan)?;
+    point_profile_at_api(ctx, &plan.cdk_dir.join(OUTPUTS_FILE))
+}
+
+/// Where `cdk deploy` writes the stacks' outputs (relative to the CDK app).
+const OUTPUTS_FILE: &str = "cdk.out/ccwb-outputs.json";
+
+/// `cdk deploy` with CloudFormation's events as progress, a prompt only when permissions or
+/// security groups widen, and the outputs written for [`point_profile_at_api`].
+const DEPLOY: [&str; 7] = [
+    "deploy",
+    "--progress",
+    "events",
+    "--require-approval",
+    "broadening",
+    "--outputs-file",
+    OUTPUTS_FILE,
+];
+
+/// After a deploy: the profile's endpoint becomes the deployed API's, so the next command talks
+/// to it.
+fn point_profile_at_api(ctx: &Context, outputs: &Path) -> Result<(), CliError> {
+    let Ok(text) = std::fs::read_to_string(outputs) else {
+        return Ok(());
+    };
+    let Some(endpoint) = api_endpoint(&text) else {
+        return Ok(());
+    };
+    let mut config = crate::profile::Config::load()?;
+    let (name, _) = config.resolve(ctx.profile.as_deref())?;
+    if let Some(profile) = config.profiles.get_mut(&name)
+        && profile.endpoint != endpoint
+    {
+        profile.endpoint = endpoint.clone();
+        config.save()?;
+        eprintln!("Profile {name:?} now points at the deployed API: {endpoint}");
+    }
+    Ok(())
+}
+
+/// The `ApiEndpoint` output of the quota stack in `cdk deploy --outputs-file` JSON.
+fn api_endpoint(outputs: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(outputs).ok()?;
+    value
+        .as_object()?
+        .iter()
+        .filter(|(stack, _)| stack.ends_with("-quota"))
+        .find_map(|(_, o)| o["ApiEndpoint"].as_str().map(str::to_owned))
 }
 
 /// `ccwb destroy [stack] [--force]`: refuses without confirmation.
@@ -249,4 +274,21 @@ pub fn destroy(
         }
     }
     execute(&plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_endpoint_comes_from_the_quota_stack_outputs() {
+        let outputs = r#"{"ccwb-analytics": {"Bucket": "b"},
+            "ccwb-quota": {"ApiEndpoint": "https://abc.execute-api.eu-west-1.amazonaws.com", "Version": "0.1.0"}}"#;
+        assert_eq!(
+            api_endpoint(outputs).as_deref(),
+            Some("https://abc.execute-api.eu-west-1.amazonaws.com")
+        );
+        assert_eq!(api_endpoint(r#"{"ccwb-analytics": {}}"#), None);
+        assert_eq!(api_endpoint("not json"), None);
+    }
 }

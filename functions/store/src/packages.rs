@@ -140,19 +140,8 @@ impl PackageStore {
 
     /// The JSON document at `key`, if any.
     pub async fn get_json(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
-        let output = match self
-            .s3
-            .get_object()
-            .bucket(&self.names.packages_bucket)
-            .key(key)
-            .send()
-            .await
-        {
-            Ok(output) => output,
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
-                return Ok(None);
-            }
-            Err(err) => return Err(self.error(format!("GetObject {key}"), describe(&err))),
+        let Some(output) = self.object(key).await? else {
+            return Ok(None);
         };
         let bytes = output
             .body
@@ -165,10 +154,12 @@ impl PackageStore {
             .map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))
     }
 
-    /// Size and SHA-256 of the object at `key`, computed from its bytes (streamed), so a
-    /// wrong upload is caught whatever the endpoint verified.
-    pub async fn inspect(&self, key: &str) -> Result<Found, StoreError> {
-        let output = match self
+    /// The object at `key`, `None` when there is none.
+    async fn object(
+        &self,
+        key: &str,
+    ) -> Result<Option<aws_sdk_s3::operation::get_object::GetObjectOutput>, StoreError> {
+        match self
             .s3
             .get_object()
             .bucket(&self.names.packages_bucket)
@@ -176,11 +167,17 @@ impl PackageStore {
             .send()
             .await
         {
-            Ok(output) => output,
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
-                return Ok(Found::Missing);
-            }
-            Err(err) => return Err(self.error(format!("GetObject {key}"), describe(&err))),
+            Ok(output) => Ok(Some(output)),
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
+            Err(err) => Err(self.error(format!("GetObject {key}"), describe(&err))),
+        }
+    }
+
+    /// Size and SHA-256 of the object at `key`, computed from its bytes (streamed), so a
+    /// wrong upload is caught whatever the endpoint verified.
+    pub async fn inspect(&self, key: &str) -> Result<Found, StoreError> {
+        let Some(output) = self.object(key).await? else {
+            return Ok(Found::Missing);
         };
         let mut body = output.body;
         let mut hasher = Sha256::new();
