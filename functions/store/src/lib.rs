@@ -15,6 +15,7 @@ pub mod packages;
 pub mod policies;
 pub mod provision;
 pub mod quota;
+pub mod rollups;
 pub mod tables;
 pub mod unblocks;
 
@@ -29,4 +30,5 @@ pub use outbox::Outbox;
 pub use packages::{Found, PackageStore, Presigned};
 pub use policies::{Expect, Page, PolicyStore, PolicyWrite};
 pub use quota::{CheckInputs, QuotaReads};
+pub use rollups::{Counters, DayRollup, RollupReads};
 pub use unblocks::UnblockStore;

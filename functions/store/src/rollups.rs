@@ -1,0 +1,99 @@
+//! Reading the day rollups the ingest function maintains (`ROLLUP#DAY#{day}` partitions of the
+//! usage table): one item per user (`USER#{email}`) and per model shard (`MODEL#{model}#S{nn}`),
+//! each a set of numeric counters. Dashboards read these instead of scanning logs.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use ccwb_core::Day;
+
+use crate::dynamo::DynamoStore;
+use crate::error::StoreError;
+use crate::items::attrs::s;
+
+/// Counters by attribute name (`input_tokens`, `cost_micros`, `activity#commit.count`, …).
+pub type Counters = BTreeMap<String, u64>;
+
+/// One day's rollup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayRollup {
+    /// The UTC day.
+    pub day: Day,
+    /// Counters per user.
+    pub users: BTreeMap<String, Counters>,
+    /// Counters per model, the shards summed.
+    pub models: BTreeMap<String, Counters>,
+}
+
+/// The day rollups.
+pub trait RollupReads {
+    /// The rollups of `days` (read concurrently, one paginated query per day); days without
+    /// usage come back empty.
+    fn day_rollups(
+        &self,
+        days: &[Day],
+    ) -> impl Future<Output = Result<Vec<DayRollup>, StoreError>> + Send;
+}
+
+impl RollupReads for DynamoStore {
+    async fn day_rollups(&self, days: &[Day]) -> Result<Vec<DayRollup>, StoreError> {
+        futures::future::try_join_all(days.iter().map(|day| self.day_rollup(*day))).await
+    }
+}
+
+impl DynamoStore {
+    async fn day_rollup(&self, day: Day) -> Result<DayRollup, StoreError> {
+        let mut rollup = DayRollup {
+            day,
+            users: BTreeMap::new(),
+            models: BTreeMap::new(),
+        };
+        let mut start: Option<std::collections::HashMap<String, AttributeValue>> = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.names.usage_table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(format!("ROLLUP#DAY#{day}")))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| self.aws_error("Query (day rollup)", &e))?;
+            for item in output.items() {
+                let Some(sk) = item.get("sk").and_then(|v| v.as_s().ok()) else {
+                    continue;
+                };
+                let counters: Counters = item
+                    .iter()
+                    .filter_map(|(name, value)| {
+                        let number = value.as_n().ok()?.parse::<u64>().ok()?;
+                        Some((name.clone(), number))
+                    })
+                    .collect();
+                if let Some(user) = sk.strip_prefix("USER#") {
+                    merge(rollup.users.entry(user.to_owned()).or_default(), &counters);
+                } else if let Some(model) = sk
+                    .strip_prefix("MODEL#")
+                    .and_then(|rest| rest.rsplit_once("#S").map(|(model, _)| model))
+                {
+                    merge(
+                        rollup.models.entry(model.to_owned()).or_default(),
+                        &counters,
+                    );
+                }
+            }
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(rollup)
+    }
+}
+
+fn merge(into: &mut Counters, from: &Counters) {
+    for (name, value) in from {
+        *into.entry(name.clone()).or_default() += value;
+    }
+}

@@ -1,0 +1,140 @@
+//! What CloudWatch sends a custom widget: `widgetContext` (time range, zoom, size, theme,
+//! params) and the widget's own params at the top level.
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+/// Longest range read (days): a year and a bit, so a mistaken range cannot read for minutes.
+pub const MAX_DAYS: i64 = 400;
+
+/// One render request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WidgetRequest {
+    /// `params.widget`.
+    pub widget: String,
+    /// `params.limit` (top lists), 1–100, default 10.
+    pub limit: usize,
+    /// Start of the range (zoomed range when zoomed).
+    pub start: OffsetDateTime,
+    /// End of the range.
+    pub end: OffsetDateTime,
+    /// Pixels.
+    pub width: u32,
+    /// Pixels.
+    pub height: u32,
+    /// `dark` or `light`.
+    pub dark: bool,
+}
+
+fn param<'a>(event: &'a Value, name: &str) -> Option<&'a Value> {
+    event
+        .get(name)
+        .filter(|v| !v.is_null())
+        .or_else(|| event["widgetContext"]["params"].get(name))
+        .filter(|v| !v.is_null())
+}
+
+fn millis(value: &Value) -> Option<OffsetDateTime> {
+    let ms = value.as_i64()?;
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+}
+
+impl WidgetRequest {
+    /// Reads an event; `now` is the default end of the range (last 7 days).
+    pub fn parse(event: &Value, now: OffsetDateTime) -> Result<Self, String> {
+        let widget = param(event, "widget")
+            .and_then(Value::as_str)
+            .ok_or("params.widget is missing: name the widget to draw (see describe)")?
+            .to_owned();
+        let limit = match param(event, "limit") {
+            None => 10,
+            Some(v) => v
+                .as_u64()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| format!("params.limit must be a number from 1 to 100, not {v}"))?
+                as usize,
+        };
+        let context = &event["widgetContext"];
+        let range = &context["timeRange"];
+        // A zoomed range (drag on a graph) wins over the dashboard's.
+        let zoom = &range["zoom"];
+        let (start, end) = match (millis(&zoom["start"]), millis(&zoom["end"])) {
+            (Some(s), Some(e)) => (s, e),
+            _ => (
+                millis(&range["start"]).unwrap_or(now - time::Duration::days(7)),
+                millis(&range["end"]).unwrap_or(now),
+            ),
+        };
+        if end < start {
+            return Err("the time range ends before it starts".into());
+        }
+        let start = start.max(end - time::Duration::days(MAX_DAYS));
+        let size = |name: &str, default: u32| {
+            context[name]
+                .as_u64()
+                .map_or(default, |n| n.clamp(100, 4000) as u32)
+        };
+        Ok(Self {
+            widget,
+            limit,
+            start,
+            end,
+            width: size("width", 600),
+            height: size("height", 300),
+            dark: context["theme"].as_str() == Some("dark"),
+        })
+    }
+
+    /// The UTC days the range touches, oldest first.
+    pub fn days(&self) -> Vec<ccwb_core::Day> {
+        let mut days = Vec::new();
+        let mut at = self.start;
+        while at.date() <= self.end.date() {
+            days.push(ccwb_core::Day::of(at));
+            at += time::Duration::days(1);
+        }
+        days
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn now() -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_795_000_000).unwrap()
+    }
+
+    #[test]
+    fn zoom_wins_and_params_come_from_either_place() {
+        let event = json!({"widget": "top-users", "widgetContext": {
+            "params": {"limit": 3}, "theme": "dark", "width": 800, "height": 50,
+            "timeRange": {"start": 1_794_000_000_000_i64, "end": 1_795_000_000_000_i64,
+                "zoom": {"start": 1_794_900_000_000_i64, "end": 1_795_000_000_000_i64}}}});
+        let r = WidgetRequest::parse(&event, now()).unwrap();
+        assert_eq!(r.widget, "top-users");
+        assert_eq!(r.limit, 3);
+        assert!(r.dark);
+        assert_eq!((r.width, r.height), (800, 100));
+        assert_eq!(r.start.unix_timestamp(), 1_794_900_000);
+        assert_eq!(r.days().len(), 2);
+    }
+
+    #[test]
+    fn bad_params_are_named() {
+        assert!(
+            WidgetRequest::parse(&json!({}), now())
+                .unwrap_err()
+                .contains("params.widget")
+        );
+        let err = WidgetRequest::parse(&json!({"widget": "x", "limit": 0}), now()).unwrap_err();
+        assert!(err.contains("params.limit"));
+        let r = WidgetRequest::parse(&json!({"widget": "x"}), now()).unwrap();
+        assert_eq!(
+            r.days().len(),
+            8,
+            "last 7 days by default, both ends included"
+        );
+    }
+}

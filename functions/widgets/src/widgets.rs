@@ -1,0 +1,424 @@
+//! The widgets, each drawn from the day rollups of the requested range.
+
+use std::collections::BTreeMap;
+
+use ccwb_core::{PriceTable, TokenType};
+use ccwb_store::{Counters, DayRollup};
+
+use crate::chart::{bars, columns};
+use crate::html::{dollars, escape, no_data, page, table, theme, thousands};
+use crate::request::WidgetRequest;
+
+/// Every widget: name and one line of documentation.
+pub const WIDGETS: [(&str, &str); 9] = [
+    (
+        "total-tokens",
+        "Tokens per day by type (input, output, cache read, cache write), with the range's total and cost.",
+    ),
+    ("tokens-by-model", "Tokens per model over the range."),
+    (
+        "cost-by-model",
+        "Cost per model over the range (list prices, or the deployment's CCWB_PRICING).",
+    ),
+    (
+        "top-users",
+        "The users with the most tokens, with their cost (`limit`, default 10).",
+    ),
+    (
+        "active-users",
+        "Distinct users per day, and over the whole range (exact, not a top-N list).",
+    ),
+    (
+        "cache-efficiency",
+        "Share of input served from the prompt cache, and dollars it saved.",
+    ),
+    ("lines-of-code", "Lines of code added and removed per day."),
+    (
+        "commits-and-prs",
+        "Commits and pull requests created with Claude Code per day.",
+    ),
+    (
+        "code-acceptance",
+        "Edit suggestions accepted and rejected, by language.",
+    ),
+];
+
+const TOKEN_TYPES: [(&str, &str); 4] = [
+    ("input_tokens", "input"),
+    ("output_tokens", "output"),
+    ("cache_read_tokens", "cache read"),
+    ("cache_write_tokens", "cache write"),
+];
+
+fn sum<'a>(counters: impl Iterator<Item = &'a Counters>, name: &str) -> u64 {
+    counters.map(|c| c.get(name).copied().unwrap_or(0)).sum()
+}
+
+fn merged<'a>(
+    items: impl Iterator<Item = (&'a String, &'a Counters)>,
+) -> BTreeMap<String, Counters> {
+    let mut out: BTreeMap<String, Counters> = BTreeMap::new();
+    for (name, counters) in items {
+        let entry = out.entry(name.clone()).or_default();
+        for (k, v) in counters {
+            *entry.entry(k.clone()).or_default() += v;
+        }
+    }
+    out
+}
+
+fn labels(days: &[DayRollup]) -> Vec<String> {
+    days.iter().map(|d| d.day.to_string()).collect()
+}
+
+fn heading(dark: bool, text: &str) -> String {
+    format!(
+        "<p style=\"margin:0 0 6px 0;color:{}\">{}</p>",
+        theme(dark).muted,
+        escape(text)
+    )
+}
+
+/// Draws `request.widget`; `Err` names an unknown widget.
+pub fn render(
+    request: &WidgetRequest,
+    days: &[DayRollup],
+    prices: &PriceTable,
+) -> Result<String, String> {
+    let dark = request.dark;
+    let users = || days.iter().flat_map(|d| d.users.values());
+    let models = || merged(days.iter().flat_map(|d| d.models.iter()));
+    let html = match request.widget.as_str() {
+        "total-tokens" => {
+            let total = sum(users(), "total_tokens");
+            if total == 0 {
+                return Ok(no_data(dark, "token usage"));
+            }
+            let series: Vec<(String, Vec<u64>)> = TOKEN_TYPES
+                .iter()
+                .map(|(attr, label)| {
+                    (
+                        (*label).to_owned(),
+                        days.iter().map(|d| sum(d.users.values(), attr)).collect(),
+                    )
+                })
+                .collect();
+            page(
+                dark,
+                &format!(
+                    "{}{}",
+                    heading(
+                        dark,
+                        &format!(
+                            "{} tokens, {}",
+                            thousands(total),
+                            dollars(sum(users(), "cost_micros"))
+                        )
+                    ),
+                    columns(dark, request.width, request.height, &labels(days), &series)
+                ),
+            )
+        }
+        "tokens-by-model" | "cost-by-model" => {
+            let cost = request.widget == "cost-by-model";
+            let attr = if cost { "cost_micros" } else { "total_tokens" };
+            let mut rows: Vec<(String, u64, String)> = models()
+                .into_iter()
+                .map(|(model, c)| {
+                    let v = c.get(attr).copied().unwrap_or(0);
+                    let shown = if cost { dollars(v) } else { thousands(v) };
+                    (model, v, shown)
+                })
+                .filter(|r| r.1 > 0)
+                .collect();
+            if rows.is_empty() {
+                return Ok(no_data(dark, "model usage"));
+            }
+            rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            page(dark, &bars(dark, request.width, &rows))
+        }
+        "top-users" => {
+            let mut rows: Vec<(String, u64, u64)> =
+                merged(days.iter().flat_map(|d| d.users.iter()))
+                    .into_iter()
+                    .map(|(user, c)| {
+                        (
+                            user,
+                            c.get("total_tokens").copied().unwrap_or(0),
+                            c.get("cost_micros").copied().unwrap_or(0),
+                        )
+                    })
+                    .filter(|r| r.1 > 0)
+                    .collect();
+            if rows.is_empty() {
+                return Ok(no_data(dark, "token usage"));
+            }
+            rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            rows.truncate(request.limit);
+            let rows: Vec<Vec<String>> = rows
+                .into_iter()
+                .map(|(u, t, c)| vec![u, thousands(t), dollars(c)])
+                .collect();
+            page(dark, &table(dark, &["User", "Tokens", "Cost"], &rows))
+        }
+        "active-users" => {
+            let active = |c: &Counters| c.values().any(|v| *v > 0);
+            let per_day: Vec<u64> = days
+                .iter()
+                .map(|d| d.users.values().filter(|c| active(c)).count() as u64)
+                .collect();
+            let distinct: std::collections::BTreeSet<&String> = days
+                .iter()
+                .flat_map(|d| d.users.iter().filter(|(_, c)| active(c)).map(|(u, _)| u))
+                .collect();
+            if distinct.is_empty() {
+                return Ok(no_data(dark, "active users"));
+            }
+            page(
+                dark,
+                &format!(
+                    "{}{}",
+                    heading(
+                        dark,
+                        &format!("{} distinct users in the range", distinct.len())
+                    ),
+                    columns(
+                        dark,
+                        request.width,
+                        request.height,
+                        &labels(days),
+                        &[("users per day".to_owned(), per_day)]
+                    )
+                ),
+            )
+        }
+        "cache-efficiency" => {
+            let by_model = models();
+            let read = sum(by_model.values(), "cache_read_tokens");
+            let input = sum(by_model.values(), "input_tokens");
+            let write = sum(by_model.values(), "cache_write_tokens");
+            let all_input = read + input + write;
+            if all_input == 0 {
+                return Ok(no_data(dark, "input tokens"));
+            }
+            // Saved: what the cache reads would have cost as plain input, less what they cost.
+            let saved: u64 = by_model
+                .iter()
+                .map(|(model, c)| {
+                    let tokens = c.get("cache_read_tokens").copied().unwrap_or(0);
+                    let full = prices
+                        .cost(model, TokenType::Input, tokens)
+                        .map_or(0, |u| u.0);
+                    let paid = prices
+                        .cost(model, TokenType::CacheRead, tokens)
+                        .map_or(0, |u| u.0);
+                    full.saturating_sub(paid)
+                })
+                .sum();
+            let share = read as f64 * 100.0 / all_input as f64;
+            let rows = vec![
+                vec!["Cache reads".to_owned(), thousands(read)],
+                vec!["Cache writes".to_owned(), thousands(write)],
+                vec!["Uncached input".to_owned(), thousands(input)],
+                vec!["Served from cache".to_owned(), format!("{share:.1}%")],
+                vec!["Saved".to_owned(), dollars(saved)],
+            ];
+            page(dark, &table(dark, &["Input", "Value"], &rows))
+        }
+        "lines-of-code" => activity_columns(
+            request,
+            days,
+            &[
+                ("activity#lines_of_code.count#added", "added"),
+                ("activity#lines_of_code.count#removed", "removed"),
+            ],
+            "lines of code",
+        ),
+        "commits-and-prs" => activity_columns(
+            request,
+            days,
+            &[
+                ("activity#commit.count", "commits"),
+                ("activity#pull_request.count", "pull requests"),
+            ],
+            "commits or pull requests",
+        ),
+        "code-acceptance" => {
+            let prefix = "activity#code_edit_tool.decision#";
+            let mut by_language: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+            for counters in users() {
+                for (name, value) in counters {
+                    let Some(rest) = name.strip_prefix(prefix) else {
+                        continue;
+                    };
+                    let Some((decision, language)) = rest.split_once('#') else {
+                        continue;
+                    };
+                    let entry = by_language.entry(language.to_owned()).or_default();
+                    match decision {
+                        "accept" => entry.0 += value,
+                        "reject" => entry.1 += value,
+                        _ => {}
+                    }
+                }
+            }
+            if by_language.values().all(|(a, r)| a + r == 0) {
+                return Ok(no_data(dark, "edit decisions"));
+            }
+            let mut rows: Vec<(String, u64, u64)> = by_language
+                .into_iter()
+                .map(|(l, (a, r))| (l, a, r))
+                .collect();
+            rows.sort_by(|a, b| (b.1 + b.2).cmp(&(a.1 + a.2)).then_with(|| a.0.cmp(&b.0)));
+            let rows: Vec<Vec<String>> = rows
+                .into_iter()
+                .map(|(language, a, r)| {
+                    vec![
+                        language,
+                        thousands(a),
+                        thousands(r),
+                        format!("{:.0}%", a as f64 * 100.0 / (a + r).max(1) as f64),
+                    ]
+                })
+                .collect();
+            page(
+                dark,
+                &table(
+                    dark,
+                    &["Language", "Accepted", "Rejected", "Accept rate"],
+                    &rows,
+                ),
+            )
+        }
+        other => {
+            let names: Vec<&str> = WIDGETS.iter().map(|(n, _)| *n).collect();
+            return Err(format!(
+                "unknown widget {other:?}: params.widget is one of {}",
+                names.join(", ")
+            ));
+        }
+    };
+    Ok(html)
+}
+
+fn activity_columns(
+    request: &WidgetRequest,
+    days: &[DayRollup],
+    counters: &[(&str, &str)],
+    what: &str,
+) -> String {
+    let series: Vec<(String, Vec<u64>)> = counters
+        .iter()
+        .map(|(attr, label)| {
+            (
+                (*label).to_owned(),
+                days.iter().map(|d| sum(d.users.values(), attr)).collect(),
+            )
+        })
+        .collect();
+    let totals: Vec<String> = series
+        .iter()
+        .map(|(label, values)| format!("{} {label}", thousands(values.iter().sum())))
+        .collect();
+    if series.iter().all(|(_, v)| v.iter().all(|n| *n == 0)) {
+        return no_data(request.dark, what);
+    }
+    page(
+        request.dark,
+        &format!(
+            "{}{}",
+            heading(request.dark, &totals.join(", ")),
+            columns(
+                request.dark,
+                request.width,
+                request.height,
+                &labels(days),
+                &series
+            )
+        ),
+    )
+}
+
+/// `{"describe": true}`: the widget's documentation, in markdown.
+pub fn describe() -> String {
+    let mut out = String::from(
+        "## ccwb usage widgets\n\nDraws Claude Code usage from the ccwb usage rollups (one DynamoDB query per day of the range). \
+Choose the widget with `widget` in the widget's parameters:\n\n| widget | shows |\n|---|---|\n",
+    );
+    for (name, what) in WIDGETS {
+        out.push_str(&format!("| `{name}` | {what} |\n"));
+    }
+    out.push_str(
+        "\nParameters (YAML):\n\n```yaml\nwidget: top-users\nlimit: 10   # top-users only, 1-100\n```\n\n\
+The dashboard's time range (or a zoomed range) is used, by UTC day. Empty ranges say so.\n",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ccwb_core::Day;
+    use time::macros::datetime;
+
+    fn day(users: &[(&str, &[(&str, u64)])], models: &[(&str, &[(&str, u64)])]) -> DayRollup {
+        let counters = |pairs: &[(&str, u64)]| -> Counters {
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+        };
+        DayRollup {
+            day: Day::of(datetime!(2026-11-20 12:00 UTC)),
+            users: users
+                .iter()
+                .map(|(u, c)| ((*u).to_owned(), counters(c)))
+                .collect(),
+            models: models
+                .iter()
+                .map(|(m, c)| ((*m).to_owned(), counters(c)))
+                .collect(),
+        }
+    }
+
+    fn request(widget: &str) -> WidgetRequest {
+        WidgetRequest {
+            widget: widget.into(),
+            limit: 10,
+            start: datetime!(2026-11-20 00:00 UTC),
+            end: datetime!(2026-11-20 23:00 UTC),
+            width: 600,
+            height: 300,
+            dark: false,
+        }
+    }
+
+    #[test]
+    fn hostile_names_render_inert() {
+        let hostile = "<script>alert(1)</script><cwdb-action action=\"call\">\"'";
+        let days = [day(
+            &[(
+                hostile,
+                &[
+                    ("total_tokens", 5),
+                    ("activity#code_edit_tool.decision#accept#<b>", 1),
+                ],
+            )],
+            &[(hostile, &[("total_tokens", 5), ("cost_micros", 1)])],
+        )];
+        for (widget, _) in WIDGETS {
+            let html = render(&request(widget), &days, &PriceTable::default()).unwrap();
+            assert!(!html.contains("<script"), "{widget}: {html}");
+            assert!(!html.contains("<cwdb-action"), "{widget}");
+            assert!(!html.contains("<b>"), "{widget}");
+        }
+    }
+
+    #[test]
+    fn empty_ranges_say_so_and_unknown_widgets_are_named() {
+        for (widget, _) in WIDGETS {
+            let html = render(&request(widget), &[], &PriceTable::default()).unwrap();
+            assert!(html.contains("No "), "{widget}: {html}");
+        }
+        let err = render(&request("pie"), &[], &PriceTable::default()).unwrap_err();
+        assert!(err.contains("\"pie\"") && err.contains("top-users"));
+        assert!(describe().contains("`active-users`"));
+    }
+}

@@ -1,0 +1,184 @@
+//! The `ccwb-widgets` Lambda binary, invoked as CloudWatch invokes a custom widget (through a
+//! Runtime API stub), drawing telemetry ingested through the real `POST /v1/metrics`.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use ccwb_e2e::lambda_runtime::{Answer, RuntimeApi};
+use ccwb_e2e::{AWS_ENV, Local, bin, spawn_supervised};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Telemetry for `email`: tokens of two models, lines, a commit, edit decisions.
+async fn send_usage(local: &Local, email: &str, input: u64, lines: u64) {
+    let token = local.token(email, &[]);
+    let t = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
+    let p = |value: u64, attributes: &[(&str, &str)]| {
+        let attributes: Vec<Value> = attributes
+            .iter()
+            .map(|(k, v)| json!({"key": k, "value": {"stringValue": v}}))
+            .collect();
+        json!({"startTimeUnixNano": (t - 10).to_string(), "timeUnixNano": t.to_string(),
+            "asInt": value.to_string(), "attributes": attributes})
+    };
+    let sum = |name: &str, points: Vec<Value>| json!({"name": name, "sum": {"aggregationTemporality": 1, "dataPoints": points}});
+    let body = json!({"resourceMetrics": [{"scopeMetrics": [{"metrics": [
+        sum("claude_code.token.usage", vec![
+            p(input, &[("type", "input"), ("model", "claude-sonnet-4-5")]),
+            p(1_000, &[("type", "output"), ("model", "claude-opus-4-1")]),
+            p(4_000, &[("type", "cacheRead"), ("model", "claude-sonnet-4-5")]),
+        ]),
+        sum("claude_code.lines_of_code.count", vec![p(lines, &[("type", "added")])]),
+        sum("claude_code.commit.count", vec![p(1, &[])]),
+        sum("claude_code.code_edit_tool.decision", vec![
+            p(3, &[("decision", "accept"), ("language", "Rust")]),
+            p(1, &[("decision", "reject"), ("language", "Rust")]),
+        ]),
+    ]}]}]});
+    let (status, _, answer) = local
+        .send(Method::POST, "/v1/metrics", &token, &[], Some(&body))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+}
+
+/// Invokes the widget binary once per event, as Lambda would.
+fn invoke(local: &Local, events: Vec<Value>) -> Vec<String> {
+    let count = events.len();
+    let api = RuntimeApi::start(events);
+    let mut command = Command::new(bin("ccwb-widgets"));
+    command
+        .envs(AWS_ENV)
+        .env("AWS_ENDPOINT_URL", &local.aws_endpoint)
+        .env("CCWB_STACK_NAME", &local.stack)
+        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "ccwb-widgets")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = spawn_supervised(command).expect("start ccwb-widgets");
+    let answers: Vec<String> = (0..count)
+        .map(|_| match api.answer(Duration::from_secs(30)) {
+            Some(Answer::Response(Value::String(html))) => html,
+            other => panic!("widget answered {other:?}"),
+        })
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    answers
+}
+
+fn event(widget: &str, extra: Value) -> Value {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    let mut event = json!({"widgetContext": {
+        "params": {"widget": widget}, "theme": "light", "width": 500, "height": 250,
+        "timeRange": {"mode": "relative", "start": now - 3 * 86_400_000_i64, "end": now}}});
+    for (k, v) in extra.as_object().unwrap() {
+        event["widgetContext"]["params"][k] = v.clone();
+    }
+    event
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn widgets_draw_exact_numbers_from_ingested_usage() {
+    let local = Local::start();
+    send_usage(&local, "alice@example.com", 10_000, 120).await;
+    send_usage(&local, "bob@example.com", 2_000, 30).await;
+    send_usage(&local, "<script>alert(1)</script>@evil.example", 1, 1).await;
+
+    let events = vec![
+        json!({"describe": true}),
+        event("total-tokens", json!({})),
+        event("top-users", json!({"limit": 2})),
+        event("active-users", json!({})),
+        event("tokens-by-model", json!({})),
+        event("lines-of-code", json!({})),
+        event("commits-and-prs", json!({})),
+        event("code-acceptance", json!({})),
+        event("cache-efficiency", json!({})),
+        event("no-such-widget", json!({})),
+        event("top-users", json!({"limit": "many"})),
+        event("top-users", json!({})),
+    ];
+    let html = tokio::task::block_in_place(|| invoke(&local, events));
+    let [
+        describe,
+        total,
+        top,
+        active,
+        models,
+        lines,
+        commits,
+        acceptance,
+        cache,
+        unknown,
+        bad_limit,
+        everyone,
+    ] = html.as_slice()
+    else {
+        panic!("{} answers", html.len());
+    };
+    assert!(describe.starts_with("## ccwb usage widgets") && describe.contains("`top-users`"));
+
+    // 3 users: input 12,001, output 3,000, cache reads 12,000.
+    assert!(total.contains("27,001 tokens"), "{total}");
+    assert!(total.contains("<svg"), "{total}");
+    assert!(
+        top.contains("alice@example.com") && top.contains("15,000"),
+        "{top}"
+    );
+    assert!(
+        top.contains("bob@example.com") && top.contains("7,000"),
+        "{top}"
+    );
+    assert!(
+        !top.contains("evil.example"),
+        "limit 2 keeps the two largest: {top}"
+    );
+    assert!(active.contains("3 distinct users"), "{active}");
+    assert!(
+        models.contains("claude-sonnet-4-5") && models.contains("24,001"),
+        "{models}"
+    );
+    assert!(
+        models.contains("claude-opus-4-1") && models.contains("3,000"),
+        "{models}"
+    );
+    assert!(lines.contains("151 added"), "{lines}");
+    assert!(commits.contains("3 commits"), "{commits}");
+    assert!(
+        acceptance.contains("Rust") && acceptance.contains("75%"),
+        "{acceptance}"
+    );
+    assert!(
+        cache.contains("12,000") && cache.contains("50.0%"),
+        "{cache}"
+    );
+    assert!(unknown.contains("unknown widget") && unknown.contains("top-users"));
+    assert!(bad_limit.contains("params.limit"), "{bad_limit}");
+
+    // Hostile names from tokens and telemetry stay text everywhere.
+    assert!(
+        everyone.contains("&lt;script&gt;alert(1)&lt;/script&gt;@evil.example"),
+        "{everyone}"
+    );
+    for page in &html {
+        assert!(!page.contains("<script"), "{page}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_range_says_so() {
+    let local = Local::start();
+    let mut empty = event("total-tokens", json!({}));
+    empty["widgetContext"]["timeRange"] =
+        json!({"start": 1_600_000_000_000_i64, "end": 1_600_086_400_000_i64});
+    let html = tokio::task::block_in_place(|| invoke(&local, vec![empty]));
+    assert!(
+        html[0].contains("No token usage in this time range."),
+        "{}",
+        html[0]
+    );
+}
