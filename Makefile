@@ -84,7 +84,7 @@ test: $(MOTO) lint ## Every check and test (what CI runs): Rust, end to end, CDK
 	cargo test --workspace
 
 # Deployment: Lambda builds and the CDK app in cdk/ (see the README's "Deploying to AWS").
-LAMBDA_PACKAGES := ccwb-check ccwb-admin ccwb-unblock ccwb-ingest ccwb-status ccwb-sweeper ccwb-distribution
+LAMBDA_PACKAGES := ccwb-check ccwb-admin ccwb-unblock ccwb-ingest ccwb-status ccwb-sweeper ccwb-distribution ccwb-widgets
 CDK = cd cdk && CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true node_modules/.bin/cdk
 CDK_CONTEXT = $(if $(ISSUER),-c issuer=$(ISSUER)) $(if $(AUDIENCE),-c audience=$(AUDIENCE)) $(if $(STACK),-c stackName=$(STACK))
 CDK_DEPS := cdk/node_modules/.ccwb-package-lock.json
