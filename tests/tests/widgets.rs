@@ -182,3 +182,100 @@ async fn an_empty_range_says_so() {
         html[0]
     );
 }
+
+/// Chromium, which `.ci/run` installs (Debian's `chromium`).
+fn chromium() -> std::path::PathBuf {
+    let path = std::path::PathBuf::from("/usr/bin/chromium");
+    assert!(
+        path.exists(),
+        "/usr/bin/chromium is missing: install Debian's chromium package (`apt-get install chromium`; .ci/run does)"
+    );
+    path
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_local_dashboard_shows_every_widget_to_administrators_only() {
+    let local = Local::start();
+    send_usage(&local, "alice@example.com", 10_000, 120).await;
+    let (status, _) = local.get("/dashboard", None).await;
+    assert_eq!(status, 401);
+    let user = local.token("dev@example.com", &[]);
+    let response = reqwest::get(format!("{}/dashboard?token={user}", local.url))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+
+    let admin = local.admin_token();
+    let page = reqwest::Client::new()
+        .get(format!("{}/dashboard?days=3", local.url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for widget in [
+        "total-tokens",
+        "tokens-by-model",
+        "cost-by-model",
+        "top-users",
+        "active-users",
+        "cache-efficiency",
+        "lines-of-code",
+        "commits-and-prs",
+        "code-acceptance",
+    ] {
+        assert!(
+            page.contains(&format!(">{widget}</h2>")),
+            "{widget} missing"
+        );
+    }
+    assert!(page.contains("15,000 tokens"), "{page}");
+    assert!(page.contains("last 3 days"));
+
+    // A real browser draws it: a headless Chromium screenshot, kept for CI.
+    let artifacts = ccwb_e2e::repo_root().join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let shot = artifacts.join("dashboard.png");
+    let _ = std::fs::remove_file(&shot);
+    let profile = ccwb_e2e::temp_dir("chromium");
+    let url = format!("{}/dashboard?token={admin}", local.url);
+    let output = tokio::task::block_in_place(|| {
+        Command::new(chromium())
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1200,1000",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg(&url)
+            .output()
+            .expect("run chromium")
+    });
+    assert!(
+        shot.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("dashboard screenshot: {}", shot.display());
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    let colours: std::collections::BTreeSet<&[u8]> = pixels[..info.buffer_size()]
+        .chunks(info.color_type.samples())
+        .collect();
+    assert!(
+        colours.len() > 20,
+        "the screenshot is (nearly) blank: {} colours",
+        colours.len()
+    );
+}

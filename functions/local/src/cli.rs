@@ -201,7 +201,11 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
             &sdk,
             names.clone(),
         )),
-        distribution: Arc::new(ccwb_distribution::State::new(settings, &sdk, names.clone())),
+        distribution: Arc::new(ccwb_distribution::State::new(
+            settings.clone(),
+            &sdk,
+            names.clone(),
+        )),
     };
     let routes = api_routes(&functions).map_err(LocalError::Config)?;
 
@@ -209,9 +213,16 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
         ccwb_store::DynamoStore::new(&sdk, names.clone()),
         std::time::Duration::from_secs(args.audit_delivery_seconds),
     );
+    let authorizer = Arc::new(authorizer);
+    let dashboard = Arc::new(crate::dashboard::Dashboard {
+        authorizer: Arc::clone(&authorizer),
+        admin_groups: settings.admin_groups.clone(),
+        prices: settings.pricing.clone(),
+        store: ccwb_store::DynamoStore::new(&sdk, names.clone()),
+    });
     let app = Arc::new(App { routes, authorizer });
-    let service =
-        router(app, dev_issuer).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let service = router(app, dev_issuer, dashboard)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     // The ready line is what scripts and tests wait for; print it only once requests are served.
     println!("ccwb-local ready on {base_url}");
     tracing::info!(url = %base_url, stack = %names.stack, "serving");

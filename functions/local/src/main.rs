@@ -2,6 +2,7 @@
 
 mod authorizer;
 mod cli;
+mod dashboard;
 mod dev_issuer;
 mod dev_key;
 mod error;

@@ -25,11 +25,15 @@ pub struct App {
     /// The API routes.
     pub routes: RouteTable,
     /// The JWT authorizer in front of them.
-    pub authorizer: Authorizer,
+    pub authorizer: Arc<Authorizer>,
 }
 
 /// The axum router for `app`, with the dev issuer's endpoints when it runs.
-pub fn router(app: Arc<App>, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
+pub fn router(
+    app: Arc<App>,
+    dev_issuer: Option<Arc<DevIssuer>>,
+    dashboard: Arc<crate::dashboard::Dashboard>,
+) -> Router {
     // Built once: the document only changes with the code.
     let openapi = Arc::new(ccwb_api::openapi::document());
     let mut router = Router::new()
@@ -43,6 +47,10 @@ pub fn router(app: Arc<App>, dev_issuer: Option<Arc<DevIssuer>>) -> Router {
                 let document = Arc::clone(&openapi);
                 async move { axum::Json(document.as_ref().clone()) }
             }),
+        )
+        .route(
+            "/dashboard",
+            get(crate::dashboard::page).with_state(dashboard),
         )
         .fallback(api)
         .with_state(app);
