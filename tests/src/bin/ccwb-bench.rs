@@ -314,6 +314,7 @@ async fn main() {
     ingest_bench(&local, &proxy, count("BENCH_INGEST_REQUESTS", 50)).await;
 
     credential_process_bench(&local, count("BENCH_CREDENTIAL_RUNS", 300));
+    widgets_bench(&local, &proxy, count("BENCH_WIDGET_USERS", 1000)).await;
     lambda_sizes();
 
     let size = std::fs::metadata(bin("ccwb-check"))
@@ -402,6 +403,77 @@ fn lambda_sizes() {
             path.file_name().unwrap_or_default().to_string_lossy(),
             zipped as f64 / 1e6,
             binary.len() as f64 / 1e6
+        );
+    }
+}
+
+/// Every widget over a 30-day range with `users` users' rollups (and 4 models × 16 shards per
+/// day): render time (p50 of 5) and DynamoDB requests per render.
+async fn widgets_bench(local: &Local, proxy: &RecordingProxy, users: usize) {
+    let today = time::OffsetDateTime::now_utc();
+    let mut items = Vec::new();
+    for d in 0..30 {
+        let day = ccwb_core::Day::of(today - time::Duration::days(d));
+        for u in 0..users {
+            items.push(json!({"PutRequest": {"Item": {
+                "pk": {"S": format!("ROLLUP#DAY#{day}")}, "sk": {"S": format!("USER#user{u:04}@example.com")},
+                "input_tokens": {"N": (1000 + u).to_string()}, "output_tokens": {"N": "300"},
+                "cache_read_tokens": {"N": "5000"}, "total_tokens": {"N": (6300 + u).to_string()},
+                "cost_micros": {"N": "20000"}, "activity#commit.count": {"N": "1"},
+                "activity#lines_of_code.count#added": {"N": "40"},
+                "activity#code_edit_tool.decision#accept#Rust": {"N": "3"}}}}));
+        }
+        for m in [
+            "claude-sonnet-4-5",
+            "claude-opus-4-1",
+            "claude-haiku-4-5",
+            "claude-sonnet-4",
+        ] {
+            for shard in 0..16 {
+                items.push(json!({"PutRequest": {"Item": {
+                    "pk": {"S": format!("ROLLUP#DAY#{day}")}, "sk": {"S": format!("MODEL#{m}#S{shard:02}")},
+                    "input_tokens": {"N": "1000"}, "total_tokens": {"N": "1500"}, "cost_micros": {"N": "9000"}}}}));
+            }
+        }
+    }
+    let started = Instant::now();
+    for chunk in items.chunks(25) {
+        ccwb_e2e::aws::call(
+            &local.aws_endpoint,
+            "DynamoDB_20120810.BatchWriteItem",
+            "dynamodb",
+            json!({"RequestItems": {local.usage_table(): chunk}}),
+        )
+        .await;
+    }
+    println!(
+        "widgets: seeded {} rollup items (30 days, {users} users) in {:.1} s",
+        items.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let sdk = ccwb_store::aws::load_sdk_config(Some(&proxy.url)).await;
+    let names = ccwb_store::ResourceNames::from_lookup(|n| {
+        (n == "CCWB_STACK_NAME").then(|| local.stack.clone())
+    });
+    let store = ccwb_store::DynamoStore::new(&sdk, names);
+    let prices = ccwb_core::PriceTable::default();
+    let end = today.unix_timestamp() * 1000;
+    for (widget, _) in ccwb_widgets::widgets::WIDGETS {
+        let event = json!({"widgetContext": {"params": {"widget": widget, "limit": 10},
+            "width": 600, "height": 300,
+            "timeRange": {"start": end - 29 * 86_400_000_i64, "end": end}}});
+        let mut times = Vec::new();
+        proxy.clear();
+        for _ in 0..5 {
+            let started = Instant::now();
+            let _ = ccwb_widgets::render_event(&store, &event, &prices).await;
+            times.push(started.elapsed());
+        }
+        let requests = proxy.actions().len() as f64 / 5.0;
+        times.sort();
+        println!(
+            "widget {widget:<17} 30 days x {users} users: p50 {:.0} ms, {requests:.0} DynamoDB requests per render",
+            percentile(&times, 0.5)
         );
     }
 }
