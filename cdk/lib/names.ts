@@ -30,6 +30,10 @@ export interface ResourceNames {
   readonly signerUser: string;
   /** `<stack>-distribution-signer`: the Secrets Manager secret holding that key (`CCWB_SIGNER_SECRET`). */
   readonly signerSecret: string;
+  /** `<stack>-claude-code`: the CloudWatch dashboard of usage widgets (lib/dashboard.ts). */
+  readonly dashboard: string;
+  /** `<stack>-dashboard-viewer`: the managed policy that lets a principal view that dashboard. */
+  readonly dashboardViewerPolicy: string;
   /** The CloudFormation stacks. */
   readonly quotaStack: string;
   readonly analyticsStack: string;
@@ -62,6 +66,8 @@ export function resourceNames(stack: string): ResourceNames {
     distributionParameter: `/ccwb/${stack}/distribution/latest`,
     signerUser: `${stack}-distribution-signer`,
     signerSecret: `${stack}-distribution-signer`,
+    dashboard: `${stack}-claude-code`,
+    dashboardViewerPolicy: `${stack}-dashboard-viewer`,
     quotaStack: `${stack}-quota`,
     analyticsStack: `${stack}-analytics`,
   };

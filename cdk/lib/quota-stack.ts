@@ -19,6 +19,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { type Config, REPO_ROOT } from './config';
+import { UsageDashboard } from './dashboard';
 import { Distribution } from './distribution';
 import type { LambdaCode } from './lambda-code';
 import {
@@ -226,6 +227,20 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       allow('DeliverUsage', ['firehose:PutRecordBatch'], [r.streamArn('usage')]),
     ],
   },
+  {
+    // CloudWatch custom widgets (lib/dashboard.ts): the console invokes it directly, with the
+    // credentials of whoever views the dashboard (the <stack>-dashboard-viewer policy), so it
+    // is on no route, has no resource policy and no schedule.
+    id: 'Widgets',
+    binary: 'ccwb-widgets',
+    routes: [],
+    // One Query per UTC day of the range, all at once: a year-long range is 400 of them.
+    timeout: Duration.seconds(20),
+    statements: (r) => [
+      // rollups.rs day_rollups: pk = ROLLUP#DAY#<day> on the table's own key (no index), paged.
+      allow('ReadRollups', ['dynamodb:Query'], [r.usage.tableArn]),
+    ],
+  },
 ];
 
 /** The deployment's version: the workspace version in the root Cargo.toml. */
@@ -243,7 +258,7 @@ export interface QuotaStackProps extends StackProps {
 
 /**
  * The quota control plane: tables, the HTTP API with its JWT authorizer, one Lambda per
- * function, alarms and the alert topic.
+ * function, alarms and the alert topic, the usage dashboard.
  */
 export class QuotaStack extends Stack {
   readonly functions: Record<string, lambda.Function> = {};
@@ -251,6 +266,7 @@ export class QuotaStack extends Stack {
   readonly tables: { policies: dynamodb.Table; usage: dynamodb.Table; audit: dynamodb.Table };
   readonly alertTopic: sns.Topic;
   readonly distribution: Distribution;
+  readonly dashboard: UsageDashboard;
 
   constructor(scope: Construct, id: string, props: QuotaStackProps) {
     super(scope, id, props);
@@ -533,6 +549,17 @@ export class QuotaStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    // Usage drawn by the widgets function, and the operations metrics (lib/dashboard.ts).
+    const dashboard = new UsageDashboard(this, 'Dashboard', {
+      config,
+      names,
+      widgets: this.functions.Widgets!,
+      check,
+      functions: this.functions,
+      api: this.api,
+    });
+    this.dashboard = dashboard;
+
     // What ccwb-local writes to the same parameter: how clients reach this deployment.
     new ssm.StringParameter(this, 'DeploymentParameter', {
       parameterName: names.deploymentParameter,
@@ -556,6 +583,17 @@ export class QuotaStack extends Stack {
     output('AuditTableName', audit.tableName, 'Audit table');
     output('AlertTopicArn', topic.topicArn, 'SNS topic of usage alerts and alarms');
     output('PackagesBucketName', distribution.bucket.bucketName, 'Installer packages (CCWB_PACKAGES_BUCKET)');
+    output('DashboardName', dashboard.dashboard.dashboardName, 'CloudWatch dashboard of Claude Code usage');
+    output(
+      'DashboardUrl',
+      `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${names.dashboard}`,
+      'The usage dashboard in the CloudWatch console',
+    );
+    output(
+      'DashboardViewerPolicyArn',
+      dashboard.viewerPolicy.managedPolicyArn,
+      'Attach to the roles or permission sets that view the dashboard (runs its custom widgets)',
+    );
     for (const spec of FUNCTIONS) {
       output(`${spec.id}FunctionName`, this.functions[spec.id]!.functionName, `${spec.binary} function`);
     }

@@ -146,3 +146,16 @@ export function resourceAt(template: Template, cdkPath: string): { id: string; P
 export function resourcesOfType(template: Template, type: string): Record<string, any> {
   return template.findResources(type);
 }
+
+/**
+ * The dashboard body of a synthesised Quota stack as JSON, with each CloudFormation value in
+ * it written as cdk-nag does (`<Id.Arn>` for GetAtt, `<Id>` for Ref).
+ */
+export function dashboardBody(s: Synthesised): { start?: string; widgets: any[] } {
+  const body = resourceAt(s.quotaTemplate, 'Quota/Dashboard/Dashboard/Resource').Properties.DashboardBody;
+  const parts: unknown[] = typeof body === 'string' ? [body] : body['Fn::Join'][1];
+  const text = parts
+    .map((p: any) => (typeof p === 'string' ? p : p.Ref ? `<${p.Ref}>` : `<${p['Fn::GetAtt'].join('.')}>`))
+    .join('');
+  return JSON.parse(text);
+}

@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
+import { USAGE_ROWS } from '../lib/dashboard';
 import { FUNCTIONS } from '../lib/quota-stack';
-import { ENV, ISSUER, defaultApp, logicalId, resourceAt, resourcesOfType, variantApp } from './helpers';
+import { ENV, ISSUER, dashboardBody, defaultApp, logicalId, resourceAt, resourcesOfType, variantApp } from './helpers';
 
 const { quota, quotaTemplate: template } = defaultApp();
 const resources = template.toJSON().Resources as Record<string, any>;
@@ -100,7 +101,7 @@ describe('functions', () => {
   test('one function per binary: provided.al2023, arm64, its own log group', () => {
     assert.deepEqual(
       Object.values(functions).map((f) => f.Properties.FunctionName).sort(),
-      ['ccwb-admin', 'ccwb-check', 'ccwb-distribution', 'ccwb-ingest', 'ccwb-status', 'ccwb-sweeper', 'ccwb-unblock'],
+      ['ccwb-admin', 'ccwb-check', 'ccwb-distribution', 'ccwb-ingest', 'ccwb-status', 'ccwb-sweeper', 'ccwb-unblock', 'ccwb-widgets'],
     );
     for (const spec of FUNCTIONS) {
       const fn = resourceAt(template, `Quota/${spec.id}Function/Resource`).Properties;
@@ -252,6 +253,11 @@ describe('roles', () => {
       allow('Outbox', ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [getAtt(usage)]),
       allow('DeliverUsage', ['firehose:PutRecordBatch'], [stream('ccwb-usage')]),
     ],
+    // One Query per day on the table's own key: the table's ARN, not an index's.
+    Widgets: [
+      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Widgets')]),
+      allow('ReadRollups', ['dynamodb:Query'], [getAtt(usage)]),
+    ],
   };
 
   test('every function has its expected statements', () => {
@@ -338,6 +344,136 @@ describe('sweeper schedule', () => {
   test('its timeout ends a run before its claims (60 s) lapse', () => {
     const fn = resourceAt(template, 'Quota/SweeperFunction/Resource').Properties;
     assert.ok(fn.Timeout < 60, `timeout ${fn.Timeout}`);
+  });
+});
+
+describe('widgets function and dashboard', () => {
+  const widgetsFn = logicalId(quota.functions.Widgets!);
+  const widgetsArn = `<${widgetsFn}.Arn>`;
+  const mentions = (value: unknown) => JSON.stringify(value).includes(`"${widgetsFn}"`);
+  const body = dashboardBody(defaultApp());
+  const custom = body.widgets.filter((w) => w.type === 'custom');
+
+  test('the widgets function is on no route, has no resource policy and no schedule', () => {
+    const spec = FUNCTIONS.find((f) => f.id === 'Widgets')!;
+    assert.deepEqual([spec.binary, spec.routes, spec.schedule], ['ccwb-widgets', [], undefined]);
+    assert.ok(!Object.values(ROUTE_OWNERS).includes('Widgets'));
+    const integrations = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Integration'));
+    assert.ok(integrations.length > 0);
+    for (const integration of integrations) assert.ok(!mentions(integration.Properties.IntegrationUri));
+    // The console invokes it with the viewer's own credentials: no service is granted anything.
+    for (const permission of Object.values(resourcesOfType(template, 'AWS::Lambda::Permission'))) {
+      assert.ok(!mentions(permission.Properties.FunctionName), JSON.stringify(permission.Properties));
+    }
+    for (const rule of Object.values(resourcesOfType(template, 'AWS::Events::Rule'))) assert.ok(!mentions(rule.Properties.Targets));
+    const fn = resources[widgetsFn].Properties;
+    assert.equal(fn.FunctionName, 'ccwb-widgets');
+    assert.equal(fn.Timeout, 20);
+  });
+
+  test('the dashboard is <stack>-claude-code, a week by default', () => {
+    const dashboard = resourceAt(template, 'Quota/Dashboard/Dashboard/Resource').Properties;
+    assert.equal(dashboard.DashboardName, 'ccwb-claude-code');
+    assert.equal(body.start, '-P7D');
+    const variant = variantApp();
+    assert.equal(resourceAt(variant.quotaTemplate, 'Quota/Dashboard/Dashboard/Resource').Properties.DashboardName, 'acme-claude-code');
+  });
+
+  test('one custom widget per usage widget, each invoking the widgets function with its params', () => {
+    const expected = USAGE_ROWS.flat().map((w) => ({
+      widget: w.widget,
+      properties: {
+        endpoint: widgetsArn,
+        params: w.widget === 'top-users' ? { widget: 'top-users', limit: 10 } : { widget: w.widget },
+        title: w.title,
+        updateOn: { refresh: true, resize: true, timeRange: true },
+      },
+    }));
+    assert.deepEqual(
+      custom.map((w) => ({ widget: w.properties.params.widget, properties: w.properties })),
+      expected,
+    );
+    assert.equal(new Set(custom.map((w) => w.properties.params.widget)).size, custom.length, 'each widget once');
+    // Custom widgets only ever call the widgets function.
+    assert.deepEqual(body.widgets.map((w) => w.type).filter((t) => !['custom', 'metric', 'text'].includes(t)), []);
+  });
+
+  test('the layout fits the 24-column grid, without overlaps, usage above operations', () => {
+    for (const w of body.widgets) assert.ok(w.x >= 0 && w.x + w.width <= 24, JSON.stringify(w));
+    for (const [i, a] of body.widgets.entries()) {
+      for (const b of body.widgets.slice(i + 1)) {
+        const apart = a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+        assert.ok(apart, `${JSON.stringify(a.properties.title)} overlaps ${JSON.stringify(b.properties.title)}`);
+      }
+    }
+    for (const row of USAGE_ROWS) assert.equal(row.reduce((sum, w) => sum + w.width, 0), 24);
+    const lowestUsage = Math.max(...custom.map((w) => w.y + w.height));
+    for (const metric of body.widgets.filter((w) => w.type === 'metric')) assert.ok(metric.y >= lowestUsage);
+  });
+
+  test('operations: check invocations, errors, throttles and p99 duration; API requests, 4xx and 5xx', () => {
+    const check = `<${logicalId(quota.functions.Check!)}>`;
+    const api = `<${logicalId(quota.api)}>`;
+    const metrics = body.widgets
+      .filter((w) => w.type === 'metric')
+      .flatMap((w) => w.properties.metrics.map((m: any[]) => `${m.slice(0, 4).join(' ')} ${m[4].stat}`));
+    for (const expected of [
+      `AWS/Lambda Invocations FunctionName ${check} Sum`,
+      `AWS/Lambda Errors FunctionName ${check} Sum`,
+      `AWS/Lambda Throttles FunctionName ${check} Sum`,
+      `AWS/Lambda Duration FunctionName ${check} p99`,
+      `AWS/ApiGateway Count ApiId ${api} Sum`,
+      `AWS/ApiGateway 4xx ApiId ${api} Sum`,
+      `AWS/ApiGateway 5xx ApiId ${api} Sum`,
+    ]) {
+      assert.ok(metrics.includes(expected), `${expected} not in ${metrics.join('\n')}`);
+    }
+    // Every function's failures, the widgets function's included.
+    for (const spec of FUNCTIONS) {
+      assert.ok(metrics.includes(`AWS/Lambda Errors FunctionName <${logicalId(quota.functions[spec.id]!)}> Sum`), spec.id);
+    }
+    const p99 = body.widgets.find((w) => w.properties.title === 'ccwb-check: p99 duration (ms)');
+    assert.deepEqual(p99.properties.annotations.horizontal, [{ value: 1000, label: 'alarm threshold', yAxis: 'left' }]);
+  });
+
+  test('the viewer policy: open this dashboard and invoke the widgets function, nothing else', () => {
+    const policy = resourceAt(template, 'Quota/Dashboard/ViewerPolicy/Resource');
+    assert.deepEqual(policy.Properties, {
+      ManagedPolicyName: 'ccwb-dashboard-viewer',
+      Description: 'View the ccwb-claude-code CloudWatch dashboard and run its custom widgets (ccwb-widgets)',
+      Path: '/',
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'OpenDashboard',
+            Effect: 'Allow',
+            Action: 'cloudwatch:GetDashboard',
+            Resource: `arn:aws:cloudwatch::${ENV.account}:dashboard/ccwb-claude-code`,
+          },
+          { Sid: 'RunUsageWidgets', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [widgetsFn, 'Arn'] } },
+        ],
+      },
+    });
+    // Attached to nothing here: administrators attach it (cdk/README.md).
+    assert.equal(Object.keys(resourcesOfType(template, 'AWS::IAM::ManagedPolicy')).length, 1);
+    const outputs = template.toJSON().Outputs as Record<string, any>;
+    assert.deepEqual(outputs.DashboardViewerPolicyArn.Value, { Ref: policy.id });
+    assert.deepEqual(outputs.DashboardName.Value, { Ref: resourceAt(template, 'Quota/Dashboard/Dashboard/Resource').id });
+    assert.equal(
+      outputs.DashboardUrl.Value,
+      `https://${ENV.region}.console.aws.amazon.com/cloudwatch/home?region=${ENV.region}#dashboards/dashboard/ccwb-claude-code`,
+    );
+    const variant = variantApp();
+    variant.quotaTemplate.hasResourceProperties('AWS::IAM::ManagedPolicy', { ManagedPolicyName: 'acme-dashboard-viewer' });
+  });
+
+  test('no other IAM resource grants invoking the widgets function', () => {
+    const policy = resourceAt(template, 'Quota/Dashboard/ViewerPolicy/Resource').id;
+    const granting = Object.entries(resources).filter(
+      ([id, r]) => id !== policy && /^AWS::IAM::/.test(r.Type) && JSON.stringify(r).includes('lambda:InvokeFunction'),
+    );
+    assert.deepEqual(granting.map(([id]) => id), []);
   });
 });
 
@@ -429,6 +565,7 @@ describe('alerts and alarms', () => {
       'ccwb-status-errors',
       'ccwb-sweeper-errors',
       'ccwb-unblock-errors',
+      'ccwb-widgets-errors',
     ]);
     for (const alarm of alarms) {
       assert.deepEqual(alarm.AlarmActions, [{ Ref: logicalId(quota.alertTopic) }], alarm.AlarmName);

@@ -6,20 +6,22 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../lib/config';
+import { USAGE_ROWS } from '../lib/dashboard';
 import { AUDIT_PENDING_INDEX, PACKAGES_PREFIX, POLICY_TYPE_INDEX, resourceNames } from '../lib/names';
 import { FUNCTIONS } from '../lib/quota-stack';
-import { defaultApp, resourceAt, variantApp } from './helpers';
+import { dashboardBody, defaultApp, resourceAt, variantApp } from './helpers';
 
 const read = (relative: string) => fs.readFileSync(path.join(REPO_ROOT, relative), 'utf8');
 const strings = (text: string) => [...text.matchAll(/"([^"]*)"/g)].map((m) => m[1]!);
 
 for (const spec of FUNCTIONS) {
   const crate = `functions/${spec.binary.replace(/^ccwb-/, '')}`;
-  // A function off the API (the sweeper) has no ROUTES: only its binary name is checked.
+  // A function off the API (the sweeper, the widgets) has no ROUTES: only its binary name is checked.
   const served = spec.routes.length > 0;
+  const invoked = served ? `serves ${spec.routes.join(', ')}` : spec.schedule ? `runs it on ${spec.schedule}` : 'deploys it off the API';
   test(`${spec.binary}: ${served ? 'binary name and routes match' : 'binary name matches'} ${crate}`, (t) => {
     if (!fs.existsSync(path.join(REPO_ROOT, crate, 'Cargo.toml'))) {
-      t.skip(`${crate} is not written yet; the stack ${served ? `serves ${spec.routes.join(', ')}` : `runs it on ${spec.schedule}`}`);
+      t.skip(`${crate} is not written yet; the stack ${invoked}`);
       return;
     }
     const bins = [...read(`${crate}/Cargo.toml`).matchAll(/\[\[bin\]\]\s*name\s*=\s*"([^"]+)"/g)].map((m) => m[1]);
@@ -120,4 +122,51 @@ test('every CCWB_ variable given to the functions is one the Rust code reads', (
   for (const setting of ['CCWB_ADMIN_GROUPS', 'CCWB_IDENTITY_CLAIMS', 'CCWB_FAIL_MODE', 'CCWB_MISSING_IDENTITY', 'CCWB_STACK_NAME']) {
     assert.ok(known.has(setting), `${setting} is read by the Rust code`);
   }
+});
+
+test('the dashboard shows every widget of functions/widgets/src/widgets.rs WIDGETS, once, and nothing else', () => {
+  const source = read('functions/widgets/src/widgets.rs');
+  const declared = /pub const WIDGETS: \[\(&str, &str\); (\d+)\] = \[([\s\S]*?)\n\];/.exec(source);
+  assert.ok(declared, 'widgets.rs declares WIDGETS');
+  // Each entry is ("name", "one line of documentation"); the documentation may hold parentheses.
+  const str = '"(?:[^"\\\\]|\\\\.)*"';
+  const names = [...declared[2]!.matchAll(new RegExp(`\\(\\s*(${str})\\s*,\\s*${str}\\s*,?\\s*\\)`, 'g'))].map((m) => JSON.parse(m[1]!));
+  assert.equal(names.length, Number(declared[1]), `parsed ${names.join(', ')}`);
+  const shown = dashboardBody(defaultApp())
+    .widgets.filter((w) => w.type === 'custom')
+    .map((w) => w.properties.params.widget as string);
+  assert.deepEqual([...shown].sort(), [...names].sort());
+  assert.deepEqual(USAGE_ROWS.flat().map((w) => w.widget).sort(), [...names].sort());
+});
+
+test('the widget parameters the dashboard passes are those functions/widgets/src/request.rs reads', () => {
+  const source = read('functions/widgets/src/request.rs');
+  assert.match(source, /param\(event, "widget"\)/);
+  assert.match(source, /param\(event, "limit"\)/);
+  const range = /\.filter\(\|n\| \((\d+)\.\.=(\d+)\)\.contains\(n\)\)/.exec(source);
+  assert.ok(range, 'request.rs bounds params.limit');
+  const params = dashboardBody(defaultApp())
+    .widgets.filter((w) => w.type === 'custom')
+    .map((w) => w.properties.params as Record<string, unknown>);
+  for (const p of params) {
+    assert.deepEqual(Object.keys(p).filter((k) => k !== 'widget' && k !== 'limit'), [], JSON.stringify(p));
+    if (p.limit !== undefined) assert.ok(Number(range[1]) <= Number(p.limit) && Number(p.limit) <= Number(range[2]), JSON.stringify(p));
+  }
+});
+
+test('ccwb-widgets is a plain lambda_runtime function, invoked directly (no ROUTES, no lambda_http)', () => {
+  assert.doesNotMatch(read('functions/widgets/src/lib.rs'), /\bROUTES\b/);
+  assert.doesNotMatch(read('functions/widgets/Cargo.toml'), /lambda_http/);
+  assert.match(read('functions/widgets/src/main.rs'), /lambda_runtime::run\(/);
+});
+
+test('the widgets read the day rollups with Query on the usage table itself, no index (the role grants exactly that)', () => {
+  assert.match(read('functions/widgets/src/lib.rs'), /store\.day_rollups\(/);
+  const source = read('functions/store/src/rollups.rs');
+  const body = /async fn day_rollup\(([\s\S]*?)\n {4}\}\n/.exec(source);
+  assert.ok(body, 'rollups.rs has day_rollup');
+  const calls = [...body[1]!.matchAll(/\.client\s*\.(\w+)\(\)/g)].map((m) => m[1]);
+  assert.deepEqual(calls, ['query']);
+  assert.match(body[1]!, /\.table_name\(&self\.names\.usage_table\)/);
+  assert.doesNotMatch(body[1]!, /index_name/);
 });
