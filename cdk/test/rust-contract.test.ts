@@ -170,3 +170,16 @@ test('the widgets read the day rollups with Query on the usage table itself, no 
   assert.match(body[1]!, /\.table_name\(&self\.names\.usage_table\)/);
   assert.doesNotMatch(body[1]!, /index_name/);
 });
+
+test('the usage widgets are in the order and widths of ccwb-local /dashboard (functions/local/src/dashboard.rs LAYOUT)', () => {
+  const declared = /const LAYOUT: \[\(&str, u32\); (\d+)\] = \[([\s\S]*?)\n\];/.exec(read('functions/local/src/dashboard.rs'));
+  assert.ok(declared, 'dashboard.rs declares LAYOUT');
+  const layout = [...declared[2]!.matchAll(/\(\s*"([^"]+)"\s*,\s*(\d+)\s*\)/g)].map((m) => `${m[1]} ${m[2]}`);
+  assert.equal(layout.length, Number(declared[1]));
+  // As deployed: the custom widgets of the dashboard body, top to bottom, left to right.
+  const shown = dashboardBody(defaultApp())
+    .widgets.filter((w) => w.type === 'custom')
+    .sort((a, b) => a.y - b.y || a.x - b.x)
+    .map((w) => `${w.properties.params.widget} ${w.width}`);
+  assert.deepEqual(shown, layout);
+});

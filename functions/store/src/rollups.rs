@@ -11,6 +11,9 @@ use crate::dynamo::DynamoStore;
 use crate::error::StoreError;
 use crate::items::attrs::s;
 
+/// Days read at once.
+const CONCURRENT_DAYS: usize = 16;
+
 /// Counters by attribute name (`input_tokens`, `cost_micros`, `activity#commit.count`, …).
 pub type Counters = BTreeMap<String, u64>;
 
@@ -37,7 +40,13 @@ pub trait RollupReads {
 
 impl RollupReads for DynamoStore {
     async fn day_rollups(&self, days: &[Day]) -> Result<Vec<DayRollup>, StoreError> {
-        futures::future::try_join_all(days.iter().map(|day| self.day_rollup(*day))).await
+        use futures::{StreamExt, TryStreamExt};
+        // Concurrent, but bounded: a year-long range must not open hundreds of requests at once.
+        futures::stream::iter(days.to_vec())
+            .map(|day| self.day_rollup(day))
+            .buffered(CONCURRENT_DAYS)
+            .try_collect()
+            .await
     }
 }
 

@@ -8,23 +8,39 @@ pub mod request;
 pub mod widgets;
 
 use ccwb_core::PriceTable;
+use ccwb_lambda::settings::{ConfigError, Settings};
 use ccwb_store::{DynamoStore, ResourceNames, RollupReads};
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::Value;
 
 pub use request::WidgetRequest;
 
-/// The store, built once per Lambda instance.
-pub async fn store_from_env() -> DynamoStore {
-    let sdk = ccwb_store::aws::load_sdk_config(None).await;
-    DynamoStore::new(&sdk, ResourceNames::from_env())
+/// What the function needs, built once per Lambda instance.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// The usage table's rollups.
+    pub store: DynamoStore,
+    /// Prices for what cached tokens saved (the deployment's `CCWB_PRICING`).
+    pub prices: PriceTable,
+}
+
+impl State {
+    /// State from the Lambda environment.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let settings = Settings::from_env()?;
+        let sdk = ccwb_store::aws::load_sdk_config(None).await;
+        Ok(Self {
+            store: DynamoStore::new(&sdk, ResourceNames::from_env()),
+            prices: settings.pricing,
+        })
+    }
 }
 
 /// Answers one CloudWatch custom-widget event: the markdown documentation for
 /// `{"describe": true}`, else the widget's HTML. Bad parameters are shown in the widget as a
 /// message (CloudWatch shows a failed invocation only as a generic error).
-pub async fn handle(store: &DynamoStore, event: LambdaEvent<Value>) -> Result<Value, Error> {
-    render_event(store, &event.payload, &PriceTable::default()).await
+pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    render_event(&state.store, &event.payload, &state.prices).await
 }
 
 /// [`handle`] without the Lambda envelope (ccwb-local and tests).
