@@ -466,7 +466,14 @@ async fn widgets_bench(local: &Local, proxy: &RecordingProxy, users: usize) {
         proxy.clear();
         for _ in 0..5 {
             let started = Instant::now();
-            let _ = ccwb_widgets::render_event(&store, &event, &prices).await;
+            match ccwb_widgets::render_event(&store, &event, &prices).await {
+                Ok(serde_json::Value::String(html))
+                    if html.contains("<svg") || html.contains("<table") => {}
+                other => {
+                    eprintln!("widget {widget} did not render: {other:?}");
+                    return;
+                }
+            }
             times.push(started.elapsed());
         }
         let requests = proxy.actions().len() as f64 / 5.0;
