@@ -112,7 +112,7 @@ destroy: $(CDK_DEPS) ## Delete the stacks (asks first; protected tables and buck
 
 bench: $(MOTO) ## Benchmarks (release build), printed as numbers
 	cargo build --release -p ccwb-local -p ccwb-check -p ccwb -p credential-process -p ccwb-e2e --bins
-	$(LOCAL_AWS_ENV) target/release/ccwb-bench
+	target/release/ccwb-bench
 
 clean: stop ## Remove build output and local state
 	cargo clean
