@@ -72,6 +72,25 @@ impl RuntimeApi {
         }
     }
 
+    /// The command that runs the function `binary` against this Runtime API, with the
+    /// environment Lambda gives it and the local stack's AWS endpoint and names.
+    pub fn function(&self, binary: &str, local: &crate::Local) -> std::process::Command {
+        let mut command = std::process::Command::new(crate::bin(binary));
+        command
+            .envs(crate::AWS_ENV)
+            .env("AWS_ENDPOINT_URL", &local.aws_endpoint)
+            .env("CCWB_STACK_NAME", &local.stack)
+            .env("AWS_LAMBDA_RUNTIME_API", &self.address)
+            .env("AWS_LAMBDA_FUNCTION_NAME", binary)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        command
+    }
+
     /// The next answer, waiting up to `timeout`.
     pub fn answer(&self, timeout: std::time::Duration) -> Option<Answer> {
         self.answers.recv_timeout(timeout).ok()

@@ -1,11 +1,10 @@
 //! The `ccwb-sweeper` Lambda binary, run against a Runtime API stub as Lambda would run it on
 //! its schedule: it delivers audit events a Firehose outage left pending, once.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use ccwb_e2e::lambda_runtime::{Answer, RuntimeApi};
-use ccwb_e2e::{AWS_ENV, Local, LocalOptions, bin, spawn_supervised};
+use ccwb_e2e::{Local, LocalOptions, spawn_supervised};
 use reqwest::Method;
 use serde_json::json;
 
@@ -39,19 +38,7 @@ async fn the_scheduled_sweeper_delivers_what_an_outage_left_pending() {
 
     let scheduled = json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
     let api = RuntimeApi::start(vec![scheduled.clone(), scheduled]);
-    let mut command = Command::new(bin("ccwb-sweeper"));
-    command
-        .envs(AWS_ENV)
-        .env("AWS_ENDPOINT_URL", &local.aws_endpoint)
-        .env("CCWB_STACK_NAME", &local.stack)
-        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
-        .env("AWS_LAMBDA_FUNCTION_NAME", "ccwb-sweeper")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let command = api.function("ccwb-sweeper", &local);
     let mut child = spawn_supervised(command).expect("start ccwb-sweeper");
     let first = tokio::task::block_in_place(|| api.answer(Duration::from_secs(30)));
     let second = tokio::task::block_in_place(|| api.answer(Duration::from_secs(30)));

@@ -1,11 +1,11 @@
 //! The `ccwb-widgets` Lambda binary, invoked as CloudWatch invokes a custom widget (through a
 //! Runtime API stub), drawing telemetry ingested through the real `POST /v1/metrics`.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use ccwb_e2e::lambda_runtime::{Answer, RuntimeApi};
-use ccwb_e2e::{AWS_ENV, Local, bin, spawn_supervised};
+use ccwb_e2e::{Local, spawn_supervised};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -45,19 +45,7 @@ async fn send_usage(local: &Local, email: &str, input: u64, lines: u64) {
 fn invoke(local: &Local, events: Vec<Value>) -> Vec<String> {
     let count = events.len();
     let api = RuntimeApi::start(events);
-    let mut command = Command::new(bin("ccwb-widgets"));
-    command
-        .envs(AWS_ENV)
-        .env("AWS_ENDPOINT_URL", &local.aws_endpoint)
-        .env("CCWB_STACK_NAME", &local.stack)
-        .env("AWS_LAMBDA_RUNTIME_API", &api.address)
-        .env("AWS_LAMBDA_FUNCTION_NAME", "ccwb-widgets")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", "test")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let command = api.function("ccwb-widgets", local);
     let mut child = spawn_supervised(command).expect("start ccwb-widgets");
     let answers: Vec<String> = (0..count)
         .map(|_| match api.answer(Duration::from_secs(30)) {
