@@ -43,6 +43,7 @@ export const USAGE_ROWS: readonly (readonly UsageWidget[])[] = [
     { widget: 'lines-of-code', title: 'Lines of code per day', width: 12, height: 6 },
     { widget: 'commits-and-prs', title: 'Commits and pull requests per day', width: 12, height: 6 },
   ],
+  [{ widget: 'active-hours', title: 'Tokens by hour and weekday', width: 24, height: 7 }],
 ];
 
 export interface UsageDashboardProps {

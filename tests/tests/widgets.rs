@@ -89,6 +89,7 @@ async fn widgets_draw_exact_numbers_from_ingested_usage() {
         event("no-such-widget", json!({})),
         event("top-users", json!({"limit": "many"})),
         event("top-users", json!({})),
+        event("active-hours", json!({})),
     ];
     let html = tokio::task::block_in_place(|| invoke(&local, events));
     let [
@@ -104,6 +105,7 @@ async fn widgets_draw_exact_numbers_from_ingested_usage() {
         unknown,
         bad_limit,
         everyone,
+        hours,
     ] = html.as_slice()
     else {
         panic!("{} answers", html.len());
@@ -147,6 +149,8 @@ async fn widgets_draw_exact_numbers_from_ingested_usage() {
     assert!(unknown.contains("unknown widget") && unknown.contains("top-users"));
     assert!(bad_limit.contains("params.limit"), "{bad_limit}");
 
+    // All 27,001 tokens were sent this hour, so this hour is the busiest.
+    assert!(hours.contains("(27,001 tokens), times in UTC"), "{hours}");
     // Hostile names from tokens and telemetry stay text everywhere.
     assert!(
         everyone.contains("&lt;script&gt;alert(1)&lt;/script&gt;@evil.example"),
@@ -213,6 +217,7 @@ async fn the_local_dashboard_shows_every_widget_to_administrators_only() {
         "lines-of-code",
         "commits-and-prs",
         "code-acceptance",
+        "active-hours",
     ] {
         assert!(
             page.contains(&format!(">{widget}</h2>")),

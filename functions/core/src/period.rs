@@ -46,6 +46,11 @@ impl Day {
         Self(now.to_offset(UtcOffset::UTC).date())
     }
 
+    /// Its first instant, midnight UTC.
+    pub fn start(self) -> OffsetDateTime {
+        self.0.with_time(Time::MIDNIGHT).assume_utc()
+    }
+
     /// The month this day belongs to.
     pub fn month(self) -> Month {
         Month {

@@ -28,7 +28,7 @@ pub struct Dashboard {
 }
 
 /// Widths on CloudWatch's 24-column grid, as the CDK dashboard lays them out.
-const LAYOUT: [(&str, u32); 9] = [
+const LAYOUT: [(&str, u32); 10] = [
     ("total-tokens", 12),
     ("active-users", 12),
     ("tokens-by-model", 8),
@@ -38,6 +38,7 @@ const LAYOUT: [(&str, u32); 9] = [
     ("code-acceptance", 12),
     ("lines-of-code", 12),
     ("commits-and-prs", 12),
+    ("active-hours", 24),
 ];
 
 /// `GET /dashboard?days=7&theme=light|dark[&token=…]`.

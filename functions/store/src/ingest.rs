@@ -61,6 +61,9 @@ fn type_counter(token_type: ccwb_core::TokenType) -> &'static str {
     }
 }
 
+/// The item of a day rollup counting tokens by UTC hour (`h00` … `h23`).
+pub const HOURS_ITEM: &str = "HOURS";
+
 /// Shards of the per-model day rollup.
 const MODEL_ROLLUP_SHARDS: u8 = 16;
 
@@ -168,6 +171,12 @@ impl DynamoStore {
                 format!("MODEL#{}#S{:02}", add.model, shard(identity)),
             );
             let type_name = type_counter(add.token_type);
+            // Tokens by UTC hour of the day, for the dashboard's hour-by-weekday heatmap.
+            *counters
+                .entry((rollup.clone(), HOURS_ITEM.to_owned()))
+                .or_default()
+                .entry(format!("h{:02}", point.time().hour()))
+                .or_default() += add.tokens;
             for key in [(rollup, user_rollup.clone()), model_rollup] {
                 let entry = counters.entry(key).or_default();
                 *entry.entry(type_name.to_owned()).or_default() += add.tokens;

@@ -26,6 +26,8 @@ pub struct DayRollup {
     pub users: BTreeMap<String, Counters>,
     /// Counters per model, the shards summed.
     pub models: BTreeMap<String, Counters>,
+    /// Tokens by UTC hour of the day.
+    pub hours: [u64; 24],
 }
 
 /// The day rollups.
@@ -56,6 +58,7 @@ impl DynamoStore {
             day,
             users: BTreeMap::new(),
             models: BTreeMap::new(),
+            hours: [0; 24],
         };
         let mut start: Option<std::collections::HashMap<String, AttributeValue>> = None;
         loop {
@@ -80,7 +83,17 @@ impl DynamoStore {
                         Some((name.clone(), number))
                     })
                     .collect();
-                if let Some(user) = sk.strip_prefix("USER#") {
+                if sk == crate::ingest::HOURS_ITEM {
+                    for (name, value) in &counters {
+                        if let Some(hour) = name
+                            .strip_prefix('h')
+                            .and_then(|h| h.parse::<usize>().ok())
+                            .filter(|h| *h < 24)
+                        {
+                            rollup.hours[hour] += value;
+                        }
+                    }
+                } else if let Some(user) = sk.strip_prefix("USER#") {
                     merge(rollup.users.entry(user.to_owned()).or_default(), &counters);
                 } else if let Some(model) = sk
                     .strip_prefix("MODEL#")

@@ -24,6 +24,10 @@ pub struct WidgetRequest {
     pub height: u32,
     /// `dark` or `light`.
     pub dark: bool,
+    /// The dashboard's timezone offset from UTC, in minutes (`timezone.offsetISO`).
+    pub utc_offset_minutes: i32,
+    /// Its label (`timezone.label`), for people.
+    pub timezone: String,
 }
 
 fn param<'a>(event: &'a Value, name: &str) -> Option<&'a Value> {
@@ -82,6 +86,14 @@ impl WidgetRequest {
             width: size("width", 600),
             height: size("height", 300),
             dark: context["theme"].as_str() == Some("dark"),
+            utc_offset_minutes: context["timezone"]["offsetISO"]
+                .as_str()
+                .and_then(offset_minutes)
+                .unwrap_or(0),
+            timezone: context["timezone"]["label"]
+                .as_str()
+                .unwrap_or("UTC")
+                .to_owned(),
         })
     }
 
@@ -95,6 +107,18 @@ impl WidgetRequest {
         }
         days
     }
+}
+
+/// `+05:30` → 330, `-08:00` → -480.
+fn offset_minutes(iso: &str) -> Option<i32> {
+    let (sign, rest) = match iso.as_bytes().first()? {
+        b'+' => (1, &iso[1..]),
+        b'-' => (-1, &iso[1..]),
+        _ => return None,
+    };
+    let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
+    let total = hours.parse::<i32>().ok()? * 60 + minutes.parse::<i32>().ok()?;
+    (total <= 14 * 60).then_some(sign * total)
 }
 
 #[cfg(test)]
@@ -136,5 +160,20 @@ mod tests {
             8,
             "last 7 days by default, both ends included"
         );
+        assert_eq!((r.utc_offset_minutes, r.timezone.as_str()), (0, "UTC"));
+        let tz = json!({"widget": "x", "widgetContext": {"timezone": {"label": "Asia/Kolkata", "offsetISO": "+05:30"}}});
+        let r = WidgetRequest::parse(&tz, now()).unwrap();
+        assert_eq!(
+            (r.utc_offset_minutes, r.timezone.as_str()),
+            (330, "Asia/Kolkata")
+        );
+    }
+
+    #[test]
+    fn timezone_offsets() {
+        assert_eq!(offset_minutes("+05:30"), Some(330));
+        assert_eq!(offset_minutes("-08:00"), Some(-480));
+        assert_eq!(offset_minutes("Z"), None);
+        assert_eq!(offset_minutes("+99:00"), None);
     }
 }

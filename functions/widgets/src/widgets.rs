@@ -10,7 +10,7 @@ use crate::html::{dollars, escape, no_data, page, table, theme, thousands};
 use crate::request::WidgetRequest;
 
 /// Every widget: name and one line of documentation.
-pub const WIDGETS: [(&str, &str); 9] = [
+pub const WIDGETS: [(&str, &str); 10] = [
     (
         "total-tokens",
         "Tokens per day by type (input, output, cache read, cache write), with the range's total and cost.",
@@ -40,6 +40,10 @@ pub const WIDGETS: [(&str, &str); 9] = [
     (
         "code-acceptance",
         "Edit suggestions accepted and rejected, by language.",
+    ),
+    (
+        "active-hours",
+        "Tokens by hour and weekday, in the dashboard's timezone.",
     ),
 ];
 
@@ -290,6 +294,29 @@ pub fn render(
                 ),
             )
         }
+        "active-hours" => {
+            // Weekday (Monday first) by hour, shifted from UTC to the dashboard's timezone.
+            let mut grid = [[0u64; 24]; 7];
+            let offset = time::Duration::minutes(i64::from(request.utc_offset_minutes));
+            for rollup in days {
+                let midnight = rollup.day.start();
+                for (hour, tokens) in rollup.hours.iter().enumerate() {
+                    if *tokens == 0 {
+                        continue;
+                    }
+                    let local = midnight + time::Duration::hours(hour as i64) + offset;
+                    let weekday = local.weekday().number_days_from_monday() as usize;
+                    grid[weekday][usize::from(local.hour())] += tokens;
+                }
+            }
+            if grid.iter().flatten().all(|v| *v == 0) {
+                return Ok(no_data(dark, "token usage"));
+            }
+            page(
+                dark,
+                &heatmap(dark, request.width, &grid, &request.timezone),
+            )
+        }
         other => {
             let names: Vec<&str> = WIDGETS.iter().map(|(n, _)| *n).collect();
             return Err(format!(
@@ -299,6 +326,69 @@ pub fn render(
         }
     };
     Ok(html)
+}
+
+/// A weekday-by-hour heatmap, with the busiest hour named.
+fn heatmap(dark: bool, width: u32, grid: &[[u64; 24]; 7], timezone: &str) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let t = theme(dark);
+    let max = grid.iter().flatten().copied().max().unwrap_or(0).max(1);
+    let (busiest_day, busiest_hour) = (0..7)
+        .flat_map(|d| (0..24).map(move |h| (d, h)))
+        .max_by_key(|(d, h)| (grid[*d][*h], std::cmp::Reverse((*d, *h))))
+        .unwrap_or((0, 0));
+    let left = 36.0;
+    let cell_w = ((f64::from(width) - left - 4.0) / 24.0).max(4.0);
+    let cell_h = 18.0;
+    let h = cell_h * 7.0 + 18.0;
+    let w = left + cell_w * 24.0;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\">"
+    );
+    for hour in (0..24).step_by(3) {
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"11\" fill=\"{}\" font-size=\"10\">{hour:02}</text>",
+            left + cell_w * hour as f64,
+            t.muted
+        ));
+    }
+    for (d, row) in grid.iter().enumerate() {
+        let y = 16.0 + cell_h * d as f64;
+        svg.push_str(&format!(
+            "<text x=\"0\" y=\"{:.1}\" fill=\"{}\" font-size=\"11\">{}</text>",
+            y + 12.0,
+            t.muted,
+            DAYS[d]
+        ));
+        for (hour, value) in row.iter().enumerate() {
+            let opacity = if *value == 0 {
+                0.06
+            } else {
+                0.15 + 0.85 * *value as f64 / max as f64
+            };
+            svg.push_str(&format!(
+                "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\" fill-opacity=\"{opacity:.2}\"><title>{} {hour:02}:00 {} tokens</title></rect>",
+                left + cell_w * hour as f64,
+                cell_w - 1.0,
+                cell_h - 2.0,
+                t.series[0],
+                DAYS[d],
+                thousands(*value)
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    format!(
+        "{}{svg}",
+        heading(
+            dark,
+            &format!(
+                "Busiest: {} {busiest_hour:02}:00 ({} tokens), times in {timezone}",
+                DAYS[busiest_day],
+                thousands(grid[busiest_day][busiest_hour])
+            )
+        )
+    )
 }
 
 fn activity_columns(
@@ -375,6 +465,11 @@ mod tests {
                 .iter()
                 .map(|(m, c)| ((*m).to_owned(), counters(c)))
                 .collect(),
+            hours: {
+                let mut hours = [0; 24];
+                hours[23] = 5;
+                hours
+            },
         }
     }
 
@@ -387,7 +482,28 @@ mod tests {
             width: 600,
             height: 300,
             dark: false,
+            utc_offset_minutes: 0,
+            timezone: "UTC".into(),
         }
+    }
+
+    #[test]
+    fn hours_shift_into_the_dashboards_timezone() {
+        // 2026-11-20 is a Friday; 23:00 UTC is Saturday 01:00 at +02:00.
+        let days = [day(&[("a@x", &[("total_tokens", 5)])], &[])];
+        let mut r = request("active-hours");
+        let utc = render(&r, &days, &PriceTable::default()).unwrap();
+        assert!(
+            utc.contains("Busiest: Fri 23:00 (5 tokens), times in UTC"),
+            "{utc}"
+        );
+        r.utc_offset_minutes = 120;
+        r.timezone = "Europe/Athens".into();
+        let shifted = render(&r, &days, &PriceTable::default()).unwrap();
+        assert!(
+            shifted.contains("Busiest: Sat 01:00 (5 tokens)"),
+            "{shifted}"
+        );
     }
 
     #[test]

@@ -463,6 +463,7 @@ fn widgets_cpu(users: usize) {
                         )
                     })
                     .collect(),
+                hours: std::array::from_fn(|h| 1000 * h as u64),
             }
         })
         .collect();
@@ -476,6 +477,8 @@ fn widgets_cpu(users: usize) {
             width: 600,
             height: 300,
             dark: false,
+            utc_offset_minutes: 60,
+            timezone: "Europe/Paris".to_owned(),
         };
         let mut times = Vec::new();
         for _ in 0..20 {
