@@ -60,6 +60,9 @@ run: $(MOTO) build ## Start moto and ccwb-local (with the dev issuer) in the bac
 	@echo "  curl -H \"Authorization: Bearer \$$CCWB_TOKEN\" $(ENDPOINT)/me"
 	@echo "  target/debug/ccwb whoami"
 	@echo
+	@echo "Dashboard: tools/demo-telemetry.sh sends sample usage and prints the /dashboard address."
+	@echo "Developer machines: see the README's credential-process section."
+	@echo
 	@echo "Stop everything with: make stop"
 
 stop: ## Stop what `make run` started
