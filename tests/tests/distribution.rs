@@ -26,6 +26,21 @@ async fn upload(ticket: &Value, body: Vec<u8>) -> u16 {
     request.send().await.unwrap().status().as_u16()
 }
 
+/// Publishing is refused with 409, with a message containing `expected`.
+async fn refused_publish(local: &Local, admin: &str, path: &str, expected: &str) {
+    let (status, _, body) = local
+        .send(Method::POST, path, admin, &[], Some(&json!({})))
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(expected),
+        "{body}"
+    );
+}
+
 #[tokio::test]
 async fn upload_publish_and_download_the_exact_package() {
     let local = Local::start();
@@ -53,39 +68,13 @@ async fn upload_publish_and_download_the_exact_package() {
 
     // Publishing before the upload, or after a wrong one, is refused and publishes nothing.
     let publish = format!("/distributions/{id}/publish");
-    let (status, _, body) = local
-        .send(Method::POST, &publish, &admin, &[], Some(&json!({})))
-        .await;
-    assert_eq!(status, 409, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("nothing was uploaded")
-    );
+    refused_publish(&local, &admin, &publish, "nothing was uploaded").await;
     let mut tampered = package.clone();
     tampered[0] = b'X';
     assert_eq!(upload(&ticket, tampered).await, 200);
-    let (status, _, body) = local
-        .send(Method::POST, &publish, &admin, &[], Some(&json!({})))
-        .await;
-    assert_eq!(status, 409, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("SHA-256"),
-        "{body}"
-    );
+    refused_publish(&local, &admin, &publish, "SHA-256").await;
     assert_eq!(upload(&ticket, package[..100].to_vec()).await, 200);
-    let (status, _, body) = local
-        .send(Method::POST, &publish, &admin, &[], Some(&json!({})))
-        .await;
-    assert_eq!(status, 409, "{body}");
-    assert!(
-        body["error"]["message"].as_str().unwrap().contains("bytes"),
-        "{body}"
-    );
+    refused_publish(&local, &admin, &publish, "bytes").await;
 
     // Expiry bounds.
     assert_eq!(upload(&ticket, package.clone()).await, 200);

@@ -12,6 +12,8 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+use ccwb_core::html::escape as escape_html;
+
 use crate::ApiError;
 
 /// How long the browser sign-in may take.
@@ -372,22 +374,6 @@ async fn respond(stream: &mut tokio::net::TcpStream, status: u16, message: &str)
     );
     let _ = stream.write_all(response.as_bytes()).await;
     let _ = stream.shutdown().await;
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// Opens `url` in the user's browser: the command(s) in `$BROWSER` when set (a `:`-separated

@@ -10,6 +10,7 @@ pub mod claims;
 pub mod decision;
 pub mod distribution;
 pub mod groups;
+pub mod html;
 pub mod identity;
 pub mod money;
 pub mod period;

@@ -1,22 +1,7 @@
 //! HTML for custom widgets: every value escaped, no scripts (CloudWatch strips them anyway),
 //! colours from the dashboard's theme.
 
-/// Escapes text for element content and attribute values: user names, model ids and
-/// telemetry attributes come from outside and must stay text.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
-}
+pub use ccwb_core::html::escape;
 
 /// Colours of one theme.
 pub struct Theme {
