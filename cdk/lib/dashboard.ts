@@ -23,7 +23,7 @@ export interface UsageWidget {
  * The usage widgets, row by row (each row fills the 24 columns): every widget the function
  * draws, once, in the order and widths of ccwb-local's `/dashboard` (functions/local/src/
  * dashboard.rs LAYOUT); test/rust-contract.test.ts compares both with WIDGETS. Tables get the
- * height of their rows (top-users: 10 and a header).
+ * height of their rows (top-users and quota-status: 10, a header and a summary).
  */
 export const USAGE_ROWS: readonly (readonly UsageWidget[])[] = [
   [
@@ -36,12 +36,13 @@ export const USAGE_ROWS: readonly (readonly UsageWidget[])[] = [
     { widget: 'cache-efficiency', title: 'Prompt cache efficiency', width: 8, height: 6 },
   ],
   [
+    { widget: 'quota-status', title: 'Quota status now: blocked and near a limit', width: 12, height: 8, limit: 10 },
     { widget: 'top-users', title: 'Top users by tokens', width: 12, height: 8, limit: 10 },
-    { widget: 'code-acceptance', title: 'Edit suggestions accepted, by language', width: 12, height: 8 },
   ],
   [
-    { widget: 'lines-of-code', title: 'Lines of code per day', width: 12, height: 6 },
-    { widget: 'commits-and-prs', title: 'Commits and pull requests per day', width: 12, height: 6 },
+    { widget: 'lines-of-code', title: 'Lines of code per day', width: 8, height: 6 },
+    { widget: 'commits-and-prs', title: 'Commits and pull requests per day', width: 8, height: 6 },
+    { widget: 'code-acceptance', title: 'Edit suggestions accepted, by language', width: 8, height: 6 },
   ],
   [{ widget: 'active-hours', title: 'Tokens by hour and weekday', width: 24, height: 7 }],
 ];

@@ -237,8 +237,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // One Query per UTC day of the range, all at once: a year-long range is 400 of them.
     timeout: Duration.seconds(20),
     statements: (r) => [
-      // rollups.rs day_rollups: pk = ROLLUP#DAY#<day> on the table's own key (no index), paged.
-      allow('ReadRollups', ['dynamodb:Query'], [r.usage.tableArn]),
+      // rollups.rs day_rollups and month_users: pk = ROLLUP#DAY#<day> and ROLLUP#MONTH#<month>
+      // on the table's own key (no index), paged; quota-status reads the unblocks of the users
+      // near a limit (unblocks.rs current_unblocks: BatchGetItem).
+      allow('ReadRollups', ['dynamodb:Query', 'dynamodb:BatchGetItem'], [r.usage.tableArn]),
+      // quota-status lists every policy (policies.rs list_policies).
+      allow('ListPolicies', ['dynamodb:Query'], [indexArn(r.policies, POLICY_TYPE_INDEX.name)]),
     ],
   },
 ];

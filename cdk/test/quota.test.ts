@@ -253,10 +253,12 @@ describe('roles', () => {
       allow('Outbox', ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [getAtt(usage)]),
       allow('DeliverUsage', ['firehose:PutRecordBatch'], [stream('ccwb-usage')]),
     ],
-    // One Query per day on the table's own key: the table's ARN, not an index's.
+    // One Query per day (and month) on the table's own key: the table's ARN, not an index's;
+    // quota-status: the unblocks (BatchGetItem) and every policy (the type index). Nothing else.
     Widgets: [
       allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Widgets')]),
-      allow('ReadRollups', ['dynamodb:Query'], [getAtt(usage)]),
+      allow('ReadRollups', ['dynamodb:BatchGetItem', 'dynamodb:Query'], [getAtt(usage)]),
+      allow('ListPolicies', ['dynamodb:Query'], [index(policies, 'policy-type-index')]),
     ],
   };
 
@@ -384,7 +386,7 @@ describe('widgets function and dashboard', () => {
       widget: w.widget,
       properties: {
         endpoint: widgetsArn,
-        params: w.widget === 'top-users' ? { widget: 'top-users', limit: 10 } : { widget: w.widget },
+        params: w.limit === undefined ? { widget: w.widget } : { widget: w.widget, limit: w.limit },
         title: w.title,
         updateOn: { refresh: true, resize: true, timeRange: true },
       },

@@ -160,15 +160,18 @@ test('ccwb-widgets is a plain lambda_runtime function, invoked directly (no ROUT
   assert.match(read('functions/widgets/src/main.rs'), /lambda_runtime::run\(/);
 });
 
-test('the widgets read the day rollups with Query on the usage table itself, no index (the role grants exactly that)', () => {
+test('the widgets read the rollups with Query on the usage table itself, no index (the role grants exactly that)', () => {
   assert.match(read('functions/widgets/src/lib.rs'), /store\.day_rollups\(/);
+  assert.match(read('functions/widgets/src/quota_status.rs'), /store\.month_users\(/);
   const source = read('functions/store/src/rollups.rs');
-  const body = /async fn day_rollup\(([\s\S]*?)\n {4}\}\n/.exec(source);
-  assert.ok(body, 'rollups.rs has day_rollup');
-  const calls = [...body[1]!.matchAll(/\.client\s*\.(\w+)\(\)/g)].map((m) => m[1]);
-  assert.deepEqual(calls, ['query']);
-  assert.match(body[1]!, /\.table_name\(&self\.names\.usage_table\)/);
-  assert.doesNotMatch(body[1]!, /index_name/);
+  for (const fn of ['day_rollup', 'month_users']) {
+    const body = new RegExp(`async fn ${fn}\\(([\\s\\S]*?)\\n {4}\\}\\n`).exec(source);
+    assert.ok(body, `rollups.rs has ${fn}`);
+    const calls = [...body[1]!.matchAll(/\.client\s*\.(\w+)\(\)/g)].map((m) => m[1]);
+    assert.deepEqual(calls, ['query'], fn);
+    assert.match(body[1]!, /\.table_name\(&self\.names\.usage_table\)/);
+    assert.doesNotMatch(body[1]!, /index_name/);
+  }
 });
 
 test('the usage widgets are in the order and widths of ccwb-local /dashboard (functions/local/src/dashboard.rs LAYOUT)', () => {

@@ -508,6 +508,71 @@ async fn activity_metrics_and_day_rollups_are_counted_once() {
     assert_eq!(model_rollup["cost_micros"]["N"], "3000");
 }
 
+#[tokio::test]
+async fn a_month_of_late_points_fits_dynamodbs_transaction_limit_and_counts_once() {
+    let local = Local::start();
+    let token = local.token("late@example.com", &["engineering"]);
+    let now = now_nanos();
+    let day = 86_400 * 1_000_000_000_u64;
+    // 60 series, each with one point on one of the last 30 days: one round of 60 points touching
+    // 60 watermarks and ~5 counter items per day, far over 100 items if sent as one transaction.
+    let points: Vec<Value> = (0..60_u64)
+        .map(|i| {
+            let at = now - (i % 30) * day;
+            point(
+                "input",
+                "claude-sonnet-4",
+                &format!("s{i}"),
+                at - 1_000,
+                at,
+                100 + i,
+                &[],
+            )
+        })
+        .collect();
+    let total: u64 = (0..60).map(|i| 100 + i).sum();
+    let body = request(1, points);
+    for _ in 0..2 {
+        let (status, answer) = post(&local, &token, &body).await;
+        assert_eq!((status, answer), (200, json!({})));
+    }
+    let items = local.scan(&local.usage_table()).await;
+    let tokens = |pk_prefix: &str, sk_prefix: &str| -> (usize, u64) {
+        let found: Vec<&Value> = items
+            .iter()
+            .filter(|i| {
+                i["pk"]["S"].as_str().unwrap().starts_with(pk_prefix)
+                    && i["sk"]["S"].as_str().unwrap().starts_with(sk_prefix)
+            })
+            .collect();
+        // Counters named total_tokens, or h00…h23 on the HOURS items.
+        let sum = found
+            .iter()
+            .flat_map(|i| i.as_object().unwrap())
+            .filter(|(name, _)| {
+                *name == "total_tokens" || (name.len() == 3 && name.starts_with('h'))
+            })
+            .map(|(_, v)| v["N"].as_str().unwrap().parse::<u64>().unwrap())
+            .sum();
+        (found.len(), sum)
+    };
+    assert_eq!(tokens("USER#late@example.com", "DAY#"), (30, total));
+    assert_eq!(tokens("ROLLUP#DAY#", "USER#late@example.com").1, total);
+    assert_eq!(tokens("ROLLUP#DAY#", "HOURS").1, total);
+    let (months, month_total) = tokens("ROLLUP#MONTH#", "USER#late@example.com");
+    assert_eq!(month_total, total);
+    assert_eq!(tokens("USER#late@example.com", "MONTH#").1, total);
+    let month_rollup = items
+        .iter()
+        .find(|i| i["pk"]["S"].as_str().unwrap().starts_with("ROLLUP#MONTH#"))
+        .unwrap();
+    assert_eq!(month_rollup["groups"], json!({"L": [{"S": "engineering"}]}));
+    assert!(
+        (1..=2).contains(&months),
+        "the last 30 days span one or two months"
+    );
+}
+
 /// Every usage record in the bucket (JSON lines under `usage/`).
 async fn usage_records(local: &Local) -> Vec<Value> {
     local

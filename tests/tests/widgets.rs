@@ -11,7 +11,12 @@ use serde_json::{Value, json};
 
 /// Telemetry for `email`: tokens of two models, lines, a commit, edit decisions.
 async fn send_usage(local: &Local, email: &str, input: u64, lines: u64) {
-    let token = local.token(email, &[]);
+    send_usage_in_groups(local, email, &[], input, lines).await;
+}
+
+/// [`send_usage`] with a token naming `groups`.
+async fn send_usage_in_groups(local: &Local, email: &str, groups: &[&str], input: u64, lines: u64) {
+    let token = local.token(email, groups);
     let t = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
     let p = |value: u64, attributes: &[(&str, &str)]| {
         let attributes: Vec<Value> = attributes
@@ -159,6 +164,137 @@ async fn widgets_draw_exact_numbers_from_ingested_usage() {
     for page in &html {
         assert!(!page.contains("<script"), "{page}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quota_status_shows_who_is_blocked_or_near_a_limit_under_which_policy() {
+    let local = Local::start();
+    let admin = local.admin_token();
+    let put = |path: &'static str, body: Value| {
+        let (local, admin) = (&local, &admin);
+        async move {
+            let (status, _, answer) = local.send(Method::PUT, path, admin, &[], Some(&body)).await;
+            assert!((200..300).contains(&status), "{path}: {answer}");
+        }
+    };
+    put(
+        "/policies/group/engineering",
+        json!({"monthly_token_limit": 20_000, "enforcement_mode": "block"}),
+    )
+    .await;
+    put(
+        "/policies/default/default",
+        json!({"daily_token_limit": 10_000, "daily_enforcement_mode": "alert"}),
+    )
+    .await;
+    // Each send is the input tokens given + 1,000 output + 4,000 cache read.
+    let engineering = &["engineering"];
+    send_usage_in_groups(&local, "alice@example.com", engineering, 20_000, 1).await; // 25,000: 125%
+    send_usage_in_groups(&local, "bob@example.com", engineering, 12_000, 1).await; // 17,000: 85%
+    send_usage_in_groups(&local, "dave@example.com", engineering, 1_000, 1).await; // 6,000: 30%
+    send_usage_in_groups(&local, "erin@example.com", engineering, 17_000, 1).await; // 22,000: 110%
+    send_usage(&local, "carol@example.com", 4_000, 1).await; // 9,000 today: 90% of the default
+    send_usage(&local, "<b>mallory</b>@example.com", 10_000, 1).await; // 15,000: 150%, alert only
+
+    let (status, _, grant) = local
+        .send(
+            Method::POST,
+            "/unblocks/erin@example.com",
+            &admin,
+            &[],
+            Some(&json!({"duration": "24h", "reason": "release week"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{grant}");
+    // /check agrees with what the widget will say about alice.
+    let (_, _, check) = local
+        .send(
+            Method::GET,
+            "/check",
+            &local.token("alice@example.com", engineering),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(check["allowed"], false, "{check}");
+
+    let html = tokio::task::block_in_place(|| {
+        invoke(
+            &local,
+            vec![
+                event("quota-status", json!({})),
+                event("quota-status", json!({"limit": 2})),
+            ],
+        )
+    });
+    let (board, short) = (&html[0], &html[1]);
+    assert!(
+        board.contains("1 blocked, 4 at 80% or more of a limit, of 6 users with usage in"),
+        "{board}"
+    );
+    // Refused first, then by the highest share of a limit: alice, mallory, erin, carol, bob.
+    let position = |needle: &str| {
+        board
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing: {board}"))
+    };
+    let order = [
+        "alice@example.com",
+        "&lt;b&gt;mallory&lt;/b&gt;@example.com",
+        "erin@example.com",
+        "carol@example.com",
+        "bob@example.com",
+    ]
+    .map(position);
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}: {board}");
+    assert!(
+        !board.contains("dave@example.com"),
+        "30% is not shown: {board}"
+    );
+    let row = |identity: &str| {
+        let start = position(identity);
+        &board[start..start + board[start..].find("</tr>").unwrap()]
+    };
+    let alice = row("alice@example.com");
+    assert!(
+        alice.contains("group engineering") && alice.contains(">blocked<"),
+        "{alice}"
+    );
+    assert!(
+        alice.contains("monthly token: 25K of 20K tokens (125.0%)"),
+        "{alice}"
+    );
+    let erin = row("erin@example.com");
+    assert!(
+        erin.contains("unblocked until ") && erin.contains("22K of 20K tokens (110.0%)"),
+        "{erin}"
+    );
+    let carol = row("carol@example.com");
+    assert!(
+        carol.contains(">default<") && carol.contains("near a limit"),
+        "{carol}"
+    );
+    assert!(
+        carol.contains("daily token: 9K of 10K tokens (90.0%)"),
+        "{carol}"
+    );
+    let mallory = row("&lt;b&gt;mallory&lt;/b&gt;@example.com");
+    assert!(
+        mallory.contains("over (alert only)") && mallory.contains("(150.0%)"),
+        "{mallory}"
+    );
+    assert!(
+        row("bob@example.com").contains("17K of 20K tokens (85.0%)"),
+        "{board}"
+    );
+    assert!(!board.contains("<b>"), "{board}");
+
+    assert!(
+        short.contains("alice@example.com") && short.contains("mallory"),
+        "{short}"
+    );
+    assert!(!short.contains("erin@example.com"), "limit 2: {short}");
+    assert!(short.contains("and 3 more"), "{short}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

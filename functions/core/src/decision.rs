@@ -9,7 +9,7 @@ use crate::{
 };
 
 /// Usage at or above this share of a limit is warned about.
-const WARNING_PERCENT: f64 = 80.0;
+pub const WARNING_PERCENT: f64 = 80.0;
 
 /// Why the decision came out as it did (names compatible with the original credential helpers).
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -97,7 +97,7 @@ impl LimitStatus {
     }
 
     /// `312.5M of 300M tokens (104.2%)` or `$60.00 of $50.00 (120.0%)`.
-    fn used_of_limit(&self) -> String {
+    pub fn used_of_limit(&self) -> String {
         let unit = if self.kind.is_cost() { "" } else { " tokens" };
         format!(
             "{} of {}{unit} ({:.1}%)",

@@ -17,6 +17,7 @@ pub mod period;
 pub mod policy;
 pub mod pricing;
 pub mod resolve;
+pub mod standing;
 pub mod telemetry;
 pub mod unblock;
 pub mod usage;
@@ -34,6 +35,7 @@ pub use period::{Day, Month};
 pub use policy::{LimitKind, Mode, Policy, PolicyType};
 pub use pricing::{PriceTable, Prices, TokenType};
 pub use resolve::{Resolution, explain, resolve};
+pub use standing::PolicyBook;
 pub use unblock::{Unblock, UnblockDuration, UnblockGrant};
 pub use usage::{
     CurrentUsage, DayUsage, ModelUsage, MonthUsage, TokenCounts, UsageDetail, UsageTotals,

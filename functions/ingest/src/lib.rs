@@ -80,7 +80,12 @@ async fn export(
     }
     let recorded = state
         .store
-        .record_usage(identity.as_str(), &usage, &state.settings.pricing)
+        .record_usage(
+            identity.as_str(),
+            &caller.groups,
+            &usage,
+            &state.settings.pricing,
+        )
         .await?;
     tracing::info!(
         identity = identity.as_str(),

@@ -28,16 +28,17 @@ pub struct Dashboard {
 }
 
 /// Widths on CloudWatch's 24-column grid, as the CDK dashboard lays them out.
-const LAYOUT: [(&str, u32); 10] = [
+const LAYOUT: [(&str, u32); 11] = [
     ("total-tokens", 12),
     ("active-users", 12),
     ("tokens-by-model", 8),
     ("cost-by-model", 8),
     ("cache-efficiency", 8),
+    ("quota-status", 12),
     ("top-users", 12),
-    ("code-acceptance", 12),
-    ("lines-of-code", 12),
-    ("commits-and-prs", 12),
+    ("lines-of-code", 8),
+    ("commits-and-prs", 8),
+    ("code-acceptance", 8),
     ("active-hours", 24),
 ];
 

@@ -9,17 +9,18 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use ccwb_core::telemetry::{CounterPoint, Watermark, increase, token_increment};
-use ccwb_core::{Day, PriceTable};
+use ccwb_core::{Day, Group, PriceTable};
 
 use crate::StoreError;
 use crate::dynamo::DynamoStore;
 use crate::items::attrs::{Item, Reader, n, s};
 use crate::items::usage::{self, COST_MICROS, MODEL_PREFIX, TOTAL_TOKENS, user_pk};
 
-/// Points per transaction: one watermark each, plus the month and day counter items.
-const POINTS_PER_TRANSACTION: usize = 40;
+/// Items per transaction: DynamoDB's limit. A point touches its watermark and the counter items
+/// of its day, month and model, so a transaction takes points until their items would exceed it.
+const ITEMS_PER_TRANSACTION: usize = 100;
 /// Attempts of one round before giving up (each re-reads the watermarks).
 const ATTEMPTS: u32 = 12;
 
@@ -36,10 +37,13 @@ pub struct Recorded {
 
 /// Usage recording.
 pub trait UsageStore {
-    /// Counts token-usage `points` of `identity` exactly once, priced by `prices`.
+    /// Counts token-usage `points` of `identity` exactly once, priced by `prices`. The user's
+    /// `groups` (from the token) are kept with the month's rollup, so dashboards can resolve
+    /// the user's policy.
     fn record_usage(
         &self,
         identity: &str,
+        groups: &[Group],
         points: &[CounterPoint],
         prices: &PriceTable,
     ) -> impl Future<Output = Result<Recorded, StoreError>> + Send;
@@ -75,6 +79,102 @@ fn shard(identity: &str) -> u8 {
     (hash % u32::from(MODEL_ROLLUP_SHARDS)) as u8
 }
 
+/// Counter additions by item key (`pk`, `sk`) and attribute.
+type CounterAdds = BTreeMap<(String, String), BTreeMap<String, u64>>;
+
+/// Adds what `point` increased by (`amount`) to the counters of every item it counts in: the
+/// user's month and day, the day rollup (user, model shard, hours) and the month rollup.
+fn add_point(
+    counters: &mut CounterAdds,
+    identity: &str,
+    point: &CounterPoint,
+    amount: u64,
+    prices: &PriceTable,
+) {
+    let user = user_pk(identity);
+    let user_rollup = format!("{}{identity}", usage::ROLLUP_USER_PREFIX);
+    let day = Day::of(point.time());
+    let rollup = usage::day_rollup_pk(day);
+    let mut add = |pk: &String, sk: &str, name: &str, value: u64| {
+        *counters
+            .entry((pk.clone(), sk.to_owned()))
+            .or_default()
+            .entry(name.to_owned())
+            .or_default() += value;
+    };
+    if let Some(counter) = point.activity_counter() {
+        add(&user, &format!("DAY#{day}"), &counter, amount);
+        add(&rollup, &user_rollup, &counter, amount);
+    }
+    let Some(usage) = token_increment(point, amount, prices) else {
+        return;
+    };
+    let type_name = type_counter(usage.token_type);
+    // Tokens by UTC hour of the day, for the dashboard's hour-by-weekday heatmap.
+    add(
+        &rollup,
+        HOURS_ITEM,
+        &format!("h{:02}", point.time().hour()),
+        usage.tokens,
+    );
+    // The per-model rollup is shared by every user: sharded so that concurrent ingests of
+    // different users rarely touch the same item.
+    let model_rollup = format!("MODEL#{}#S{:02}", usage.model, shard(identity));
+    for (pk, sk) in [(&rollup, user_rollup.as_str()), (&rollup, &model_rollup)] {
+        add(pk, sk, type_name, usage.tokens);
+        add(pk, sk, TOTAL_TOKENS, usage.tokens);
+        add(pk, sk, COST_MICROS, usage.cost.0);
+    }
+    // The month rollup: who used what this month, for the quota-status dashboard widget.
+    let month_rollup = usage::month_rollup_pk(day.month());
+    add(&month_rollup, &user_rollup, TOTAL_TOKENS, usage.tokens);
+    add(&month_rollup, &user_rollup, COST_MICROS, usage.cost.0);
+    for sk in [format!("MONTH#{}", day.month()), format!("DAY#{day}")] {
+        add(&user, &sk, type_name, usage.tokens);
+        add(&user, &sk, TOTAL_TOKENS, usage.tokens);
+        add(&user, &sk, COST_MICROS, usage.cost.0);
+        add(
+            &user,
+            &sk,
+            &format!("{MODEL_PREFIX}{}#{type_name}", usage.model),
+            usage.tokens,
+        );
+        add(
+            &user,
+            &sk,
+            &format!("{MODEL_PREFIX}{}#{COST_MICROS}", usage.model),
+            usage.cost.0,
+        );
+    }
+}
+
+/// Splits a round into transactions of at most [`ITEMS_PER_TRANSACTION`] items: each point's
+/// watermark plus the distinct counter items of the points taken.
+fn transactions<'a>(
+    identity: &str,
+    round: &'a [(&'a String, &'a CounterPoint)],
+    prices: &PriceTable,
+) -> Vec<&'a [(&'a String, &'a CounterPoint)]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut items: std::collections::BTreeSet<(String, String)> = Default::default();
+    for (i, (_, point)) in round.iter().enumerate() {
+        let mut own = CounterAdds::new();
+        add_point(&mut own, identity, point, 1, prices);
+        let new = own.keys().filter(|k| !items.contains(*k)).count();
+        if i > start && (i - start + 1) + items.len() + new > ITEMS_PER_TRANSACTION {
+            out.push(&round[start..i]);
+            start = i;
+            items.clear();
+        }
+        items.extend(own.into_keys());
+    }
+    if start < round.len() {
+        out.push(&round[start..]);
+    }
+    out
+}
+
 impl DynamoStore {
     async fn watermarks(
         &self,
@@ -107,6 +207,7 @@ impl DynamoStore {
     async fn try_round(
         &self,
         identity: &str,
+        groups: &[Group],
         round: &[(&String, &CounterPoint)],
         prices: &PriceTable,
     ) -> Result<Option<Recorded>, StoreError> {
@@ -115,10 +216,7 @@ impl DynamoStore {
         let table = &self.names.usage_table;
         let mut items = Vec::new();
         let mut outcome = Recorded::default();
-        // Counter additions by item key (sk) and attribute.
-        let mut counters: BTreeMap<(String, String), BTreeMap<String, u64>> = BTreeMap::new();
-        let user = user_pk(identity);
-        let user_rollup = format!("USER#{identity}");
+        let mut counters = CounterAdds::new();
         for (id, point) in round {
             let mark = marks.get(*id);
             let Some(amount) = increase(point, mark) else {
@@ -146,60 +244,16 @@ impl DynamoStore {
                     )
                     .build(),
             );
-
-            let day = Day::of(point.time());
-            let rollup = format!("ROLLUP#DAY#{day}");
-            if let Some(counter) = point.activity_counter() {
-                for key in [
-                    (user.clone(), format!("DAY#{day}")),
-                    (rollup.clone(), user_rollup.clone()),
-                ] {
-                    *counters
-                        .entry(key)
-                        .or_default()
-                        .entry(counter.clone())
-                        .or_default() += amount;
-                }
-            }
-            let Some(add) = token_increment(point, amount, prices) else {
-                continue;
-            };
-            // The per-model rollup is shared by every user: sharded so that concurrent
-            // ingests of different users rarely touch the same item.
-            let model_rollup = (
-                rollup.clone(),
-                format!("MODEL#{}#S{:02}", add.model, shard(identity)),
-            );
-            let type_name = type_counter(add.token_type);
-            // Tokens by UTC hour of the day, for the dashboard's hour-by-weekday heatmap.
-            *counters
-                .entry((rollup.clone(), HOURS_ITEM.to_owned()))
-                .or_default()
-                .entry(format!("h{:02}", point.time().hour()))
-                .or_default() += add.tokens;
-            for key in [(rollup, user_rollup.clone()), model_rollup] {
-                let entry = counters.entry(key).or_default();
-                *entry.entry(type_name.to_owned()).or_default() += add.tokens;
-                *entry.entry(TOTAL_TOKENS.to_owned()).or_default() += add.tokens;
-                *entry.entry(COST_MICROS.to_owned()).or_default() += add.cost.0;
-            }
-            for sk in [format!("MONTH#{}", day.month()), format!("DAY#{day}")] {
-                let entry = counters.entry((user.clone(), sk)).or_default();
-                *entry.entry(type_name.to_owned()).or_default() += add.tokens;
-                *entry.entry(TOTAL_TOKENS.to_owned()).or_default() += add.tokens;
-                *entry.entry(COST_MICROS.to_owned()).or_default() += add.cost.0;
-                *entry
-                    .entry(format!("{MODEL_PREFIX}{}#{type_name}", add.model))
-                    .or_default() += add.tokens;
-                *entry
-                    .entry(format!("{MODEL_PREFIX}{}#{COST_MICROS}", add.model))
-                    .or_default() += add.cost.0;
-            }
+            add_point(&mut counters, identity, point, amount, prices);
         }
+        let group_names: Vec<AttributeValue> = groups
+            .iter()
+            .map(|g| AttributeValue::S(g.as_str().to_owned()))
+            .collect();
         for ((pk, sk), adds) in counters {
             let mut update = Update::builder()
                 .table_name(table)
-                .key("pk", s(pk))
+                .key("pk", s(pk.clone()))
                 .key("sk", s(sk));
             let mut parts = Vec::new();
             for (i, (name, value)) in adds.into_iter().enumerate() {
@@ -208,8 +262,16 @@ impl DynamoStore {
                     .expression_attribute_names(format!("#n{i}"), name)
                     .expression_attribute_values(format!(":v{i}"), n(value));
             }
+            let mut expression = format!("ADD {}", parts.join(", "));
+            if pk.starts_with(usage::MONTH_ROLLUP_PREFIX) {
+                // The groups of the user's latest token: what the dashboard resolves policies by.
+                expression.push_str(" SET #groups = :groups");
+                update = update
+                    .expression_attribute_names("#groups", usage::GROUPS)
+                    .expression_attribute_values(":groups", AttributeValue::L(group_names.clone()));
+            }
             let update = update
-                .update_expression(format!("ADD {}", parts.join(", ")))
+                .update_expression(expression)
                 .build()
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             items.push(TransactWriteItem::builder().update(update).build());
@@ -239,6 +301,7 @@ impl UsageStore for DynamoStore {
     async fn record_usage(
         &self,
         identity: &str,
+        groups: &[Group],
         points: &[CounterPoint],
         prices: &PriceTable,
     ) -> Result<Recorded, StoreError> {
@@ -258,10 +321,10 @@ impl UsageStore for DynamoStore {
                 .iter()
                 .filter_map(|(id, ps)| ps.get(r).map(|p| (id, *p)))
                 .collect();
-            for chunk in round.chunks(POINTS_PER_TRANSACTION) {
+            for chunk in transactions(identity, &round, prices) {
                 let mut attempt = 0;
                 loop {
-                    if let Some(done) = self.try_round(identity, chunk, prices).await? {
+                    if let Some(done) = self.try_round(identity, groups, chunk, prices).await? {
                         total.counted += done.counted;
                         total.duplicates += done.duplicates;
                         total.increases.extend(done.increases);

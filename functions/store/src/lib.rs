@@ -30,5 +30,5 @@ pub use outbox::Outbox;
 pub use packages::{Found, PackageStore, Presigned};
 pub use policies::{Expect, Page, PolicyStore, PolicyWrite};
 pub use quota::{CheckInputs, QuotaReads};
-pub use rollups::{Counters, DayRollup, RollupReads};
+pub use rollups::{Counters, DayRollup, MonthUser, RollupReads};
 pub use unblocks::UnblockStore;

@@ -1,15 +1,17 @@
 //! Reading the day rollups the ingest function maintains (`ROLLUP#DAY#{day}` partitions of the
 //! usage table): one item per user (`USER#{email}`) and per model shard (`MODEL#{model}#S{nn}`),
-//! each a set of numeric counters. Dashboards read these instead of scanning logs.
+//! each a set of numeric counters; and the month rollups (`ROLLUP#MONTH#{month}`), one item per
+//! user with the month's tokens, cost and groups. Dashboards read these instead of scanning logs.
 
 use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use ccwb_core::Day;
+use ccwb_core::{Day, Group, Month, UsageTotals};
 
 use crate::dynamo::DynamoStore;
 use crate::error::StoreError;
 use crate::items::attrs::s;
+use crate::items::usage;
 
 /// Days read at once.
 const CONCURRENT_DAYS: usize = 16;
@@ -30,8 +32,25 @@ pub struct DayRollup {
     pub hours: [u64; 24],
 }
 
-/// The day rollups.
+/// A user's line in a month's rollup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthUser {
+    /// The user.
+    pub identity: String,
+    /// The groups of the user's latest token that reported usage.
+    pub groups: Vec<Group>,
+    /// Tokens and cost this month.
+    pub totals: UsageTotals,
+}
+
+/// The rollups.
 pub trait RollupReads {
+    /// Every user with token usage in `month` (one paginated query).
+    fn month_users(
+        &self,
+        month: Month,
+    ) -> impl Future<Output = Result<Vec<MonthUser>, StoreError>> + Send;
+
     /// The rollups of `days` (read concurrently, one paginated query per day); days without
     /// usage come back empty.
     fn day_rollups(
@@ -41,6 +60,50 @@ pub trait RollupReads {
 }
 
 impl RollupReads for DynamoStore {
+    async fn month_users(&self, month: Month) -> Result<Vec<MonthUser>, StoreError> {
+        let mut users = Vec::new();
+        let mut start: Option<std::collections::HashMap<String, AttributeValue>> = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.names.usage_table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(usage::month_rollup_pk(month)))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| self.aws_error("Query (month rollup)", &e))?;
+            for item in output.items() {
+                let Some(identity) = item
+                    .get("sk")
+                    .and_then(|v| v.as_s().ok())
+                    .and_then(|sk| sk.strip_prefix(usage::ROLLUP_USER_PREFIX))
+                else {
+                    continue;
+                };
+                let groups = match item.get(usage::GROUPS) {
+                    Some(AttributeValue::L(names)) => names
+                        .iter()
+                        .filter_map(|v| v.as_s().ok())
+                        .filter_map(|name| Group::parse(name))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                users.push(MonthUser {
+                    identity: identity.to_owned(),
+                    groups,
+                    totals: usage::decode_totals(item)?,
+                });
+            }
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(users)
+    }
+
     async fn day_rollups(&self, days: &[Day]) -> Result<Vec<DayRollup>, StoreError> {
         use futures::{StreamExt, TryStreamExt};
         // Concurrent, but bounded: a year-long range must not open hundreds of requests at once.
@@ -67,7 +130,7 @@ impl DynamoStore {
                 .query()
                 .table_name(&self.names.usage_table)
                 .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(format!("ROLLUP#DAY#{day}")))
+                .expression_attribute_values(":pk", s(usage::day_rollup_pk(day)))
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await

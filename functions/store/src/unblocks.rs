@@ -1,11 +1,12 @@
 //! Unblocks: grant and revoke (each with its history entry and audit event in one transaction),
 //! and the history of a user.
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
-use ccwb_core::{AuditEvent, UnblockGrant};
+use ccwb_core::{AuditEvent, Unblock, UnblockGrant};
 
 use crate::StoreError;
 use crate::dynamo::DynamoStore;
@@ -19,6 +20,12 @@ pub trait UnblockStore {
         &self,
         identity: &str,
     ) -> impl Future<Output = Result<Option<UnblockGrant>, StoreError>> + Send;
+
+    /// The unblocks of `identities` (possibly expired), by identity, in batched reads.
+    fn current_unblocks(
+        &self,
+        identities: &[String],
+    ) -> impl Future<Output = Result<HashMap<String, Unblock>, StoreError>> + Send;
 
     /// Every grant for `identity`, newest first.
     fn unblock_history(
@@ -92,6 +99,26 @@ impl UnblockStore for DynamoStore {
             .await
             .map_err(|e| self.aws_error("GetItem", &e))?;
         output.item.as_ref().map(unblock::decode_grant).transpose()
+    }
+
+    async fn current_unblocks(
+        &self,
+        identities: &[String],
+    ) -> Result<HashMap<String, Unblock>, StoreError> {
+        let table = &self.names.usage_table;
+        let keys = identities
+            .iter()
+            .map(|id| (table.clone(), unblock::key(id)))
+            .collect();
+        let found = self.batch_get(keys).await?;
+        let mut unblocks = HashMap::new();
+        for item in found.get(table).into_iter().flatten() {
+            let pk = item.get("pk").and_then(|v| v.as_s().ok());
+            if let Some(identity) = pk.and_then(|pk| pk.strip_prefix(usage::USER_PREFIX)) {
+                unblocks.insert(identity.to_owned(), unblock::decode(item)?);
+            }
+        }
+        Ok(unblocks)
     }
 
     async fn unblock_history(&self, identity: &str) -> Result<Vec<UnblockGrant>, StoreError> {

@@ -4,6 +4,7 @@
 
 pub mod chart;
 pub mod html;
+pub mod quota_status;
 pub mod request;
 pub mod widgets;
 
@@ -52,10 +53,15 @@ pub async fn render_event(
     if event["describe"].as_bool() == Some(true) {
         return Ok(Value::String(widgets::describe()));
     }
-    let request = match WidgetRequest::parse(event, time::OffsetDateTime::now_utc()) {
+    let now = time::OffsetDateTime::now_utc();
+    let request = match WidgetRequest::parse(event, now) {
         Ok(request) => request,
         Err(problem) => return Ok(Value::String(message(&problem))),
     };
+    if request.widget == quota_status::NAME {
+        let board = quota_status::read(store, now).await?;
+        return Ok(Value::String(quota_status::render(&request, &board)));
+    }
     let days = store.day_rollups(&request.days()).await?;
     Ok(Value::String(
         widgets::render(&request, &days, prices).unwrap_or_else(|problem| message(&problem)),

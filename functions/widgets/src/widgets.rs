@@ -10,7 +10,7 @@ use crate::html::{dollars, escape, no_data, page, table, theme, thousands};
 use crate::request::WidgetRequest;
 
 /// Every widget: name and one line of documentation.
-pub const WIDGETS: [(&str, &str); 10] = [
+pub const WIDGETS: [(&str, &str); 11] = [
     (
         "total-tokens",
         "Tokens per day by type (input, output, cache read, cache write), with the range's total and cost.",
@@ -31,6 +31,10 @@ pub const WIDGETS: [(&str, &str); 10] = [
     (
         "cache-efficiency",
         "Share of input served from the prompt cache, and dollars it saved.",
+    ),
+    (
+        "quota-status",
+        "Users blocked or at 80% or more of a limit now (this UTC month and day, whatever the range), with their policy and the limit nearest its cap (`limit` rows, default 10).",
     ),
     ("lines-of-code", "Lines of code added and removed per day."),
     (
@@ -83,7 +87,8 @@ fn heading(dark: bool, text: &str) -> String {
     )
 }
 
-/// Draws `request.widget`; `Err` names an unknown widget.
+/// Draws `request.widget` from day rollups; `Err` names an unknown widget. `quota-status`
+/// is drawn by [`crate::quota_status`] from what it reads.
 pub fn render(
     request: &WidgetRequest,
     days: &[DayRollup],
@@ -317,6 +322,9 @@ pub fn render(
                 &heatmap(dark, request.width, &grid, &request.timezone),
             )
         }
+        crate::quota_status::NAME => {
+            return Err("quota-status is drawn from the month's standings, not day rollups".into());
+        }
         other => {
             let names: Vec<&str> = WIDGETS.iter().map(|(n, _)| *n).collect();
             return Err(format!(
@@ -439,7 +447,7 @@ Choose the widget with `widget` in the widget's parameters:\n\n| widget | shows 
         out.push_str(&format!("| `{name}` | {what} |\n"));
     }
     out.push_str(
-        "\nParameters (YAML):\n\n```yaml\nwidget: top-users\nlimit: 10   # top-users only, 1-100\n```\n\n\
+        "\nParameters (YAML):\n\n```yaml\nwidget: top-users\nlimit: 10   # rows of top-users and quota-status, 1-100\n```\n\n\
 The dashboard's time range (or a zoomed range) is used, by UTC day. Empty ranges say so.\n",
     );
     out
@@ -519,7 +527,10 @@ mod tests {
             )],
             &[(hostile, &[("total_tokens", 5), ("cost_micros", 1)])],
         )];
-        for (widget, _) in WIDGETS {
+        for (widget, _) in WIDGETS
+            .iter()
+            .filter(|(w, _)| *w != crate::quota_status::NAME)
+        {
             let html = render(&request(widget), &days, &PriceTable::default()).unwrap();
             assert!(!html.contains("<script"), "{widget}: {html}");
             assert!(!html.contains("<cwdb-action"), "{widget}");
@@ -529,12 +540,16 @@ mod tests {
 
     #[test]
     fn empty_ranges_say_so_and_unknown_widgets_are_named() {
-        for (widget, _) in WIDGETS {
+        for (widget, _) in WIDGETS
+            .iter()
+            .filter(|(w, _)| *w != crate::quota_status::NAME)
+        {
             let html = render(&request(widget), &[], &PriceTable::default()).unwrap();
             assert!(html.contains("No "), "{widget}: {html}");
         }
         let err = render(&request("pie"), &[], &PriceTable::default()).unwrap_err();
         assert!(err.contains("\"pie\"") && err.contains("top-users"));
         assert!(describe().contains("`active-users`"));
+        assert!(WIDGETS.iter().any(|(w, _)| *w == crate::quota_status::NAME));
     }
 }

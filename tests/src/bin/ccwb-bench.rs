@@ -468,6 +468,7 @@ fn widgets_cpu(users: usize) {
         })
         .collect();
     let prices = ccwb_core::PriceTable::default();
+    let quota_status = ccwb_widgets::quota_status::NAME;
     for (widget, _) in ccwb_widgets::widgets::WIDGETS {
         let request = ccwb_widgets::WidgetRequest {
             widget: widget.to_owned(),
@@ -483,15 +484,61 @@ fn widgets_cpu(users: usize) {
         let mut times = Vec::new();
         for _ in 0..20 {
             let started = Instant::now();
-            let html = ccwb_widgets::widgets::render(&request, &days, &prices);
+            if widget == quota_status {
+                // Every user decided (a group policy with a block limit and a default), then
+                // the table of those needing attention.
+                let html = ccwb_widgets::quota_status::render(&request, &quota_board(users, today));
+                assert!(html.contains("<table"), "{html}");
+            } else {
+                let html = ccwb_widgets::widgets::render(&request, &days, &prices);
+                assert!(html.is_ok(), "{widget}");
+            }
             times.push(started.elapsed());
-            assert!(html.is_ok(), "{widget}");
         }
         times.sort();
         println!(
             "widget {widget:<17} drawing 30 days x {users} users: p50 {:.2} ms",
             percentile(&times, 0.5)
         );
+    }
+}
+
+/// The quota-status board of `users` users of the month rollup (`user{u:04}@example.com` with
+/// (6,300 + u) x 30 tokens, in group `eng`, limit 230K: all of them at 80% or more, the worst case).
+fn quota_board(users: usize, now: time::OffsetDateTime) -> ccwb_widgets::quota_status::Board {
+    use ccwb_core::{Group, Mode, Policy, PolicyType, TokenAmount, UsageTotals, Usd};
+    let book = ccwb_core::PolicyBook::new([
+        Policy {
+            monthly_token_limit: Some(TokenAmount(230_000)),
+            enforcement_mode: Mode::Block,
+            ..Policy::new(PolicyType::Group, "eng")
+        },
+        Policy {
+            daily_token_limit: Some(TokenAmount(100_000)),
+            ..Policy::new(PolicyType::Default, "default")
+        },
+    ]);
+    let month: Vec<ccwb_store::MonthUser> = (0..users)
+        .map(|u| ccwb_store::MonthUser {
+            identity: format!("user{u:04}@example.com"),
+            groups: Group::parse("eng").into_iter().collect(),
+            totals: UsageTotals {
+                tokens: (6300 + u as u64) * 30,
+                cost: Usd(600_000),
+            },
+        })
+        .collect();
+    let standings = ccwb_widgets::quota_status::standings(
+        &month,
+        &Default::default(),
+        &book,
+        &Default::default(),
+        now,
+    );
+    ccwb_widgets::quota_status::Board {
+        month: ccwb_core::Day::of(now).month(),
+        users,
+        standings,
     }
 }
 
@@ -511,6 +558,15 @@ async fn widgets_bench(local: &Local, proxy: &RecordingProxy, users: usize) {
                 "cost_micros": {"N": "20000"}, "activity#commit.count": {"N": "1"},
                 "activity#lines_of_code.count#added": {"N": "40"},
                 "activity#code_edit_tool.decision#accept#Rust": {"N": "3"}}}}));
+        }
+        if d == 0 {
+            let month = ccwb_core::Day::of(today).month();
+            for u in 0..users {
+                items.push(json!({"PutRequest": {"Item": {
+                    "pk": {"S": format!("ROLLUP#MONTH#{month}")}, "sk": {"S": format!("USER#user{u:04}@example.com")},
+                    "total_tokens": {"N": ((6300 + u) * 30).to_string()}, "cost_micros": {"N": "600000"},
+                    "groups": {"L": [{"S": "eng"}]}}}}));
+            }
         }
         for m in [
             "claude-sonnet-4-5",
@@ -535,6 +591,15 @@ async fn widgets_bench(local: &Local, proxy: &RecordingProxy, users: usize) {
         )
         .await;
     }
+    // quota-status: the users' group policy, all of them at 80% or more of it (the worst case:
+    // every user's unblock is read).
+    local
+        .seed_policy(
+            "group",
+            "eng",
+            json!({"monthly_token_limit": 230_000, "enforcement_mode": "block"}),
+        )
+        .await;
     println!(
         "widgets: seeded {} rollup items (30 days, {users} users) in {:.1} s",
         items.len(),

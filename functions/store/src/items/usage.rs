@@ -24,9 +24,32 @@ pub const COST_MICROS: &str = "cost_micros";
 /// Prefix of per-model counters: `model#{model id}#{counter}`, top-level so `ADD` can create them.
 pub const MODEL_PREFIX: &str = "model#";
 
+/// Partition key prefix of the month rollups (`ROLLUP#MONTH#yyyy-mm`): one item per user who
+/// used tokens that month, with `total_tokens`, `cost_micros` and the user's [`GROUPS`].
+pub const MONTH_ROLLUP_PREFIX: &str = "ROLLUP#MONTH#";
+
+/// Sort key prefix of a user's item in a rollup (`USER#{identity}`).
+pub const ROLLUP_USER_PREFIX: &str = "USER#";
+
+/// The groups of the user's latest token, on the user's month rollup item (a list of strings).
+pub const GROUPS: &str = "groups";
+
+/// The partition key of a day's rollup.
+pub fn day_rollup_pk(day: Day) -> String {
+    format!("ROLLUP#DAY#{day}")
+}
+
+/// The partition key of a month's rollup.
+pub fn month_rollup_pk(month: Month) -> String {
+    format!("{MONTH_ROLLUP_PREFIX}{month}")
+}
+
+/// Partition key prefix of a user's items.
+pub const USER_PREFIX: &str = "USER#";
+
 /// The partition key of a user's items.
 pub fn user_pk(identity: &str) -> String {
-    format!("USER#{identity}")
+    format!("{USER_PREFIX}{identity}")
 }
 
 /// The key of a user's month item.
