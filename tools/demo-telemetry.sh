@@ -25,9 +25,15 @@ sum() { # name, points...
   printf '{"name":"%s","sum":{"aggregationTemporality":1,"isMonotonic":true,"dataPoints":[%s]}}' "$name" "$*"
 }
 
-for who in "alice@example.com 180000 900" "bob@example.com 60000 240" "carol@example.com 25000 80"; do
-  read -r email tokens lines <<<"$who"
-  token=$(target/debug/ccwb-local token --email "$email")
+# email, input tokens, lines added, groups (what the quota-status widget resolves policies by)
+for who in "alice@example.com 180000 900 engineering" "bob@example.com 60000 240 engineering" \
+           "carol@example.com 25000 80 -"; do
+  read -r email tokens lines groups <<<"$who"
+  if [ "$groups" = - ]; then
+    token=$(target/debug/ccwb-local token --email "$email")
+  else
+    token=$(target/debug/ccwb-local token --email "$email" --groups "$groups")
+  fi
   body=$(printf '{"resourceMetrics":[{"scopeMetrics":[{"metrics":[%s,%s,%s,%s,%s]}]}]}' \
     "$(sum claude_code.token.usage \
         "$(point "$tokens" type=input model=claude-sonnet-4-5)" \
@@ -47,3 +53,6 @@ done
 admin=$(target/debug/ccwb-local token --email admin@example.com --groups ccwb-admins)
 echo
 echo "Open the dashboard: $endpoint/dashboard?token=$admin"
+echo "quota-status lists users near a limit once a policy applies, e.g. (alice is then at 87%):"
+echo "  CCWB_TOKEN=$admin target/debug/ccwb --endpoint $endpoint \\"
+echo "    quota set-group engineering --monthly-limit 900K --enforcement block"

@@ -241,8 +241,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       // on the table's own key (no index), paged; quota-status reads the unblocks of the users
       // near a limit (unblocks.rs current_unblocks: BatchGetItem).
       allow('ReadRollups', ['dynamodb:Query', 'dynamodb:BatchGetItem'], [r.usage.tableArn]),
-      // quota-status lists every policy (policies.rs list_policies).
-      allow('ListPolicies', ['dynamodb:Query'], [indexArn(r.policies, POLICY_TYPE_INDEX.name)]),
+      // quota-status reads the policies the month's users resolve to (policies.rs get_policies).
+      allow('ReadPolicies', ['dynamodb:BatchGetItem'], [r.policies.tableArn]),
     ],
   },
 ];

@@ -254,11 +254,11 @@ describe('roles', () => {
       allow('DeliverUsage', ['firehose:PutRecordBatch'], [stream('ccwb-usage')]),
     ],
     // One Query per day (and month) on the table's own key: the table's ARN, not an index's;
-    // quota-status: the unblocks (BatchGetItem) and every policy (the type index). Nothing else.
+    // quota-status: the unblocks and the users' policies, by key (BatchGetItem). Nothing else.
     Widgets: [
       allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Widgets')]),
       allow('ReadRollups', ['dynamodb:BatchGetItem', 'dynamodb:Query'], [getAtt(usage)]),
-      allow('ListPolicies', ['dynamodb:Query'], [index(policies, 'policy-type-index')]),
+      allow('ReadPolicies', ['dynamodb:BatchGetItem'], [getAtt(policies)]),
     ],
   };
 

@@ -1,8 +1,8 @@
 //! The `quota-status` widget: who is blocked or at 80% of a limit, under which policy. Unlike
 //! the other widgets it shows the present (this UTC month and day) whatever the dashboard's time
 //! range, decided exactly as `/check` decides: the month's rollup gives each user's usage and
-//! groups, today's rollup the day's usage, every policy is read once, and unblocks only for the
-//! users that need attention.
+//! groups, today's rollup the day's usage, then the policies those users resolve to, and the
+//! unblocks of only the users that need attention.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -21,9 +21,6 @@ use crate::request::WidgetRequest;
 
 /// The widget's name in `params.widget`.
 pub const NAME: &str = "quota-status";
-
-/// Policies read per page.
-const POLICY_PAGE: usize = 1000;
 
 /// A user who needs attention, with the decision `/check` would make now.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,16 +42,20 @@ pub struct Board {
     pub standings: Vec<Standing>,
 }
 
-/// Reads the board at `now`: three reads at once (month rollup, today's rollup, policies),
-/// then one batched read of the unblocks of the users needing attention.
+/// Reads the board at `now`: the month rollup, then the policies its users can resolve to
+/// (batched by key: their user policies, their groups', the default), with today's rollup
+/// meanwhile; then the unblocks of the users needing attention (batched). Reads grow with the
+/// month's users, not with how many policies exist.
 pub async fn read(store: &DynamoStore, now: OffsetDateTime) -> Result<Board, StoreError> {
     let today = Day::of(now);
     let today_only = [today];
-    let (users, days, policies) = tokio::try_join!(
-        store.month_users(today.month()),
-        store.day_rollups(&today_only),
-        all_policies(store),
-    )?;
+    let users_and_policies = async {
+        let users = store.month_users(today.month()).await?;
+        let policies = store.get_policies(&policy_keys(&users)).await?;
+        Ok::<_, StoreError>((users, policies))
+    };
+    let ((users, policies), days) =
+        tokio::try_join!(users_and_policies, store.day_rollups(&today_only))?;
     let book = PolicyBook::new(policies);
     let day = days.into_iter().next().map(|d| d.users).unwrap_or_default();
     let first = standings(&users, &day, &book, &HashMap::new(), now);
@@ -77,19 +78,18 @@ pub async fn read(store: &DynamoStore, now: OffsetDateTime) -> Result<Board, Sto
     })
 }
 
-async fn all_policies(store: &DynamoStore) -> Result<Vec<ccwb_core::Policy>, StoreError> {
-    let mut policies = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = store
-            .list_policies(None, POLICY_PAGE, cursor.as_deref())
-            .await?;
-        policies.extend(page.policies);
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => return Ok(policies),
-        }
+/// Every policy that can govern `users`: theirs, their groups', and the default.
+fn policy_keys(users: &[MonthUser]) -> Vec<(PolicyType, String)> {
+    let mut keys = vec![(PolicyType::Default, "default".to_owned())];
+    for user in users {
+        keys.push((PolicyType::User, user.identity.clone()));
+        keys.extend(
+            user.groups
+                .iter()
+                .map(|g| (PolicyType::Group, g.as_str().to_owned())),
+        );
     }
+    keys
 }
 
 /// Decides for each of `users` (today's usage from the day rollup's `day` counters) and keeps

@@ -496,8 +496,13 @@ fn widgets_cpu(users: usize) {
             times.push(started.elapsed());
         }
         times.sort();
+        let what = if widget == quota_status {
+            format!("deciding and drawing {users} users of the month")
+        } else {
+            format!("drawing 30 days x {users} users")
+        };
         println!(
-            "widget {widget:<17} drawing 30 days x {users} users: p50 {:.2} ms",
+            "widget {widget:<17} {what}: p50 {:.2} ms",
             percentile(&times, 0.5)
         );
     }
