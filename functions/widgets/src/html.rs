@@ -45,23 +45,39 @@ pub fn page(dark: bool, body: &str) -> String {
 
 /// The "no data" state: a clear sentence, not an error.
 pub fn no_data(dark: bool, what: &str) -> String {
-    let t = theme(dark);
+    notice(dark, &format!("No {what} in this time range."))
+}
+
+/// A centred sentence in place of a chart (escaped here).
+pub fn notice(dark: bool, sentence: &str) -> String {
     page(
         dark,
         &format!(
-            "<p style=\"color:{};text-align:center;padding:2em 0\">No {} in this time range.</p>",
-            t.muted,
-            escape(what)
+            "<p style=\"color:{};text-align:center;padding:2em 0\">{}</p>",
+            theme(dark).muted,
+            escape(sentence)
         ),
     )
 }
 
-/// A table with a header row; cells are escaped here.
+/// A table with a header row, the first column left-aligned and the others (numbers)
+/// right-aligned; cells are escaped here.
 pub fn table(dark: bool, header: &[&str], rows: &[Vec<String>]) -> String {
+    table_aligned(dark, header, rows, 1)
+}
+
+/// A table whose first `text_columns` columns are left-aligned text and the rest right-aligned
+/// numbers; cells are escaped here.
+pub fn table_aligned(
+    dark: bool,
+    header: &[&str],
+    rows: &[Vec<String>],
+    text_columns: usize,
+) -> String {
     let t = theme(dark);
     let mut out = String::from("<table style=\"border-collapse:collapse;width:100%\"><tr>");
     for (i, h) in header.iter().enumerate() {
-        let align = if i == 0 { "left" } else { "right" };
+        let align = if i < text_columns { "left" } else { "right" };
         out.push_str(&format!(
             "<th style=\"text-align:{align};color:{};border-bottom:1px solid {};padding:2px 6px\">{}</th>",
             t.muted,
@@ -73,7 +89,7 @@ pub fn table(dark: bool, header: &[&str], rows: &[Vec<String>]) -> String {
     for row in rows {
         out.push_str("<tr>");
         for (i, cell) in row.iter().enumerate() {
-            let align = if i == 0 { "left" } else { "right" };
+            let align = if i < text_columns { "left" } else { "right" };
             out.push_str(&format!(
                 "<td style=\"text-align:{align};padding:2px 6px\">{}</td>",
                 escape(cell)

@@ -16,7 +16,7 @@ use ccwb_store::{
 };
 use time::OffsetDateTime;
 
-use crate::html::{no_data, page, table, theme};
+use crate::html::{notice, page, table_aligned, theme};
 use crate::request::WidgetRequest;
 
 /// The widget's name in `params.widget`.
@@ -140,7 +140,10 @@ pub fn standings(
 pub fn render(request: &WidgetRequest, board: &Board) -> String {
     let dark = request.dark;
     if board.users == 0 {
-        return no_data(dark, &format!("token usage in {} (UTC)", board.month));
+        return notice(
+            dark,
+            &format!("No token usage in {} (UTC) yet.", board.month),
+        );
     }
     let blocked = board
         .standings
@@ -188,7 +191,12 @@ pub fn render(request: &WidgetRequest, board: &Board) -> String {
         dark,
         &format!(
             "{heading}{}{footer}",
-            table(dark, &["User", "Policy", "Status", "Highest limit"], &rows)
+            table_aligned(
+                dark,
+                &["User", "Policy", "Status", "Highest limit"],
+                &rows,
+                4
+            )
         ),
     )
 }
@@ -297,6 +305,6 @@ mod tests {
                 .contains("0 blocked, 0 at 80% or more of a limit, of 3 users")
         );
         board.users = 0;
-        assert!(render(&request(), &board).contains("No token usage in 2026-11 (UTC)"));
+        assert!(render(&request(), &board).contains("No token usage in 2026-11 (UTC) yet."));
     }
 }
