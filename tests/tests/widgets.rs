@@ -295,6 +295,52 @@ async fn quota_status_shows_who_is_blocked_or_near_a_limit_under_which_policy() 
     );
     assert!(!short.contains("erin@example.com"), "limit 2: {short}");
     assert!(short.contains("and 3 more"), "{short}");
+
+    // Administrators asking about one user get the same groups without naming them.
+    let (_, _, usage) = local
+        .send(Method::GET, "/usage/bob@example.com", &admin, &[], None)
+        .await;
+    assert_eq!(usage["groups"], json!(["engineering"]), "{usage}");
+    assert_eq!(usage["groups_source"], "telemetry");
+    assert_eq!(usage["check"]["policy"]["identifier"], "engineering");
+    assert_eq!(usage["check"]["usage"]["monthly_percent"], 85.0, "{usage}");
+    let (_, _, given) = local
+        .send(
+            Method::GET,
+            "/resolve?email=bob@example.com&groups=ops",
+            &admin,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(
+        (&given["groups"], &given["groups_source"]),
+        (&json!(["ops"]), &json!("given"))
+    );
+    assert_eq!(given["effective"]["identifier"], "default", "{given}");
+    let (_, _, none) = local
+        .send(
+            Method::GET,
+            "/resolve?email=carol@example.com",
+            &admin,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(
+        (&none["groups"], &none["groups_source"]),
+        (&json!([]), &json!("none"))
+    );
+    let text = tokio::task::block_in_place(|| {
+        ccwb_e2e::cli::Ccwb::with_token(&local.url, &admin)
+            .ok(&["quota", "show", "alice@example.com"])
+            .stdout
+    });
+    assert!(
+        text.contains("engineering (from the user's latest telemetry; --groups to try others)")
+            && text.contains("BLOCKED"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -246,7 +246,8 @@ pub enum QuotaCommand {
     Show {
         /// The user's e-mail address.
         email: String,
-        /// The user's groups (comma-separated), as their token would carry them.
+        /// The user's groups (comma-separated), as their token would carry them [default: the
+        /// groups of the user's latest telemetry this month]
         #[arg(long, short = 'g', value_delimiter = ',')]
         groups: Vec<String>,
     },
@@ -254,7 +255,8 @@ pub enum QuotaCommand {
     Usage {
         /// The user's e-mail address.
         email: String,
-        /// The user's groups (comma-separated).
+        /// The user's groups (comma-separated) [default: the groups of the user's latest
+        /// telemetry this month]
         #[arg(long, short = 'g', value_delimiter = ',')]
         groups: Vec<String>,
     },

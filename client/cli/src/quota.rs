@@ -288,11 +288,7 @@ async fn show(
         ("User", resolved.identity.clone()),
         (
             "Groups",
-            if resolved.groups.is_empty() {
-                "(none)".into()
-            } else {
-                resolved.groups.join(", ")
-            },
+            groups_line(&resolved.groups, resolved.groups_source),
         ),
         (
             "Effective policy",
@@ -343,6 +339,10 @@ async fn usage(
         return print_json(&report);
     }
     println!("Usage of {} (UTC periods)", report.identity);
+    println!(
+        "Groups: {}",
+        groups_line(&report.groups, report.groups_source)
+    );
     let period_row = |label: &str, period: &ccwb_api::PeriodUsage| {
         let u = &period.usage;
         vec![
@@ -394,6 +394,21 @@ async fn usage(
     println!();
     print_check(&report.check);
     Ok(())
+}
+
+/// The groups resolved with, and where they came from.
+fn groups_line(groups: &[String], source: ccwb_api::GroupsSource) -> String {
+    use ccwb_api::GroupsSource;
+    match (groups.is_empty(), source) {
+        (true, _) => {
+            "(none: not given, and none known from the user's telemetry this month)".into()
+        }
+        (false, GroupsSource::Telemetry) => format!(
+            "{} (from the user's latest telemetry; --groups to try others)",
+            groups.join(", ")
+        ),
+        (false, _) => groups.join(", "),
+    }
 }
 
 /// The decision and usage against limits, for people.

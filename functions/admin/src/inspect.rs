@@ -1,9 +1,9 @@
 //! `GET /resolve` and `GET /usage/{email}`: a user's effective policy and usage, as `/check`
 //! sees them, for administrators.
 
-use ccwb_api::{CheckResponse, PeriodUsage, ResolveResponse, UsageResponse};
+use ccwb_api::{CheckResponse, GroupsSource, PeriodUsage, ResolveResponse, UsageResponse};
 use ccwb_core::{CurrentUsage, Day, Group, Identity, decide, explain, resolve};
-use ccwb_store::{PolicyStore, QuotaReads};
+use ccwb_store::{PolicyStore, QuotaReads, RollupReads};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use time::OffsetDateTime;
@@ -17,8 +17,8 @@ use crate::{AdminError, State};
 pub async fn resolve_user(state: &State, req: Request) -> Result<Response<Body>, AdminError> {
     admin(&state.settings, &req)?;
     let identity = identity(query(&req, "email").as_deref(), "email")?;
-    let groups = groups_param(&req);
     let now = OffsetDateTime::now_utc();
+    let (groups, groups_source) = groups_of(state, &req, &identity, Day::of(now)).await?;
     let inputs = state
         .store
         .check_inputs(&identity, &groups, Day::of(now))
@@ -38,6 +38,7 @@ pub async fn resolve_user(state: &State, req: Request) -> Result<Response<Body>,
         &ResolveResponse {
             identity: identity.to_string(),
             groups: names(&groups),
+            groups_source,
             effective,
             applicable: resolution.policies().to_vec(),
             explanation: explain(&resolution, &decision),
@@ -50,9 +51,9 @@ pub async fn resolve_user(state: &State, req: Request) -> Result<Response<Body>,
 pub async fn usage(state: &State, req: Request) -> Result<Response<Body>, AdminError> {
     admin(&state.settings, &req)?;
     let identity = identity(req.path_parameters().first("email"), "email")?;
-    let groups = groups_param(&req);
     let now = OffsetDateTime::now_utc();
     let today = Day::of(now);
+    let (groups, groups_source) = groups_of(state, &req, &identity, today).await?;
     let (inputs, (month, day)) = tokio::try_join!(
         state.store.check_inputs(&identity, &groups, today),
         state.store.usage_detail(identity.as_str(), today),
@@ -65,6 +66,7 @@ pub async fn usage(state: &State, req: Request) -> Result<Response<Body>, AdminE
         &UsageResponse {
             identity: identity.to_string(),
             groups: names(&groups),
+            groups_source,
             month: PeriodUsage {
                 period: today.month().to_string(),
                 usage: month.unwrap_or_default(),
@@ -76,6 +78,30 @@ pub async fn usage(state: &State, req: Request) -> Result<Response<Body>, AdminE
             check: CheckResponse::from(&decision),
         },
     ))
+}
+
+/// The groups to resolve `identity` with: the `groups` parameter if given, else those of the
+/// token the user's latest telemetry this month came with (kept on the month rollup).
+async fn groups_of(
+    state: &State,
+    req: &Request,
+    identity: &Identity,
+    today: Day,
+) -> Result<(Vec<Group>, GroupsSource), AdminError> {
+    let given = groups_param(req);
+    if !given.is_empty() {
+        return Ok((given, GroupsSource::Given));
+    }
+    Ok(
+        match state
+            .store
+            .month_user(identity.as_str(), today.month())
+            .await?
+        {
+            Some(user) if !user.groups.is_empty() => (user.groups, GroupsSource::Telemetry),
+            _ => (Vec::new(), GroupsSource::None),
+        },
+    )
 }
 
 fn identity(raw: Option<&str>, field: &str) -> Result<Identity, AdminError> {

@@ -17,8 +17,8 @@ pub use distributions::{
 pub use error::{ErrorBody, ErrorEnvelope};
 pub use me::MeResponse;
 pub use policies::{
-    ImportMode, ImportRequest, ImportResponse, ImportResult, ImportRow, ImportTotals, PeriodUsage,
-    PolicyExport, PolicyList, ResolveResponse, RowStatus, UsageResponse,
+    GroupsSource, ImportMode, ImportRequest, ImportResponse, ImportResult, ImportRow, ImportTotals,
+    PeriodUsage, PolicyExport, PolicyList, ResolveResponse, RowStatus, UsageResponse,
 };
 pub use status::{FunctionStatus, StackStatus, StatusResponse, TableStatus};
 pub use unblocks::{AuditPage, UnblockHistory, UnblockRecord, UnblockRequest};

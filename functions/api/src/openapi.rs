@@ -23,6 +23,9 @@ struct Operation {
     errors: &'static [u16],
 }
 
+/// The `groups` parameter of `/resolve` and `/usage/{email}`.
+const GROUPS_PARAM: &str = "comma-separated groups; without it, the groups of the token the user's latest telemetry this month came with (groups_source says which)";
+
 /// The document, for `GET /openapi.json`.
 pub fn document() -> Value {
     let mut generator: SchemaGenerator = SchemaSettings::openapi3().into_generator();
@@ -123,7 +126,7 @@ pub fn document() -> Value {
             admin: true,
             query: &[
                 ("email", "the user's e-mail address (required)"),
-                ("groups", "comma-separated groups"),
+                ("groups", GROUPS_PARAM),
             ],
             request: None,
             response: (200, Some(schema(of::<ResolveResponse>))),
@@ -133,7 +136,7 @@ pub fn document() -> Value {
             route: "GET /usage/{email}",
             summary: "A user's usage this month and today against the effective limits",
             admin: true,
-            query: &[("groups", "comma-separated groups")],
+            query: &[("groups", GROUPS_PARAM)],
             request: None,
             response: (200, Some(schema(of::<UsageResponse>))),
             errors: &[400, 401, 403],

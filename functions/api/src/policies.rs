@@ -170,6 +170,22 @@ pub struct ImportResponse {
     pub totals: ImportTotals,
 }
 
+/// Where the groups a user was resolved with came from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupsSource {
+    /// The request's `groups` parameter.
+    Given,
+    /// The token of the user's latest telemetry this month: the groups `/check` most likely
+    /// sees (a membership change shows from the user's next export).
+    Telemetry,
+    /// Neither: resolved without groups.
+    #[default]
+    None,
+}
+
 /// `GET /resolve`: the effective policy of a user and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ResolveResponse {
@@ -177,6 +193,9 @@ pub struct ResolveResponse {
     pub identity: String,
     /// The groups considered.
     pub groups: Vec<String>,
+    /// Where they came from.
+    #[serde(default)]
+    pub groups_source: GroupsSource,
     /// The policy that decides, if any.
     pub effective: Option<Policy>,
     /// Every enabled policy that applies (one for user or default, all matching groups).
@@ -204,6 +223,9 @@ pub struct UsageResponse {
     pub identity: String,
     /// The groups considered.
     pub groups: Vec<String>,
+    /// Where they came from.
+    #[serde(default)]
+    pub groups_source: GroupsSource,
     /// This month.
     pub month: PeriodUsage,
     /// Today.

@@ -10,7 +10,7 @@ use ccwb_core::{Day, Group, Month, UsageTotals};
 
 use crate::dynamo::DynamoStore;
 use crate::error::StoreError;
-use crate::items::attrs::s;
+use crate::items::attrs::{Item, s};
 use crate::items::usage;
 
 /// Days read at once.
@@ -51,6 +51,13 @@ pub trait RollupReads {
         month: Month,
     ) -> impl Future<Output = Result<Vec<MonthUser>, StoreError>> + Send;
 
+    /// One user's line in `month`'s rollup, if they used tokens that month.
+    fn month_user(
+        &self,
+        identity: &str,
+        month: Month,
+    ) -> impl Future<Output = Result<Option<MonthUser>, StoreError>> + Send;
+
     /// The rollups of `days` (read concurrently, one paginated query per day); days without
     /// usage come back empty.
     fn day_rollups(
@@ -60,6 +67,27 @@ pub trait RollupReads {
 }
 
 impl RollupReads for DynamoStore {
+    async fn month_user(
+        &self,
+        identity: &str,
+        month: Month,
+    ) -> Result<Option<MonthUser>, StoreError> {
+        // A batch of one: BatchGetItem is what the readers of usage items are granted.
+        let table = &self.names.usage_table;
+        let key = Item::from([
+            ("pk".to_owned(), s(usage::month_rollup_pk(month))),
+            (
+                "sk".to_owned(),
+                s(format!("{}{identity}", usage::ROLLUP_USER_PREFIX)),
+            ),
+        ]);
+        let found = self.batch_get(vec![(table.clone(), key)]).await?;
+        match found.get(table).and_then(|items| items.first()) {
+            Some(item) => decode_month_user(item),
+            None => Ok(None),
+        }
+    }
+
     async fn month_users(&self, month: Month) -> Result<Vec<MonthUser>, StoreError> {
         let mut users = Vec::new();
         let mut start: Option<std::collections::HashMap<String, AttributeValue>> = None;
@@ -75,26 +103,7 @@ impl RollupReads for DynamoStore {
                 .await
                 .map_err(|e| self.aws_error("Query (month rollup)", &e))?;
             for item in output.items() {
-                let Some(identity) = item
-                    .get("sk")
-                    .and_then(|v| v.as_s().ok())
-                    .and_then(|sk| sk.strip_prefix(usage::ROLLUP_USER_PREFIX))
-                else {
-                    continue;
-                };
-                let groups = match item.get(usage::GROUPS) {
-                    Some(AttributeValue::L(names)) => names
-                        .iter()
-                        .filter_map(|v| v.as_s().ok())
-                        .filter_map(|name| Group::parse(name))
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                users.push(MonthUser {
-                    identity: identity.to_owned(),
-                    groups,
-                    totals: usage::decode_totals(item)?,
-                });
+                users.extend(decode_month_user(item)?);
             }
             match output.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),
@@ -113,6 +122,30 @@ impl RollupReads for DynamoStore {
             .try_collect()
             .await
     }
+}
+
+/// A month rollup item; `None` for an item of another kind.
+fn decode_month_user(item: &Item) -> Result<Option<MonthUser>, StoreError> {
+    let Some(identity) = item
+        .get("sk")
+        .and_then(|v| v.as_s().ok())
+        .and_then(|sk| sk.strip_prefix(usage::ROLLUP_USER_PREFIX))
+    else {
+        return Ok(None);
+    };
+    let groups = match item.get(usage::GROUPS) {
+        Some(AttributeValue::L(names)) => names
+            .iter()
+            .filter_map(|v| v.as_s().ok())
+            .filter_map(|name| Group::parse(name))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(Some(MonthUser {
+        identity: identity.to_owned(),
+        groups,
+        totals: usage::decode_totals(item)?,
+    }))
 }
 
 impl DynamoStore {
