@@ -164,14 +164,20 @@ test('the widgets read the rollups with Query on the usage table itself, no inde
   assert.match(read('functions/widgets/src/lib.rs'), /store\.day_rollups\(/);
   assert.match(read('functions/widgets/src/quota_status.rs'), /store\.month_users\(/);
   const source = read('functions/store/src/rollups.rs');
+  const body = (fn: string) => {
+    const found = new RegExp(`async fn ${fn}\\(([\\s\\S]*?)\\n {4}\\}\\n`).exec(source);
+    assert.ok(found, `rollups.rs has ${fn}`);
+    return found[1]!;
+  };
+  // Both read through partition(), whose only call is a Query on the table's own key.
   for (const fn of ['day_rollup', 'month_users']) {
-    const body = new RegExp(`async fn ${fn}\\(([\\s\\S]*?)\\n {4}\\}\\n`).exec(source);
-    assert.ok(body, `rollups.rs has ${fn}`);
-    const calls = [...body[1]!.matchAll(/\.client\s*\.(\w+)\(\)/g)].map((m) => m[1]);
-    assert.deepEqual(calls, ['query'], fn);
-    assert.match(body[1]!, /\.table_name\(&self\.names\.usage_table\)/);
-    assert.doesNotMatch(body[1]!, /index_name/);
+    assert.match(body(fn), /\.partition\(/, fn);
+    assert.doesNotMatch(body(fn), /\.client\s*\./, fn);
   }
+  const partition = body('partition');
+  assert.deepEqual([...partition.matchAll(/\.client\s*\.(\w+)\(\)/g)].map((m) => m[1]), ['query']);
+  assert.match(partition, /\.table_name\(&self\.names\.usage_table\)/);
+  assert.doesNotMatch(partition, /index_name/);
 });
 
 test('the usage widgets are in the order and widths of ccwb-local /dashboard (functions/local/src/dashboard.rs LAYOUT)', () => {

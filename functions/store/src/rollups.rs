@@ -90,25 +90,11 @@ impl RollupReads for DynamoStore {
 
     async fn month_users(&self, month: Month) -> Result<Vec<MonthUser>, StoreError> {
         let mut users = Vec::new();
-        let mut start: Option<std::collections::HashMap<String, AttributeValue>> = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.names.usage_table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(usage::month_rollup_pk(month)))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| self.aws_error("Query (month rollup)", &e))?;
-            for item in output.items() {
-                users.extend(decode_month_user(item)?);
-            }
-            match output.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
+        for item in self
+            .partition(usage::month_rollup_pk(month), "Query (month rollup)")
+            .await?
+        {
+            users.extend(decode_month_user(&item)?);
         }
         Ok(users)
     }
@@ -156,57 +142,66 @@ impl DynamoStore {
             models: BTreeMap::new(),
             hours: [0; 24],
         };
-        let mut start: Option<std::collections::HashMap<String, AttributeValue>> = None;
+        for item in self
+            .partition(usage::day_rollup_pk(day), "Query (day rollup)")
+            .await?
+        {
+            let Some(sk) = item.get("sk").and_then(|v| v.as_s().ok()) else {
+                continue;
+            };
+            let counters: Counters = item
+                .iter()
+                .filter_map(|(name, value)| {
+                    let number = value.as_n().ok()?.parse::<u64>().ok()?;
+                    Some((name.clone(), number))
+                })
+                .collect();
+            if sk == crate::ingest::HOURS_ITEM {
+                for (name, value) in &counters {
+                    if let Some(hour) = name
+                        .strip_prefix('h')
+                        .and_then(|h| h.parse::<usize>().ok())
+                        .filter(|h| *h < 24)
+                    {
+                        rollup.hours[hour] += value;
+                    }
+                }
+            } else if let Some(user) = sk.strip_prefix("USER#") {
+                merge(rollup.users.entry(user.to_owned()).or_default(), &counters);
+            } else if let Some(model) = sk
+                .strip_prefix("MODEL#")
+                .and_then(|rest| rest.rsplit_once("#S").map(|(model, _)| model))
+            {
+                merge(
+                    rollup.models.entry(model.to_owned()).or_default(),
+                    &counters,
+                );
+            }
+        }
+        Ok(rollup)
+    }
+
+    /// Every item of the usage table's partition `pk` (the table's own key, no index), paged.
+    async fn partition(&self, pk: String, operation: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
         loop {
             let output = self
                 .client
                 .query()
                 .table_name(&self.names.usage_table)
                 .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(usage::day_rollup_pk(day)))
+                .expression_attribute_values(":pk", s(pk.clone()))
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
-                .map_err(|e| self.aws_error("Query (day rollup)", &e))?;
-            for item in output.items() {
-                let Some(sk) = item.get("sk").and_then(|v| v.as_s().ok()) else {
-                    continue;
-                };
-                let counters: Counters = item
-                    .iter()
-                    .filter_map(|(name, value)| {
-                        let number = value.as_n().ok()?.parse::<u64>().ok()?;
-                        Some((name.clone(), number))
-                    })
-                    .collect();
-                if sk == crate::ingest::HOURS_ITEM {
-                    for (name, value) in &counters {
-                        if let Some(hour) = name
-                            .strip_prefix('h')
-                            .and_then(|h| h.parse::<usize>().ok())
-                            .filter(|h| *h < 24)
-                        {
-                            rollup.hours[hour] += value;
-                        }
-                    }
-                } else if let Some(user) = sk.strip_prefix("USER#") {
-                    merge(rollup.users.entry(user.to_owned()).or_default(), &counters);
-                } else if let Some(model) = sk
-                    .strip_prefix("MODEL#")
-                    .and_then(|rest| rest.rsplit_once("#S").map(|(model, _)| model))
-                {
-                    merge(
-                        rollup.models.entry(model.to_owned()).or_default(),
-                        &counters,
-                    );
-                }
-            }
+                .map_err(|e| self.aws_error(operation, &e))?;
+            items.extend(output.items.unwrap_or_default());
             match output.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
+                _ => return Ok(items),
             }
         }
-        Ok(rollup)
     }
 }
 

@@ -242,15 +242,8 @@ mod tests {
 
     fn request() -> WidgetRequest {
         WidgetRequest {
-            widget: NAME.into(),
-            limit: 10,
-            start: datetime!(2026-11-20 00:00 UTC),
-            end: datetime!(2026-11-20 23:00 UTC),
-            width: 600,
-            height: 300,
             dark: true,
-            utc_offset_minutes: 0,
-            timezone: "UTC".into(),
+            ..crate::request::sample(NAME)
         }
     }
 

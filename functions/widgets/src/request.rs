@@ -121,6 +121,23 @@ fn offset_minutes(iso: &str) -> Option<i32> {
     (total <= 14 * 60).then_some(sign * total)
 }
 
+/// A request for `widget` on 2026-11-20 (UTC, light, 600 x 300): the widgets' unit tests.
+#[cfg(test)]
+pub(crate) fn sample(widget: &str) -> WidgetRequest {
+    use time::macros::datetime;
+    WidgetRequest {
+        widget: widget.into(),
+        limit: 10,
+        start: datetime!(2026-11-20 00:00 UTC),
+        end: datetime!(2026-11-20 23:00 UTC),
+        width: 600,
+        height: 300,
+        dark: false,
+        utc_offset_minutes: 0,
+        timezone: "UTC".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

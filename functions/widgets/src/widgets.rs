@@ -481,19 +481,7 @@ mod tests {
         }
     }
 
-    fn request(widget: &str) -> WidgetRequest {
-        WidgetRequest {
-            widget: widget.into(),
-            limit: 10,
-            start: datetime!(2026-11-20 00:00 UTC),
-            end: datetime!(2026-11-20 23:00 UTC),
-            width: 600,
-            height: 300,
-            dark: false,
-            utc_offset_minutes: 0,
-            timezone: "UTC".into(),
-        }
-    }
+    use crate::request::sample as request;
 
     #[test]
     fn hours_shift_into_the_dashboards_timezone() {
