@@ -65,10 +65,11 @@ fn type_counter(token_type: ccwb_core::TokenType) -> &'static str {
     }
 }
 
-/// The item of a day rollup counting tokens by UTC hour (`h00` … `h23`).
+/// The items of a day rollup counting tokens by UTC hour (`h00` … `h23`): `HOURS#S{nn}`, one
+/// per shard, summed by readers.
 pub const HOURS_ITEM: &str = "HOURS";
 
-/// Shards of the per-model day rollup.
+/// Shards of the day rollup's items that every user adds to (per model, per hour).
 const MODEL_ROLLUP_SHARDS: u8 = 16;
 
 /// The rollup shard of a user: stable, spread evenly.
@@ -110,16 +111,18 @@ fn add_point(
         return;
     };
     let type_name = type_counter(usage.token_type);
+    // The hour and per-model rollups are shared by every user: sharded so that concurrent
+    // ingests of different users rarely touch the same item (a transaction touching an item
+    // another one is writing is cancelled and retried).
+    let shard = shard(identity);
     // Tokens by UTC hour of the day, for the dashboard's hour-by-weekday heatmap.
     add(
         &rollup,
-        HOURS_ITEM,
+        &format!("{HOURS_ITEM}#S{shard:02}"),
         &format!("h{:02}", point.time().hour()),
         usage.tokens,
     );
-    // The per-model rollup is shared by every user: sharded so that concurrent ingests of
-    // different users rarely touch the same item.
-    let model_rollup = format!("MODEL#{}#S{:02}", usage.model, shard(identity));
+    let model_rollup = format!("MODEL#{}#S{shard:02}", usage.model);
     for (pk, sk) in [(&rollup, user_rollup.as_str()), (&rollup, &model_rollup)] {
         add(pk, sk, type_name, usage.tokens);
         add(pk, sk, TOTAL_TOKENS, usage.tokens);

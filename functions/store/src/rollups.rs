@@ -156,7 +156,11 @@ impl DynamoStore {
                     Some((name.clone(), number))
                 })
                 .collect();
-            if sk == crate::ingest::HOURS_ITEM {
+            // `HOURS#S{nn}` shards (and the unsharded `HOURS` of earlier versions).
+            if sk
+                .strip_prefix(crate::ingest::HOURS_ITEM)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with("#S"))
+            {
                 for (name, value) in &counters {
                     if let Some(hour) = name
                         .strip_prefix('h')
