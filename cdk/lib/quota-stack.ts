@@ -542,6 +542,27 @@ export class QuotaStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    // Firehose refusing records fails no run: the sweeper keeps them (pending audit events,
+    // OUTBOX# items) and tries again every minute, logging how many it could not send. Refusals
+    // in every 5 minutes for 15 minutes mean the delivery streams need looking at.
+    const refusals = new logs.MetricFilter(this, 'SweeperRefusalsFilter', {
+      logGroup: this.node.findChild('SweeperLogs') as logs.LogGroup,
+      filterPattern: logs.FilterPattern.numberValue('$.fields.refused', '>', 0),
+      metricNamespace: `ccwb/${names.stack}`,
+      metricName: 'FirehoseRefusals',
+      metricValue: '$.fields.refused',
+    });
+    alarm('SweeperRefusals', {
+      alarmName: `${names.stack}-sweeper-refusals`,
+      alarmDescription:
+        'Firehose has refused audit events or usage records for 15 minutes; they are kept in DynamoDB and retried every minute. Check the audit and usage delivery streams.',
+      metric: refusals.metric({ period: fiveMinutes, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     alarm('CheckLatencyP99', {
       alarmName: `${names.stack}-check-latency-p99`,
       alarmDescription: `ccwb-check p99 duration above ${config.checkP99Ms} ms`,

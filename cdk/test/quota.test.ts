@@ -566,6 +566,7 @@ describe('alerts and alarms', () => {
       'ccwb-ingest-errors',
       'ccwb-status-errors',
       'ccwb-sweeper-errors',
+      'ccwb-sweeper-refusals',
       'ccwb-unblock-errors',
       'ccwb-widgets-errors',
     ]);
@@ -587,6 +588,18 @@ describe('alerts and alarms', () => {
       MetricTransformations: [{ MetricNamespace: 'ccwb/ccwb', MetricName: 'CheckLoggedErrors', MetricValue: '1' }],
     });
     assert.deepEqual(byName['ccwb-check-errors'].Dimensions, [check]);
+    // The sweeper logs how many records Firehose refused (functions/lambda/src/audit.rs sweep,
+    // field `refused`); 15 minutes of refusals alarm.
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: resourceAt(template, 'Quota/SweeperLogs/Resource').id },
+      FilterPattern: '{ $.fields.refused > 0 }',
+      MetricTransformations: [{ MetricNamespace: 'ccwb/ccwb', MetricName: 'FirehoseRefusals', MetricValue: '$.fields.refused' }],
+    });
+    const refusals = byName['ccwb-sweeper-refusals'];
+    assert.deepEqual(
+      [refusals.Namespace, refusals.MetricName, refusals.Statistic, refusals.Period, refusals.EvaluationPeriods, refusals.DatapointsToAlarm],
+      ['ccwb/ccwb', 'FirehoseRefusals', 'Sum', 300, 3, 3],
+    );
   });
 
   test('alertEmail subscribes an address', () => {

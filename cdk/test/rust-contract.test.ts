@@ -192,3 +192,11 @@ test('the usage widgets are in the order and widths of ccwb-local /dashboard (fu
     .map((w) => `${w.properties.params.widget} ${w.width}`);
   assert.deepEqual(shown, layout);
 });
+
+test('the sweeper logs `refused`, the field the sweeper-refusals metric filter reads ($.fields.refused)', () => {
+  const source = read('functions/lambda/src/audit.rs');
+  assert.match(source, /tracing::warn!\(\s*refused,/);
+  // tracing's JSON lines put event fields under "fields" (functions/lambda/src/logging.rs).
+  assert.match(read('functions/lambda/src/logging.rs'), /\.json\(\)/);
+  assert.doesNotMatch(read('functions/lambda/src/logging.rs'), /flatten_event\(true\)/);
+});

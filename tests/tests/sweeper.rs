@@ -30,33 +30,48 @@ async fn the_scheduled_sweeper_delivers_what_an_outage_left_pending() {
     assert_eq!(status, 201);
     let (_, _, page) = local.send(Method::GET, "/audit", &admin, &[], None).await;
     let id = page["events"][0]["id"].as_str().unwrap().to_owned();
+
+    // While the stream is still missing, a run reports the refusal (what the alarm counts).
+    let during = tokio::task::block_in_place(|| scheduled_runs(&local, 1));
+    assert_eq!(
+        during,
+        [Some(Answer::Response(
+            json!({"audit_events": 0, "usage_records": 0, "refused": 1})
+        ))]
+    );
     local.create_stream(&stream, "audit/").await;
     assert!(
         local.delivered_audit_ids().await.is_empty(),
         "still pending"
     );
 
-    let scheduled = json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
-    let api = RuntimeApi::start(vec![scheduled.clone(), scheduled]);
-    let command = api.function("ccwb-sweeper", &local);
-    let mut child = spawn_supervised(command).expect("start ccwb-sweeper");
-    let first = tokio::task::block_in_place(|| api.answer(Duration::from_secs(30)));
-    let second = tokio::task::block_in_place(|| api.answer(Duration::from_secs(30)));
-    let _ = child.kill();
-    let _ = child.wait();
-
+    let after = tokio::task::block_in_place(|| scheduled_runs(&local, 2));
     assert_eq!(
-        first,
+        after[0],
         Some(Answer::Response(
-            json!({"audit_events": 1, "usage_records": 0})
+            json!({"audit_events": 1, "usage_records": 0, "refused": 0})
         ))
     );
     assert_eq!(
-        second,
+        after[1],
         Some(Answer::Response(
-            json!({"audit_events": 0, "usage_records": 0})
+            json!({"audit_events": 0, "usage_records": 0, "refused": 0})
         )),
         "nothing twice"
     );
     assert_eq!(local.delivered_audit_ids().await, vec![id]);
+}
+
+/// Runs the sweeper binary for `runs` scheduled events, as EventBridge would start it.
+fn scheduled_runs(local: &Local, runs: usize) -> Vec<Option<Answer>> {
+    let scheduled = json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
+    let api = RuntimeApi::start(vec![scheduled; runs]);
+    let mut child =
+        spawn_supervised(api.function("ccwb-sweeper", local)).expect("start ccwb-sweeper");
+    let answers = (0..runs)
+        .map(|_| api.answer(Duration::from_secs(30)))
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    answers
 }

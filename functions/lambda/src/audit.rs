@@ -9,8 +9,8 @@ const AFTER_CHANGE: usize = 25;
 /// logged, never returned: the change is already recorded, and the event stays pending.
 pub async fn deliver(store: &impl AuditLog) {
     match store.deliver_pending(AFTER_CHANGE).await {
-        Ok(0) => {}
-        Ok(n) => tracing::debug!(delivered = n, "audit events delivered"),
+        Ok(d) if d.delivered == 0 => {}
+        Ok(d) => tracing::debug!(delivered = d.delivered, "audit events delivered"),
         Err(err) => tracing::warn!(error = %err, "audit events stay pending"),
     }
 }
@@ -22,6 +22,8 @@ pub struct Sweep {
     pub audit_events: usize,
     /// Usage records Firehose refused earlier, now delivered.
     pub usage_records: usize,
+    /// Audit events and usage records Firehose refused again (kept for the next sweep).
+    pub refused: usize,
 }
 
 /// Audit events per sweep, the rest wait for the next one (one Firehose batch; events carry
@@ -39,11 +41,26 @@ where
 {
     let audit = store.deliver_pending(PER_SWEEP_AUDIT).await;
     let usage = store.deliver_kept(PER_SWEEP_USAGE).await;
-    match (&audit, &usage) {
-        (Ok(a), Ok(u)) if a + u > 0 => {
-            tracing::info!(audit_events = a, usage_records = u, "delivered to Firehose")
-        }
-        _ => {}
+    let (a, u) = (
+        audit.as_ref().copied().unwrap_or_default(),
+        usage.as_ref().copied().unwrap_or_default(),
+    );
+    if a.delivered + u.delivered > 0 {
+        tracing::info!(
+            audit_events = a.delivered,
+            usage_records = u.delivered,
+            "delivered to Firehose"
+        );
+    }
+    let refused = a.refused + u.refused;
+    if refused > 0 {
+        // The `refused` field is what the deployment's sweeper-refusals alarm counts.
+        tracing::warn!(
+            refused,
+            audit_events = a.refused,
+            usage_records = u.refused,
+            "Firehose refused records; they stay kept and are sent again by the next sweep"
+        );
     }
     if let Err(err) = &audit {
         tracing::warn!(error = %err, "audit delivery failed; will retry");
@@ -52,7 +69,8 @@ where
         tracing::warn!(error = %err, "usage record delivery failed; will retry");
     }
     Ok(Sweep {
-        audit_events: audit?,
-        usage_records: usage?,
+        audit_events: audit?.delivered,
+        usage_records: usage?.delivered,
+        refused,
     })
 }

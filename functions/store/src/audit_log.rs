@@ -22,6 +22,7 @@ use crate::StoreError;
 use crate::dynamo::{CLAIM, DynamoStore, key_of};
 use crate::items::attrs::{Item, s, sortable_time, timestamp};
 use crate::items::audit;
+use crate::outbox::Delivery;
 use crate::tables::AUDIT_PENDING_INDEX;
 
 /// Longest range of days one audit query walks.
@@ -52,9 +53,11 @@ pub trait AuditLog {
         cursor: Option<&str>,
     ) -> impl Future<Output = Result<(Vec<AuditEvent>, Option<String>), StoreError>> + Send;
 
-    /// Delivers up to `max` pending events to Firehose; returns how many were delivered.
-    fn deliver_pending(&self, max: usize)
-    -> impl Future<Output = Result<usize, StoreError>> + Send;
+    /// Delivers up to `max` pending events to Firehose (refused ones stay pending).
+    fn deliver_pending(
+        &self,
+        max: usize,
+    ) -> impl Future<Output = Result<Delivery, StoreError>> + Send;
 
     /// Records one event on its own, for changes kept outside DynamoDB (a published package);
     /// changes to tables write their event in the same transaction instead.
@@ -181,7 +184,7 @@ impl AuditLog for DynamoStore {
         Ok((events, None))
     }
 
-    async fn deliver_pending(&self, max: usize) -> Result<usize, StoreError> {
+    async fn deliver_pending(&self, max: usize) -> Result<Delivery, StoreError> {
         let output = self
             .client
             .query()
@@ -214,7 +217,7 @@ impl AuditLog for DynamoStore {
             }
         }
         if claimed.is_empty() {
-            return Ok(0);
+            return Ok(Delivery::default());
         }
 
         let mut records = Vec::with_capacity(claimed.len());
@@ -248,7 +251,7 @@ impl AuditLog for DynamoStore {
                 vec![false; claimed.len()]
             }
         };
-        let mut delivered = 0;
+        let mut delivery = Delivery::default();
         for ((key, _), ok) in claimed.iter().zip(accepted) {
             let update = self
                 .client
@@ -256,7 +259,7 @@ impl AuditLog for DynamoStore {
                 .table_name(&self.names.audit_table)
                 .set_key(Some(key.clone()));
             let result = if ok {
-                delivered += 1;
+                delivery.delivered += 1;
                 update
                     .update_expression("REMOVE #d, claim_until SET delivered_at = :now")
                     .expression_attribute_names("#d", audit::PENDING)
@@ -264,6 +267,7 @@ impl AuditLog for DynamoStore {
                     .send()
                     .await
             } else {
+                delivery.refused += 1;
                 // Released at once, so the next attempt need not wait for the claim to lapse.
                 update
                     .update_expression("REMOVE claim_until")
@@ -276,6 +280,6 @@ impl AuditLog for DynamoStore {
                 tracing::warn!(error = %crate::aws::describe(&err), "could not update an audit event's delivery state");
             }
         }
-        Ok(delivered)
+        Ok(delivery)
     }
 }

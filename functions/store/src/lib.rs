@@ -26,7 +26,7 @@ pub use dynamo::DynamoStore;
 pub use error::StoreError;
 pub use ingest::{Recorded, UsageStore};
 pub use names::ResourceNames;
-pub use outbox::Outbox;
+pub use outbox::{Delivery, Outbox};
 pub use packages::{Found, PackageStore, Presigned};
 pub use policies::{Expect, Page, PolicyStore, PolicyWrite};
 pub use quota::{CheckInputs, QuotaReads};

@@ -19,6 +19,16 @@ const RECORDS_PER_ITEM: usize = 400;
 /// Outbox partitions, so that many writers do not share one partition.
 const SHARDS: u32 = 8;
 
+/// What one delivery attempt did: records (or audit events) Firehose accepted, and those it
+/// refused, which stay kept for the next attempt.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Accepted by Firehose.
+    pub delivered: usize,
+    /// Refused by Firehose (kept).
+    pub refused: usize,
+}
+
 /// Reliable delivery of records to Firehose streams.
 pub trait Outbox {
     /// Sends `lines` (one JSON document each) to `stream` now, keeping those Firehose refuses
@@ -29,11 +39,11 @@ pub trait Outbox {
         lines: Vec<String>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Sends kept records (up to `max_items` items); returns how many records were delivered.
+    /// Sends kept records (up to `max_items` items).
     fn deliver_kept(
         &self,
         max_items: usize,
-    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Delivery, StoreError>> + Send;
 }
 
 impl DynamoStore {
@@ -127,10 +137,10 @@ impl Outbox for DynamoStore {
         }
     }
 
-    async fn deliver_kept(&self, max_items: usize) -> Result<usize, StoreError> {
+    async fn deliver_kept(&self, max_items: usize) -> Result<Delivery, StoreError> {
         let table = &self.names.usage_table;
         let now = OffsetDateTime::now_utc();
-        let mut delivered = 0;
+        let mut delivery = Delivery::default();
         for shard in 0..SHARDS {
             let output = self
                 .client
@@ -156,7 +166,8 @@ impl Outbox for DynamoStore {
                     r.string("lines")?.split('\n').map(str::to_owned).collect();
                 let total = lines.len();
                 let refused = self.put_lines(&stream, lines).await;
-                delivered += total - refused.len();
+                delivery.delivered += total - refused.len();
+                delivery.refused += refused.len();
                 let result = if refused.is_empty() {
                     self.client
                         .delete_item()
@@ -188,6 +199,6 @@ impl Outbox for DynamoStore {
                 }
             }
         }
-        Ok(delivered)
+        Ok(delivery)
     }
 }
