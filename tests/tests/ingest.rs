@@ -441,6 +441,31 @@ async fn alerts_are_published_once_at_each_level() {
         top["projected_month_end"].as_f64().unwrap() >= 1010.0,
         "{top}"
     );
+    assert!(top.get("period_end").is_none(), "{top}");
+
+    // Each alert's record expires (DynamoDB TTL) a week after its month ends.
+    let now = time::OffsetDateTime::now_utc();
+    let next_month = time::Date::from_calendar_date(
+        now.year() + i32::from(now.month() == time::Month::December),
+        now.month().next(),
+        1,
+    )
+    .unwrap()
+    .midnight()
+    .assume_utc();
+    let expires = (next_month + time::Duration::days(7))
+        .unix_timestamp()
+        .to_string();
+    let records: Vec<Value> = local
+        .scan(&local.usage_table())
+        .await
+        .into_iter()
+        .filter(|i| i["sk"]["S"].as_str().unwrap().starts_with("ALERT#"))
+        .collect();
+    assert_eq!(records.len(), 3);
+    for record in records {
+        assert_eq!(record["expires_epoch"]["N"], expires.as_str(), "{record}");
+    }
 }
 
 #[tokio::test]

@@ -18,6 +18,10 @@ pub struct Alert {
     pub identity: String,
     /// `2026-11` for monthly limits, `2026-11-21` for daily ones.
     pub period: String,
+    /// When that period ends (UTC): after it the alert cannot be reached again, so its record
+    /// may expire.
+    #[serde(skip)]
+    pub period_end: OffsetDateTime,
     /// Which limit.
     pub limit: LimitKind,
     /// 80, 90 or 100.
@@ -57,10 +61,12 @@ pub fn reached(
         let (Some(cap), Some(percent)) = (status.limit, status.percent) else {
             continue;
         };
-        let period = if status.kind.is_monthly() {
-            Month::of(now).to_string()
+        let (period, period_end) = if status.kind.is_monthly() {
+            let month = Month::of(now);
+            (month.to_string(), month.next_start())
         } else {
-            Day::of(now).to_string()
+            let day = Day::of(now);
+            (day.to_string(), day.start() + time::Duration::DAY)
         };
         let unit = |v: u64| {
             if status.kind.is_cost() {
@@ -87,6 +93,7 @@ pub fn reached(
             alerts.push(Alert {
                 identity: identity.to_owned(),
                 period: period.clone(),
+                period_end,
                 limit: status.kind,
                 level,
                 used: unit(status.used),
@@ -167,5 +174,12 @@ mod tests {
         assert_eq!(daily.len(), 3);
         assert_eq!(daily[2].dedup_key(), "2026-11-16#daily_cost#100");
         assert_eq!(daily[2].projected_month_end, None);
+        assert_eq!(alerts[0].period_end, datetime!(2026-12-01 0:00 UTC));
+        assert_eq!(daily[2].period_end, datetime!(2026-11-17 0:00 UTC));
+        assert!(
+            !serde_json::to_string(&daily[2])
+                .unwrap()
+                .contains("period_end")
+        );
     }
 }

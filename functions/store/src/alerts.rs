@@ -10,8 +10,12 @@ use time::OffsetDateTime;
 
 use crate::StoreError;
 use crate::dynamo::{DynamoStore, key_of};
-use crate::items::attrs::{Item, s, sortable_time};
+use crate::items::attrs::{Item, n, s, sortable_time};
 use crate::items::usage::user_pk;
+use crate::tables::TTL_ATTRIBUTE;
+
+/// How long an alert's record outlives its period.
+const ALERT_KEPT_AFTER_PERIOD: time::Duration = time::Duration::days(7);
 
 /// Alert sending.
 pub trait AlertStore {
@@ -38,6 +42,14 @@ impl AlertStore for DynamoStore {
                 (
                     "created_at".to_owned(),
                     s(sortable_time(OffsetDateTime::now_utc())),
+                ),
+                // Once its period is over the alert cannot be reached again: DynamoDB deletes
+                // the record a week later, so a user's pending-alert query stays small.
+                (
+                    TTL_ATTRIBUTE.to_owned(),
+                    n((alert.period_end + ALERT_KEPT_AFTER_PERIOD)
+                        .unix_timestamp()
+                        .max(0) as u64),
                 ),
             ]);
             let put = self

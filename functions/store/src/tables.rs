@@ -31,6 +31,9 @@ pub struct TableSpec {
 pub const PK: &str = "pk";
 /// Sort key of every ccwb table.
 pub const SK: &str = "sk";
+/// The usage table's time-to-live attribute (epoch seconds): DynamoDB deletes an item some
+/// time after it passes. Set on usage alerts once their period is over.
+pub const TTL_ATTRIBUTE: &str = "expires_epoch";
 /// The policies table's index by policy type, for listing (the original system's layout).
 pub const POLICY_TYPE_INDEX: IndexSpec = IndexSpec {
     name: "policy-type-index",
