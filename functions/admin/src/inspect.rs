@@ -53,11 +53,22 @@ pub async fn usage(state: &State, req: Request) -> Result<Response<Body>, AdminE
     let identity = identity(req.path_parameters().first("email"), "email")?;
     let now = OffsetDateTime::now_utc();
     let today = Day::of(now);
-    let (groups, groups_source) = groups_of(state, &req, &identity, today).await?;
-    let (inputs, (month, day)) = tokio::try_join!(
-        state.store.check_inputs(&identity, &groups, today),
-        state.store.usage_detail(identity.as_str(), today),
-    )?;
+    // The groups (maybe read from the month rollup) decide which policies to read; the usage
+    // detail does not depend on them, so it is read meanwhile.
+    let groups_and_inputs = async {
+        let (groups, source) = groups_of(state, &req, &identity, today).await?;
+        let inputs = state.store.check_inputs(&identity, &groups, today).await?;
+        Ok::<_, AdminError>((groups, source, inputs))
+    };
+    let detail = async {
+        state
+            .store
+            .usage_detail(identity.as_str(), today)
+            .await
+            .map_err(AdminError::from)
+    };
+    let ((groups, groups_source, inputs), (month, day)) =
+        tokio::try_join!(groups_and_inputs, detail)?;
     let resolution = resolve(inputs.user, inputs.groups, inputs.default);
     let current = CurrentUsage::on(today, inputs.month, inputs.day);
     let decision = decide(&resolution, &current, inputs.unblock.as_ref(), now);

@@ -170,7 +170,7 @@ impl DynamoStore {
                         rollup.hours[hour] += value;
                     }
                 }
-            } else if let Some(user) = sk.strip_prefix("USER#") {
+            } else if let Some(user) = sk.strip_prefix(usage::ROLLUP_USER_PREFIX) {
                 merge(rollup.users.entry(user.to_owned()).or_default(), &counters);
             } else if let Some(model) = sk
                 .strip_prefix("MODEL#")
