@@ -119,39 +119,7 @@ pub enum Command {
     /// Build the installer package developers get: credential-process for each platform that
     /// can be built here, config.json from the profile, install scripts, README, SHA256SUMS,
     /// and a reproducible zip, under dist/<profile>/<timestamp>/.
-    Package {
-        /// Platforms (comma-separated): linux-x64, linux-arm64, macos-arm64, macos-x64,
-        /// windows-x64, or all. Those that cannot be built here are skipped with a note.
-        #[arg(long, value_delimiter = ',', value_name = "PLATFORMS")]
-        target: Option<Vec<String>>,
-        /// Use a prebuilt binary for a platform instead of building (repeatable).
-        #[arg(long = "binary", value_name = "PLATFORM=PATH")]
-        binaries: Vec<String>,
-        /// Where packages go.
-        #[arg(long, default_value = "dist", value_name = "DIR")]
-        dist: PathBuf,
-        /// The AWS profile (and config.json profile) name developers get.
-        #[arg(long, default_value = "ClaudeCode", value_name = "NAME")]
-        profile_name: String,
-        /// IAM role developers' tokens are exchanged for (STS AssumeRoleWithWebIdentity).
-        #[arg(long, value_name = "ARN", conflicts_with = "identity_pool_id")]
-        federated_role_arn: Option<String>,
-        /// Or a Cognito identity pool.
-        #[arg(long, value_name = "ID")]
-        identity_pool_id: Option<String>,
-        /// The identity provider's type (okta, azure, auth0, cognito, google, generic).
-        #[arg(long, value_name = "TYPE")]
-        provider_type: Option<String>,
-        /// What credential-process does when the quota API is unreachable.
-        #[arg(long, value_parser = ["open", "closed"])]
-        quota_fail_mode: Option<String>,
-        /// Minutes between quota checks while credentials are cached (0 = every time).
-        #[arg(long, value_name = "MINUTES")]
-        quota_check_interval: Option<u32>,
-        /// The ccwb source tree to build from (default: found from the current directory).
-        #[arg(long, value_name = "DIR")]
-        source: Option<PathBuf>,
-    },
+    Package(crate::package::PackageOptions),
     /// Upload a package built by `ccwb package`, publish it, and print its download link.
     Distribute {
         /// The newest build (without it: a list to choose from on a terminal, else the newest).
@@ -530,34 +498,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Config { command } => crate::contexts::config(command).await,
         Command::Status => crate::status::run(&ctx, output).await,
-        Command::Package {
-            target,
-            binaries,
-            dist,
-            profile_name,
-            federated_role_arn,
-            identity_pool_id,
-            provider_type,
-            quota_fail_mode,
-            quota_check_interval,
-            source,
-        } => {
-            let built = crate::package::package(
-                &ctx,
-                &crate::package::PackageOptions {
-                    targets: target,
-                    binaries,
-                    output: dist,
-                    profile_name,
-                    federated_role_arn,
-                    identity_pool_id,
-                    provider_type,
-                    quota_fail_mode,
-                    quota_check_interval,
-                    source,
-                    timestamp: None,
-                },
-            )?;
+        Command::Package(options) => {
+            let built = crate::package::package(&ctx, &options)?;
             eprintln!(
                 "Package for {} in {}
 Zip: {}

@@ -28,30 +28,43 @@ const README: &str = include_str!("../templates/README.md");
 /// The folder every file sits in inside the zip (unzipping makes one folder, not a mess).
 const ZIP_FOLDER: &str = "claude-code-with-bedrock";
 
-/// What goes into `config.json` besides the profile's issuer, client id, region and endpoint.
-#[derive(Debug, Clone, Default)]
+/// The options of `ccwb package`: platforms, and what goes into `config.json` besides the
+/// profile's issuer, client id, region and endpoint.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct PackageOptions {
-    /// Platforms to build (`None` = every one).
+    /// Platforms (comma-separated): linux-x64, linux-arm64, macos-arm64, macos-x64,
+    /// windows-x64, or all. Those that cannot be built here are skipped with a note.
+    #[arg(long = "target", value_delimiter = ',', value_name = "PLATFORMS")]
     pub targets: Option<Vec<String>>,
-    /// Prebuilt binaries by platform, used instead of building.
+    /// Use a prebuilt binary for a platform instead of building (repeatable).
+    #[arg(long = "binary", value_name = "PLATFORM=PATH")]
     pub binaries: Vec<String>,
-    /// Where packages go (default `dist`).
-    pub output: PathBuf,
-    /// The AWS profile / config.json profile name developers get.
+    /// Where packages go.
+    #[arg(long, default_value = "dist", value_name = "DIR")]
+    pub dist: PathBuf,
+    /// The AWS profile (and config.json profile) name developers get.
+    #[arg(long, default_value = "ClaudeCode", value_name = "NAME")]
     pub profile_name: String,
-    /// STS federation role.
+    /// IAM role developers' tokens are exchanged for (STS AssumeRoleWithWebIdentity).
+    #[arg(long, value_name = "ARN", conflicts_with = "identity_pool_id")]
     pub federated_role_arn: Option<String>,
     /// Or a Cognito identity pool.
+    #[arg(long, value_name = "ID")]
     pub identity_pool_id: Option<String>,
-    /// `provider_type` (default: inferred by credential-process from the issuer).
+    /// The identity provider's type (okta, azure, auth0, cognito, google, generic).
+    #[arg(long, value_name = "TYPE")]
     pub provider_type: Option<String>,
-    /// `quota_fail_mode`.
+    /// What credential-process does when the quota API is unreachable.
+    #[arg(long, value_parser = ["open", "closed"])]
     pub quota_fail_mode: Option<String>,
-    /// `quota_check_interval` (minutes).
+    /// Minutes between quota checks while credentials are cached (0 = every time).
+    #[arg(long, value_name = "MINUTES")]
     pub quota_check_interval: Option<u32>,
-    /// The ccwb source tree to build from (default: found from here).
+    /// The ccwb source tree to build from (default: found from the current directory).
+    #[arg(long, value_name = "DIR")]
     pub source: Option<PathBuf>,
-    /// Name of the build folder (default: now, UTC).
+    /// Name of the build folder (default: now, UTC; not a flag).
+    #[arg(skip)]
     pub timestamp: Option<String>,
 }
 
@@ -105,7 +118,7 @@ pub fn package(ctx: &Context, options: &PackageOptions) -> Result<Built, CliErro
             ))
             .unwrap_or_default()
     });
-    let base = options.output.join(&profile_name);
+    let base = options.dist.join(&profile_name);
     let dir = base.join(&timestamp);
     if dir.exists() {
         return Err(CliError::Input(format!(
