@@ -638,3 +638,98 @@ fn help_and_unknown_options() {
         assert!(!setup.install_dir().exists(), "{shell}");
     }
 }
+
+/// `ccwb cleanup <args>` as the developer, with the same HOME and no terminal.
+fn cleanup(setup: &Setup, args: &[&str]) -> Output {
+    Command::new(ccwb_e2e::bin("ccwb"))
+        .arg("cleanup")
+        .args(args)
+        .current_dir(&setup.home)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &setup.home)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run ccwb cleanup")
+}
+
+#[test]
+fn cleanup_removes_what_the_installer_added_and_keeps_everything_else() {
+    let setup = Setup::new("cleanup", "sh");
+    let before =
+        "[default]\nregion = us-east-1\n\n# work account\n[profile work]\nregion = eu-west-1\n";
+    std::fs::create_dir_all(setup.home.join(".aws")).expect(".aws");
+    std::fs::write(setup.aws_config(), before).expect("aws config");
+    setup.run(&[]).assert_ok();
+    // The developer merged Claude Code settings of their own into the installer's.
+    let mut settings: Value = serde_json::from_str(&read(&setup.settings())).expect("JSON");
+    settings["model"] = json!("opus");
+    settings["env"]["EDITOR"] = json!("vim");
+    std::fs::write(setup.settings(), settings.to_string()).expect("settings");
+    // The installed program records how cleanup runs it.
+    let program = setup.install_dir().join("credential-process");
+    let calls = setup.root.join("calls");
+    std::fs::write(
+        &program,
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\n", calls.display()),
+    )
+    .expect("fake program");
+
+    // Without a terminal it asks for --force and changes nothing; --dry-run only lists.
+    let refused = cleanup(&setup, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    let dry = cleanup(&setup, &["--dry-run"]);
+    assert!(dry.status.success());
+    let listed = String::from_utf8_lossy(&dry.stderr);
+    assert!(
+        listed.contains("[profile ClaudeCode]") && listed.contains("--clear-cache"),
+        "{listed}"
+    );
+    assert!(program.exists() && !calls.exists(), "nothing changed");
+
+    let done = cleanup(&setup, &["--force"]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert_eq!(
+        read(&calls).trim(),
+        format!("--clear-cache --profile {PROFILE}")
+    );
+    assert!(!setup.install_dir().exists(), "the install folder is gone");
+    assert_eq!(read(&setup.aws_config()), before, "byte for byte");
+    let left: Value = serde_json::from_str(&read(&setup.settings())).expect("JSON");
+    assert_eq!(left, json!({"env": {"EDITOR": "vim"}, "model": "opus"}));
+
+    // Run again: nothing to do.
+    let again = cleanup(&setup, &["--force"]);
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("Nothing of profile ClaudeCode"));
+}
+
+#[test]
+fn cleanup_leaves_a_profile_that_runs_something_else_and_unknown_files() {
+    let setup = Setup::new("cleanup-theirs", "sh");
+    setup.run(&[]).assert_ok();
+    let theirs = "[profile ClaudeCode]\ncredential_process = /opt/other/helper\n";
+    std::fs::write(setup.aws_config(), theirs).expect("aws config");
+    std::fs::write(setup.install_dir().join("notes.txt"), "mine").expect("notes");
+
+    let done = cleanup(&setup, &["--force"]);
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "{stderr}");
+    assert_eq!(read(&setup.aws_config()), theirs);
+    assert!(stderr.contains("runs /opt/other/helper"), "{stderr}");
+    assert!(stderr.contains("notes.txt"), "{stderr}");
+    let remaining: Vec<_> = std::fs::read_dir(setup.install_dir())
+        .expect("install dir kept")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(remaining, ["notes.txt"]);
+    assert!(
+        !setup.settings().exists(),
+        "the installer's own settings file goes"
+    );
+}

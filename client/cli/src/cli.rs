@@ -148,6 +148,21 @@ pub enum Command {
         #[arg(long, default_value = "dist", value_name = "DIR")]
         dist: PathBuf,
     },
+    /// Remove what a package's installer put on this computer: the program and config.json,
+    /// the AWS profile, the Claude Code settings it wrote, and the cached sign-in. Profiles and
+    /// settings that point elsewhere are left alone. Honours CCWB_INSTALL_DIR, AWS_CONFIG_FILE
+    /// and CLAUDE_CONFIG_DIR as the installers do.
+    Cleanup {
+        /// The AWS profile the package installed.
+        #[arg(long, default_value = "ClaudeCode", value_name = "NAME")]
+        aws_profile: String,
+        /// Show what would be removed, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask (required when stdin is not a terminal).
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.
@@ -473,6 +488,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             clap_complete::generate(shell, &mut Cli::command(), "ccwb", &mut std::io::stdout());
             Ok(())
         }
+        Command::Cleanup {
+            aws_profile,
+            dry_run,
+            force,
+        } => crate::cleanup::run(&aws_profile, dry_run, force, output),
         Command::Login { no_browser } => crate::account::login(&ctx, !no_browser).await,
         Command::Logout => crate::account::logout(&ctx),
         Command::Whoami => crate::account::whoami(&ctx, output).await,

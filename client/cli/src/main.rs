@@ -2,6 +2,7 @@
 
 mod account;
 mod audit;
+mod cleanup;
 mod cli;
 mod contexts;
 mod deploy;
