@@ -227,3 +227,96 @@ fn package_refuses_what_it_cannot_do() {
     assert_eq!(empty.code, Some(1));
     assert!(empty.stderr.contains("ccwb package"), "{}", empty.stderr);
 }
+
+#[test]
+fn ccwb_test_checks_the_package_and_the_quota_api_and_names_what_is_wrong() {
+    let local = Local::start();
+    let (ccwb, dist) = admin(&local);
+    // The real credential-process for this computer, so `ccwb test` runs it on the package.
+    let platform = match std::env::consts::ARCH {
+        "aarch64" => "linux-arm64",
+        _ => "linux-x64",
+    };
+    let binary = format!(
+        "{platform}={}",
+        ccwb_e2e::bin("credential-process").display()
+    );
+    let built = ccwb
+        .ok(&[
+            "-o",
+            "json",
+            "package",
+            "--binary",
+            &binary,
+            "--dist",
+            dist.to_str().unwrap(),
+            "--federated-role-arn",
+            "arn:aws:iam::123456789012:role/ClaudeCode",
+        ])
+        .json();
+    let dir = std::path::PathBuf::from(built["dir"].as_str().unwrap());
+
+    let report = ccwb
+        .ok(&[
+            "-o",
+            "json",
+            "test",
+            "--latest",
+            "--dist",
+            dist.to_str().unwrap(),
+        ])
+        .json();
+    let outcome = |name: &str| {
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no check {name}: {report}"))
+            .clone()
+    };
+    for name in [
+        "package",
+        "checksums",
+        "config.json",
+        "installers",
+        "program",
+        "program reads profile ClaudeCode",
+        "quota /check",
+        "quota policy round trip",
+    ] {
+        assert_eq!(outcome(name)["outcome"], "pass", "{name}: {report}");
+    }
+    assert!(
+        outcome("program reads profile ClaudeCode")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("arn:aws:iam::123456789012:role/ClaudeCode"),
+        "{report}"
+    );
+    // The throw-away policy is gone again.
+    let policies = ccwb.ok(&["-o", "json", "quota", "list"]).json();
+    assert!(!policies.to_string().contains("ccwb-test-"), "{policies}");
+
+    // A damaged package fails, naming the file; exit 1.
+    std::fs::write(dir.join("install.sh"), "#!/bin/sh\necho changed\n").unwrap();
+    let damaged = ccwb.run(&[
+        "test",
+        "--latest",
+        "--skip-quota",
+        "--dist",
+        dist.to_str().unwrap(),
+    ]);
+    assert_eq!(damaged.code, Some(1), "{}", damaged.stdout);
+    assert!(
+        damaged.stdout.contains("FAIL  checksums")
+            && damaged.stdout.contains("install.sh does not match"),
+        "{}",
+        damaged.stdout
+    );
+    assert!(
+        damaged.stderr.contains("1 of 6 checks failed"),
+        "{}",
+        damaged.stderr
+    );
+}

@@ -148,6 +148,30 @@ pub enum Command {
         #[arg(long, default_value = "dist", value_name = "DIR")]
         dist: PathBuf,
     },
+    /// Test a package as developers will meet it (files against SHA256SUMS, config.json,
+    /// installers, the program for this computer reading its config), then the quota API
+    /// (`/check`, and a throw-away policy created, read, resolved and deleted). Exit 1 if any
+    /// check fails.
+    Test {
+        /// The newest build (the default; a list to choose from only on a terminal without it).
+        #[arg(long, conflicts_with = "build_profile")]
+        latest: bool,
+        /// The build's profile folder under dist/ (with --timestamp).
+        #[arg(long, requires = "timestamp", value_name = "NAME")]
+        build_profile: Option<String>,
+        /// The build's timestamp folder (with --build-profile).
+        #[arg(long, requires = "build_profile", value_name = "TIMESTAMP")]
+        timestamp: Option<String>,
+        /// Where `ccwb package` wrote builds.
+        #[arg(long, default_value = "dist", value_name = "DIR")]
+        dist: PathBuf,
+        /// Only the quota API checks (no package).
+        #[arg(long, conflicts_with = "skip_quota")]
+        quota_only: bool,
+        /// Only the package checks (no API calls).
+        #[arg(long)]
+        skip_quota: bool,
+    },
     /// Remove what a package's installer put on this computer: the program and config.json,
     /// the AWS profile, the Claude Code settings it wrote, and the cached sign-in. Profiles and
     /// settings that point elsewhere are left alone. Honours CCWB_INSTALL_DIR, AWS_CONFIG_FILE
@@ -488,6 +512,22 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             clap_complete::generate(shell, &mut Cli::command(), "ccwb", &mut std::io::stdout());
             Ok(())
         }
+        Command::Test {
+            latest,
+            build_profile,
+            timestamp,
+            dist,
+            quota_only,
+            skip_quota,
+        } => {
+            let build = crate::distribute::BuildSelection {
+                dist,
+                latest,
+                build_profile,
+                timestamp,
+            };
+            crate::smoke::run(&ctx, output, &build, quota_only, skip_quota).await
+        }
         Command::Cleanup {
             aws_profile,
             dry_run,
@@ -546,10 +586,12 @@ Next: ccwb distribute --latest",
             dist,
         } => {
             let options = crate::distribute::DistributeOptions {
-                dist,
-                latest,
-                build_profile,
-                timestamp,
+                build: crate::distribute::BuildSelection {
+                    dist,
+                    latest,
+                    build_profile,
+                    timestamp,
+                },
                 expires_hours: Some(expires_hours),
                 get_latest,
                 show_qr,

@@ -12,9 +12,9 @@ use crate::output::{Output, print_fields, print_json};
 use crate::package::{platforms_in, sha256_hex, zip_dir};
 use crate::session::Context;
 
-/// Which build to distribute, and how.
+/// Which build `ccwb package` made to use.
 #[derive(Debug, Clone, Default)]
-pub struct DistributeOptions {
+pub struct BuildSelection {
     /// Where `ccwb package` wrote builds (default `dist`).
     pub dist: PathBuf,
     /// The newest build.
@@ -23,6 +23,13 @@ pub struct DistributeOptions {
     pub build_profile: Option<String>,
     /// `--timestamp`.
     pub timestamp: Option<String>,
+}
+
+/// Which build to distribute, and how.
+#[derive(Debug, Clone, Default)]
+pub struct DistributeOptions {
+    /// The build.
+    pub build: BuildSelection,
     /// Hours the link lives (1-168).
     pub expires_hours: Option<u32>,
     /// Only show the latest published package.
@@ -44,7 +51,7 @@ pub async fn run(
         let record = client.latest_distribution().await?;
         return show(&record, output, options.show_qr);
     }
-    let build = choose_build(options)?;
+    let build = choose_build(&options.build)?;
     let platforms = platforms_in(&build)?;
     if platforms.is_empty() {
         return Err(CliError::Input(format!(
@@ -101,7 +108,7 @@ pub async fn run(
 }
 
 /// The build directory to distribute: named, newest, or chosen from a list on a terminal.
-fn choose_build(options: &DistributeOptions) -> Result<PathBuf, CliError> {
+pub fn choose_build(options: &BuildSelection) -> Result<PathBuf, CliError> {
     match (&options.build_profile, &options.timestamp) {
         (Some(profile), Some(timestamp)) => {
             let dir = options.dist.join(profile).join(timestamp);

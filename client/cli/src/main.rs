@@ -15,6 +15,7 @@ mod policy_file;
 mod profile;
 mod quota;
 mod session;
+mod smoke;
 mod status;
 mod tokens;
 
