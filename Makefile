@@ -36,7 +36,7 @@ run: $(MOTO) build ## Start moto and ccwb-local (with the dev issuer) in the bac
 	@if curl -fs -o /dev/null $(MOTO_URL)/moto-api/; then \
 		echo "moto already answers on $(MOTO_URL)"; \
 	else \
-		nohup $(MOTO) -H 127.0.0.1 -p $(MOTO_PORT) > $(STATE_DIR)/moto.log 2>&1 & echo $$! > $(STATE_DIR)/moto.pid; \
+		nohup tools/moto-server -H 127.0.0.1 -p $(MOTO_PORT) > $(STATE_DIR)/moto.log 2>&1 & echo $$! > $(STATE_DIR)/moto.pid; \
 		for i in $$(seq 1 100); do curl -fs -o /dev/null $(MOTO_URL)/moto-api/ && break; sleep 0.2; done; \
 		curl -fs -o /dev/null $(MOTO_URL)/moto-api/ || { echo "moto did not start: see $(STATE_DIR)/moto.log"; exit 1; }; \
 		echo "moto started on $(MOTO_URL)"; \

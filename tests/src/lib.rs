@@ -112,9 +112,10 @@ fn moto_server_path() -> PathBuf {
     if let Ok(path) = std::env::var("CCWB_MOTO_SERVER") {
         return PathBuf::from(path);
     }
-    let venv = repo_root().join(".venv/bin/moto_server");
-    if venv.exists() {
-        venv
+    // moto from the project's .venv, with DynamoDB requests serialised as the real service
+    // applies them atomically (tools/moto_serialised.py says why).
+    if repo_root().join(".venv/bin/moto_server").exists() {
+        repo_root().join("tools/moto-server")
     } else {
         PathBuf::from("moto_server")
     }
