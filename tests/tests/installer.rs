@@ -1,20 +1,27 @@
 //! `install.sh`, the developer installer `ccwb package` puts beside the binaries: run with `sh`
-//! (and `dash`, `bash`, `zsh`, BusyBox when present) from a fake package in a temp dir, with a
-//! temp HOME. It must check the package, install the program and config.json, and add the AWS
-//! profile once, never overwriting what a developer already has unless told to.
+//! (and `dash`, `bash`, `zsh`, BusyBox when present) from a package laid out in a temp dir (the
+//! real credential-process, which merges the Claude Code settings), with a temp HOME. It must
+//! check the package, install the program and config.json, add the AWS profile once and merge
+//! the Claude Code settings, never overwriting what a developer already has unless told to.
 #![cfg(unix)]
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use ccwb_e2e::{repo_root, temp_dir};
+use ccwb_e2e::{bin, repo_root, temp_dir};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 const PROFILE: &str = "ClaudeCode";
 const REGION: &str = "eu-west-1";
-const FAKE_VERSION: &str = "credential-process 9.9.9-fake";
+const API: &str = "https://api.example.com";
+const MODEL: &str = "eu.anthropic.claude-opus-5-5";
+
+/// What the real program says to `--version`.
+fn version() -> String {
+    format!("credential-process {}", env!("CARGO_PKG_VERSION"))
+}
 
 /// The package's name for this machine's binary, as `install.sh` picks it.
 fn platform_binary() -> String {
@@ -68,7 +75,7 @@ impl Setup {
             ("install.sh".to_owned(), script.into_bytes()),
             (
                 platform_binary(),
-                format!("#!/bin/sh\necho \"{FAKE_VERSION}\"\n").into_bytes(),
+                std::fs::read(bin("credential-process")).expect("credential-process binary"),
             ),
             (
                 "config.json".to_owned(),
@@ -77,6 +84,8 @@ impl Setup {
                     "client_id": "client",
                     "aws_region": REGION,
                     "federated_role_arn": "arn:aws:iam::123456789012:role/ClaudeCode",
+                    "quota_api_endpoint": API,
+                    "claude_model": MODEL,
                 }}))
                 .expect("config json"),
             ),
@@ -118,6 +127,29 @@ impl Setup {
             "\"{}/credential-process\" --profile {PROFILE}",
             self.install_dir().display()
         )
+    }
+
+    /// The Claude Code settings the installer merges, for the default install dir.
+    fn expected_settings(&self) -> Value {
+        // The home folder's name has spaces: one shell word in single quotes.
+        let program = format!(
+            "'{}'",
+            self.install_dir().join("credential-process").display()
+        );
+        json!({
+            "env": {
+                "CLAUDE_CODE_USE_BEDROCK": "1",
+                "AWS_PROFILE": PROFILE,
+                "AWS_REGION": REGION,
+                "ANTHROPIC_MODEL": MODEL,
+                "CLAUDE_CODE_ENABLE_TELEMETRY": "1",
+                "OTEL_METRICS_EXPORTER": "otlp",
+                "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+                "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": format!("{API}/v1/metrics"),
+            },
+            "otelHeadersHelper": format!("{program} --otel-headers --profile {PROFILE}"),
+            "awsAuthRefresh": format!("{program} --auth-refresh --profile {PROFILE}"),
+        })
     }
 
     /// `<shell> install.sh <args>`, started from HOME (not the package dir), without a terminal
@@ -288,7 +320,11 @@ fn installs_the_program_config_and_profile_then_a_second_run_changes_nothing() {
             .expect("install dir")
             .map(|e| e.expect("entry").file_name())
             .collect();
-        assert_eq!(installed.len(), 2, "{shell}: no temp files: {installed:?}");
+        assert_eq!(
+            installed.len(),
+            3,
+            "{shell}: program, config.json and the settings record, no temp files: {installed:?}"
+        );
 
         let aws_config = read(&setup.aws_config());
         assert_eq!(
@@ -300,18 +336,8 @@ fn installs_the_program_config_and_profile_then_a_second_run_changes_nothing() {
             "{shell}"
         );
         let settings: Value = serde_json::from_str(&read(&setup.settings())).expect("JSON");
-        assert_eq!(
-            settings,
-            json!({
-                "env": {"CLAUDE_CODE_USE_BEDROCK": "1", "AWS_PROFILE": PROFILE, "AWS_REGION": REGION},
-                "otelHeadersHelper": format!(
-                    "\"{}\" --otel-headers --profile {PROFILE}",
-                    program.display()
-                ),
-            }),
-            "{shell}"
-        );
-        assert!(first.stdout.contains(FAKE_VERSION), "{}", first.stdout);
+        assert_eq!(settings, setup.expected_settings(), "{shell}");
+        assert!(first.stdout.contains(&version()), "{}", first.stdout);
         assert!(
             first
                 .stdout
@@ -526,32 +552,80 @@ fn a_platform_missing_from_the_package_is_named() {
 }
 
 #[test]
-fn existing_claude_settings_are_left_alone_and_the_lines_to_add_are_printed() {
+fn existing_claude_settings_are_merged_keeping_every_other_byte() {
     for shell in shells() {
         let setup = Setup::new("settings", shell);
         std::fs::create_dir_all(setup.home.join(".claude")).expect(".claude");
-        let existing = "{\n  \"model\": \"opus\"\n}\n";
+        let existing = "{\n  \"model\":   \"opus\",\n  \"env\": {\"AWS_REGION\": \"us-west-2\", \"EDITOR\": \"vim\"},\n  \"cleanupPeriodDays\": 1.50e1\n}\n";
         std::fs::write(setup.settings(), existing).expect("settings");
 
         let run = setup.run(&[]);
         run.assert_ok();
-        assert_eq!(read(&setup.settings()), existing, "{shell}");
-        let program = setup.install_dir().join("credential-process");
-        for line in [
-            "\"CLAUDE_CODE_USE_BEDROCK\": \"1\"".to_owned(),
-            format!("\"AWS_PROFILE\": \"{PROFILE}\""),
-            format!("\"AWS_REGION\": \"{REGION}\""),
-            format!(
-                "\"otelHeadersHelper\": \"\\\"{}\\\" --otel-headers --profile {PROFILE}\"",
-                program.display()
-            ),
+        let merged = read(&setup.settings());
+        for kept in [
+            "  \"model\":   \"opus\",\n",
+            "\"EDITOR\": \"vim\"",
+            "\"cleanupPeriodDays\": 1.50e1",
         ] {
-            assert!(
-                run.stdout.contains(&line),
-                "{shell}: {line} in:\n{}",
-                run.stdout
-            );
+            assert!(merged.contains(kept), "{shell}: {kept:?} kept in\n{merged}");
         }
+        let value: Value = serde_json::from_str(&merged).expect("JSON");
+        let mut expected = setup.expected_settings();
+        expected["model"] = json!("opus");
+        expected["env"]["EDITOR"] = json!("vim");
+        expected["cleanupPeriodDays"] = json!(15.0);
+        assert_eq!(value, expected, "{shell}");
+        let backups: Vec<String> = std::fs::read_dir(setup.home.join(".claude"))
+            .expect(".claude")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".ccwb-backup"))
+            .collect();
+        assert_eq!(backups.len(), 1, "{shell}: {backups:?}");
+        assert_eq!(
+            read(&setup.home.join(".claude").join(&backups[0])),
+            existing,
+            "{shell}: the backup is the old file"
+        );
+        assert!(
+            run.stdout.contains("Merged the Claude Code settings"),
+            "{}",
+            run.stdout
+        );
+
+        // Idempotent: a second run changes nothing and writes no second backup.
+        setup.run(&[]).assert_ok();
+        assert_eq!(read(&setup.settings()), merged, "{shell}");
+        let count = std::fs::read_dir(setup.home.join(".claude"))
+            .expect(".claude")
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".ccwb-backup"))
+            })
+            .count();
+        assert_eq!(count, 1, "{shell}");
+    }
+}
+
+#[test]
+fn invalid_claude_settings_are_refused_and_left_as_they_are() {
+    for shell in shells() {
+        let setup = Setup::new("bad-settings", shell);
+        std::fs::create_dir_all(setup.home.join(".claude")).expect(".claude");
+        let broken = "{\"model\": \"opus\",\n";
+        std::fs::write(setup.settings(), broken).expect("settings");
+        let run = setup.run(&[]);
+        assert_eq!(run.code, Some(1), "{shell}: {}", run.stdout);
+        assert!(
+            run.stderr.contains("is not valid JSON") && run.stderr.contains("settings.json"),
+            "{shell}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("run sh install.sh again"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(read(&setup.settings()), broken, "{shell}: untouched");
     }
 }
 
@@ -569,12 +643,12 @@ fn an_install_dir_with_quotes_and_dollars_is_one_word_for_the_sdks() {
         let command = credential_process_value(&read(&setup.aws_config()));
         // The JavaScript, Go and Rust SDKs run credential_process with `sh -c`.
         let output = Command::new("sh")
-            .args(["-c", &command])
+            .args(["-c", &format!("{command} --version")])
             .output()
             .expect("sh -c");
         assert_eq!(
             String::from_utf8_lossy(&output.stdout).trim(),
-            FAKE_VERSION,
+            version(),
             "{shell}: {command}"
         );
         // botocore (the AWS CLI) splits it with shlex.
@@ -600,11 +674,16 @@ fn an_install_dir_with_quotes_and_dollars_is_one_word_for_the_sdks() {
         // Claude Code runs otelHeadersHelper with a shell too.
         let settings: Value = serde_json::from_str(&read(&setup.settings())).expect("JSON");
         let helper = settings["otelHeadersHelper"].as_str().expect("helper");
+        let output = Command::new("sh")
+            .args(["-c", &format!("{helper} --version")])
+            .output()
+            .expect("sh -c");
         assert_eq!(
-            helper,
-            command.replace("--profile", "--otel-headers --profile"),
-            "{shell}"
+            String::from_utf8_lossy(&output.stdout).trim(),
+            version(),
+            "{shell}: {helper}"
         );
+        assert!(helper.ends_with(&format!(" --otel-headers --profile {PROFILE}")));
     }
 }
 

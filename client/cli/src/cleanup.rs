@@ -11,11 +11,13 @@ use serde_json::Value;
 use crate::error::CliError;
 use crate::output::Output;
 
-/// Files the installer copies into its folder.
-const INSTALLED_FILES: [&str; 3] = [
+/// Files the installer puts into its folder (`aws-config` only for managed installs).
+const INSTALLED_FILES: [&str; 5] = [
     "credential-process",
     "credential-process.exe",
     "config.json",
+    ccwb_install::RECORD_FILE,
+    "aws-config",
 ];
 
 /// Where the installer put things, as it decides them (the same environment variables).
@@ -201,31 +203,81 @@ fn plan(places: &Places, profile: &str) -> Result<Plan, CliError> {
         },
     }
 
-    if let Some(text) = read_optional(&places.claude_settings)? {
-        match serde_json::from_str::<Value>(&text) {
-            Err(e) => plan.left.push(format!(
-                "{} is not JSON ({e}): left as it is",
-                places.claude_settings.display()
-            )),
-            Ok(settings) => {
-                if let Some(rest) = remove_settings(settings, profile, &program_text) {
-                    let content = match rest.as_object() {
-                        Some(map) if map.is_empty() => None,
-                        _ => Some(
-                            serde_json::to_string_pretty(&rest)
-                                .map_err(|e| CliError::Output(e.to_string()))?
-                                + "\n",
-                        ),
-                    };
-                    plan.steps.push(Step::ClaudeSettings {
-                        path: places.claude_settings.clone(),
-                        content,
-                    });
-                }
+    let record_path = places.install_dir.join(ccwb_install::RECORD_FILE);
+    match read_optional(&record_path)? {
+        Some(record) => plan_settings_from_record(&mut plan, &record_path, &record)?,
+        None => plan_settings_by_guess(&mut plan, places, profile, &program_text)?,
+    }
+    Ok(plan)
+}
+
+/// Undoes exactly what the installer recorded it merged into Claude Code's settings.
+fn plan_settings_from_record(
+    plan: &mut Plan,
+    record_path: &Path,
+    text: &str,
+) -> Result<(), CliError> {
+    let record: ccwb_install::Record = serde_json::from_str(text)
+        .map_err(|e| CliError::Config(format!("{} is damaged: {e}", record_path.display())))?;
+    let path = record.settings_file.clone();
+    let Some(current) = read_optional(&path)? else {
+        return Ok(());
+    };
+    match ccwb_install::undo(&current, &record) {
+        Err(e) => plan
+            .left
+            .push(format!("{}: {e}; left as it is", path.display())),
+        Ok(undone) => {
+            plan.left.extend(
+                undone
+                    .left
+                    .iter()
+                    .map(|why| format!("{}: {why}", path.display())),
+            );
+            if undone.text.as_deref() != Some(current.as_str()) {
+                plan.steps.push(Step::ClaudeSettings {
+                    path,
+                    content: undone.text,
+                });
             }
         }
     }
-    Ok(plan)
+    Ok(())
+}
+
+/// Installs from packages that kept no record: the installer's keys, found by what they say.
+fn plan_settings_by_guess(
+    plan: &mut Plan,
+    places: &Places,
+    profile: &str,
+    program_text: &str,
+) -> Result<(), CliError> {
+    let Some(text) = read_optional(&places.claude_settings)? else {
+        return Ok(());
+    };
+    match serde_json::from_str::<Value>(&text) {
+        Err(e) => plan.left.push(format!(
+            "{} is not JSON ({e}): left as it is",
+            places.claude_settings.display()
+        )),
+        Ok(settings) => {
+            if let Some(rest) = remove_settings(settings, profile, program_text) {
+                let content = match rest.as_object() {
+                    Some(map) if map.is_empty() => None,
+                    _ => Some(
+                        serde_json::to_string_pretty(&rest)
+                            .map_err(|e| CliError::Output(e.to_string()))?
+                            + "\n",
+                    ),
+                };
+                plan.steps.push(Step::ClaudeSettings {
+                    path: places.claude_settings.clone(),
+                    content,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 fn read_dir_names(dir: &Path) -> Result<Vec<String>, CliError> {

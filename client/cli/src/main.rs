@@ -9,6 +9,7 @@ mod deploy;
 mod distribute;
 mod error;
 mod login;
+mod models;
 mod output;
 mod package;
 mod policy_file;

@@ -10,6 +10,7 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 
 use crate::error::CliError;
+use crate::models;
 use crate::session::Context;
 
 /// Platforms a package can carry, with their Rust target and binary name.
@@ -60,6 +61,14 @@ pub struct PackageOptions {
     /// Minutes between quota checks while credentials are cached (0 = every time).
     #[arg(long, value_name = "MINUTES")]
     pub quota_check_interval: Option<u32>,
+    /// The model Claude Code uses (ANTHROPIC_MODEL): a Bedrock inference profile id such as
+    /// us.anthropic.claude-opus-5-5 or its ARN [default: Opus 5.5 in the region's geography].
+    #[arg(long, value_name = "ID")]
+    pub model: Option<String>,
+    /// Claude Code's small/fast model for background work [default: Haiku 5.5 in the
+    /// region's geography].
+    #[arg(long, value_name = "ID")]
+    pub small_fast_model: Option<String>,
     /// The ccwb source tree to build from (default: found from the current directory).
     #[arg(long, value_name = "DIR")]
     pub source: Option<PathBuf>,
@@ -108,6 +117,14 @@ pub fn package(ctx: &Context, options: &PackageOptions) -> Result<Built, CliErro
         )));
     }
     let config = config_json(&profile_name, &profile, options)?;
+    if profile.endpoint.trim().is_empty()
+        || profile.endpoint.trim_end_matches('/').ends_with(".invalid")
+    {
+        eprintln!(
+            "Warning: profile {profile_name:?} has no quota API yet ({:?}): developers' Claude Code will send its usage nowhere and no quota applies. Run ccwb deploy first, then package again.",
+            profile.endpoint
+        );
+    }
     let wanted = wanted_targets(options.targets.as_deref())?;
     let prebuilt = prebuilt(&options.binaries)?;
 
@@ -233,6 +250,21 @@ fn config_json(
     if let Some(minutes) = options.quota_check_interval {
         entry["quota_check_interval"] = minutes.into();
     }
+    let geography = models::geography(&region).ok_or_else(|| {
+        CliError::Config(format!(
+            "profile {profile_name:?} has region {region:?}, which has no Bedrock cross-region inference profiles for Claude"
+        ))
+    })?;
+    let model = match &options.model {
+        Some(id) => models::check("--model", id, geography)?,
+        None => models::default_id(geography, models::DEFAULT_MODEL),
+    };
+    let small_fast = match &options.small_fast_model {
+        Some(id) => models::check("--small-fast-model", id, geography)?,
+        None => models::default_id(geography, models::DEFAULT_SMALL_FAST_MODEL),
+    };
+    entry["claude_model"] = model.into();
+    entry["claude_small_fast_model"] = small_fast.into();
     let mut root = serde_json::Map::new();
     root.insert(options.profile_name.clone(), entry);
     serde_json::to_string_pretty(&root)

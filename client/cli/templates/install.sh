@@ -1,8 +1,8 @@
 #!/bin/sh
 # Installs credential-process for Claude Code with Amazon Bedrock on Linux and macOS: checks
-# this package against SHA256SUMS, copies the program and config.json, adds the AWS profile and,
-# when there is none yet, a Claude Code settings file. `ccwb package` fills in the profile name
-# and region below. Run from anywhere: sh install.sh [--force]
+# this package against SHA256SUMS, copies the program and config.json, adds the AWS profile and
+# merges the Claude Code settings (the program does the JSON). `ccwb package` fills in the
+# profile name and region below. Run from anywhere: sh install.sh [--force] [--managed]
 
 # zsh (people type zsh install.sh too) behaves as sh this way.
 if [ -n "${ZSH_VERSION:-}" ]; then
@@ -16,7 +16,7 @@ REGION='@REGION@'
 
 usage() {
 	cat <<EOF
-Usage: sh install.sh [--force]
+Usage: sh install.sh [--force] [--managed]
 
 Installs credential-process for Claude Code with Amazon Bedrock (AWS profile $PROFILE,
 region $REGION):
@@ -24,13 +24,17 @@ region $REGION):
   - copies the program for this computer and config.json to
     \$CCWB_INSTALL_DIR (default ~/claude-code-with-bedrock);
   - adds [profile $PROFILE] to your AWS config (\$AWS_CONFIG_FILE, default ~/.aws/config);
-  - creates ~/.claude/settings.json for Claude Code when you have none, else prints what
-    to add to yours.
+  - merges the Claude Code settings into ~/.claude/settings.json (\$CLAUDE_CONFIG_DIR):
+    Bedrock through that profile, the models, usage telemetry to your organisation's
+    quota API; every other setting of yours is kept, and the old file is backed up.
 Running it again changes nothing that is already set up.
 
 Options:
-  --force   replace an existing [profile $PROFILE] section that differs, without asking
-  --help    show this help
+  --force     replace an existing [profile $PROFILE] section that differs, without asking
+  --managed   install for every user of this computer (run with sudo): the program in
+              /opt/claude-code-with-bedrock, the AWS profile in a file of its own, and the
+              settings as Claude Code managed settings, which users cannot switch off
+  --help      show this help
 EOF
 }
 
@@ -44,9 +48,11 @@ warn() {
 }
 
 force=0
+managed=0
 for arg in "$@"; do
 	case $arg in
 	--force | -f) force=1 ;;
+	--managed) managed=1 ;;
 	--help | -h)
 		usage
 		exit 0
@@ -75,9 +81,24 @@ absolute() {
 	*) printf '%s/%s\n' "$PWD" "$1" ;;
 	esac
 }
-install_dir=$(absolute "${CCWB_INSTALL_DIR:-$HOME/claude-code-with-bedrock}")
+case $(uname -s) in
+Darwin) managed_settings="/Library/Application Support/ClaudeCode/managed-settings.json" ;;
+*) managed_settings=/etc/claude-code/managed-settings.json ;;
+esac
+if [ "$managed" = 1 ]; then
+	[ "$(id -u)" = 0 ] || die "--managed writes system-wide settings ($managed_settings) and installs into /opt: it needs administrator rights. Run: sudo sh install.sh --managed"
+	install_dir=$(absolute "${CCWB_INSTALL_DIR:-/opt/claude-code-with-bedrock}")
+else
+	install_dir=$(absolute "${CCWB_INSTALL_DIR:-$HOME/claude-code-with-bedrock}")
+fi
 [ "$install_dir" = / ] || install_dir=${install_dir%/}
-aws_config=$(absolute "${AWS_CONFIG_FILE:-$HOME/.aws/config}")
+if [ "$managed" = 1 ]; then
+	# Every user's Claude Code reads the profile from here (AWS_CONFIG_FILE in the managed
+	# settings), so no one's own ~/.aws/config is touched.
+	aws_config=$install_dir/aws-config
+else
+	aws_config=$(absolute "${AWS_CONFIG_FILE:-$HOME/.aws/config}")
+fi
 claude_dir=$(absolute "${CLAUDE_CONFIG_DIR:-$HOME/.claude}")
 settings=${claude_dir%/}/settings.json
 case $install_dir$aws_config$settings in
@@ -179,14 +200,9 @@ shell_quote() {
 	esac
 }
 
-json_escape() {
-	printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'
-}
-
 program=$install_dir/credential-process
 quoted_program=$(shell_quote "$program")
 credential_process="$quoted_program --profile $PROFILE"
-otel_helper="$quoted_program --otel-headers --profile $PROFILE"
 if [ "$PROFILE" = default ]; then
 	header='[default]'
 else
@@ -357,45 +373,7 @@ different)
 	;;
 esac
 
-# --- Claude Code settings --------------------------------------------------------------------
-
-settings_json=$(
-	cat <<EOF
-{
-  "env": {
-    "CLAUDE_CODE_USE_BEDROCK": "1",
-    "AWS_PROFILE": "$PROFILE",
-    "AWS_REGION": "$REGION"
-  },
-  "otelHeadersHelper": "$(json_escape "$otel_helper")"
-}
-EOF
-)
-
-has_setting() {
-	grep -E "\"$1\"[[:space:]]*:[[:space:]]*\"$2\"" "$settings" >/dev/null 2>&1
-}
-
-if [ ! -e "$settings" ]; then
-	mkdir -p "$claude_dir"
-	tmp=$claude_dir/.settings.json.new.$$
-	printf '%s\n' "$settings_json" >"$tmp"
-	mv -f "$tmp" "$settings"
-	tmp=
-	settings_result="created"
-	echo "Created $settings."
-elif has_setting CLAUDE_CODE_USE_BEDROCK 1 && has_setting AWS_PROFILE "$PROFILE" &&
-	has_setting AWS_REGION "$REGION" &&
-	grep -F "\"$(json_escape "$otel_helper")\"" "$settings" >/dev/null 2>&1; then
-	settings_result="already set up"
-	echo "Claude Code settings in $settings are already set up."
-else
-	settings_result="left as it was: add the settings above"
-	printf '\nYou already have %s, so it was left as it is. Add these settings to it\n' "$settings"
-	printf '(merge the "env" entries into your "env" if you have one):\n\n%s\n\n' "$settings_json"
-fi
-
-# --- Check and summary -----------------------------------------------------------------------
+# --- Check the program, then Claude Code settings ---------------------------------------------
 
 if ! version=$("$program" --version 2>&1); then
 	if [ "$os" = macos ]; then
@@ -405,6 +383,34 @@ if ! version=$("$program" --version 2>&1); then
 	fi
 	warn "the installed program does not run here: $version ($hint)"
 	version="does not run (see the warning above)"
+	runs=0
+else
+	runs=1
+fi
+
+# The program merges the settings as JSON (every other setting of yours is kept, a backup is written)
+# and records what it changed, so ccwb cleanup can take exactly that out again.
+set -- --install-claude-settings --profile "$PROFILE"
+if [ "$managed" = 1 ]; then
+	set -- "$@" --managed --aws-config-file "$aws_config"
+	if [ -n "${CCWB_MANAGED_SETTINGS_FILE:-}" ]; then
+		set -- "$@" --settings-file "$CCWB_MANAGED_SETTINGS_FILE"
+	fi
+elif [ -n "${CLAUDE_CONFIG_DIR:-}" ]; then
+	set -- "$@" --settings-file "$settings"
+fi
+if [ "$runs" = 0 ]; then
+	settings_result="not changed: the program does not run here"
+elif settings_report=$("$program" "$@"); then
+	printf '%s\n' "$settings_report"
+	if [ "$managed" = 1 ]; then
+		settings=${CCWB_MANAGED_SETTINGS_FILE:-$managed_settings}
+		settings_result="managed settings"
+	else
+		settings_result="merged"
+	fi
+else
+	die "the Claude Code settings were not changed (the reason is above). The program and AWS profile are installed; fix that and run sh install.sh again."
 fi
 
 cat <<EOF

@@ -49,6 +49,21 @@ pub struct Cached {
     /// When `/check` last allowed access (Unix seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_quota_check: Option<i64>,
+    /// The last refusal, remembered for a few seconds: Claude Code runs the helper a dozen
+    /// times in a row when credentials fail, and one `/check` answers them all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denial: Option<Denial>,
+}
+
+/// A `/check` that refused access.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Denial {
+    /// When (Unix seconds).
+    pub at: i64,
+    /// The reason code, e.g. `monthly_exceeded`.
+    pub reason: String,
+    /// The banner that explained it.
+    pub banner: String,
 }
 
 /// Where one profile's cache lives.
@@ -154,16 +169,9 @@ impl Cache {
     /// Waits for other runs of this profile to finish signing in; `waiting` is called once if
     /// another run holds the lock.
     pub fn lock(&self, waiting: impl FnOnce()) -> Result<Lock, Error> {
-        let path = self.dir.join(format!("{}.lock", self.stem()));
+        let (file, path) = self.lock_file()?;
         let error =
             |e: std::io::Error| Error::Cache(format!("cannot lock {}: {e}", path.display()));
-        create_private_dir(&self.dir)?;
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(error)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
@@ -173,6 +181,37 @@ impl Cache {
             Err(fs::TryLockError::Error(e)) => return Err(error(e)),
         }
         Ok(Lock { _file: file })
+    }
+
+    fn lock_file(&self) -> Result<(fs::File, PathBuf), Error> {
+        let path = self.dir.join(format!("{}.lock", self.stem()));
+        create_private_dir(&self.dir)?;
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::Cache(format!("cannot lock {}: {e}", path.display())))?;
+        Ok((file, path))
+    }
+
+    /// The profile's lock if it can be had within `patience`, else `None` (another run is
+    /// signing in, perhaps in a browser): for helpers that must never hang.
+    pub fn try_lock_for(&self, patience: std::time::Duration) -> Result<Option<Lock>, Error> {
+        let (file, path) = self.lock_file()?;
+        let error =
+            |e: std::io::Error| Error::Cache(format!("cannot lock {}: {e}", path.display()));
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Some(Lock { _file: file })),
+                Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(fs::TryLockError::WouldBlock) => return Ok(None),
+                Err(fs::TryLockError::Error(e)) => return Err(error(e)),
+            }
+        }
     }
 }
 

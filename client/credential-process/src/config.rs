@@ -152,6 +152,10 @@ pub struct Profile {
     pub quota_fail_mode: FailMode,
     /// `quota_check_interval` in minutes; 0 = every run.
     pub quota_check_interval_minutes: u64,
+    /// `claude_model`: the model Claude Code uses (`ANTHROPIC_MODEL` in its settings).
+    pub claude_model: Option<String>,
+    /// `claude_small_fast_model`: its small/fast model.
+    pub claude_small_fast_model: Option<String>,
 }
 
 impl Profile {
@@ -464,6 +468,8 @@ impl Reader<'_> {
         let quota_check_interval_minutes = self
             .number("quota_check_interval", 0..=10_080)?
             .unwrap_or(30) as u64;
+        let claude_model = self.string("claude_model")?;
+        let claude_small_fast_model = self.string("claude_small_fast_model")?;
 
         Ok(Profile {
             provider_type,
@@ -481,6 +487,8 @@ impl Reader<'_> {
             quota_api_endpoint,
             quota_fail_mode,
             quota_check_interval_minutes,
+            claude_model,
+            claude_small_fast_model,
         })
     }
 }

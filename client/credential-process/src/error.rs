@@ -24,6 +24,9 @@ pub enum Error {
     /// The quota check denied access (the banner was already shown).
     #[error("access blocked by quota policy ({0})")]
     Blocked(String),
+    /// Claude Code's settings could not be read or written.
+    #[error("{0}")]
+    Settings(String),
     /// Printing the result failed.
     #[error("cannot write to stdout: {0}")]
     Output(String),

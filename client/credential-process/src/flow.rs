@@ -8,23 +8,34 @@
 use ccwb_api::CheckResponse;
 use ccwb_api_client::signin;
 
-use crate::cache::{Cache, Cached, Tokens};
+use crate::cache::{Cache, Cached, Denial, Tokens};
 use crate::config::{Federation, Loaded};
 use crate::credentials::Credentials;
 use crate::error::Error;
-use crate::quota::{self, Outcome};
+use crate::quota::{self, Notices, Outcome};
 use crate::{federation, provider};
 
 /// Credentials with less than this left are renewed (AWS tools refresh about then as well).
 pub const CREDENTIALS_MARGIN_SECS: i64 = 300;
 /// An id token with less than this left is renewed before it is sent anywhere.
 pub const TOKEN_MARGIN_SECS: i64 = 60;
+/// What an id token printed for `otelHeadersHelper` must have left: Claude Code keeps the
+/// helper's headers for about 29 minutes (`CLAUDE_CODE_OTEL_HEADERS_HELPER_DEBOUNCE_MS`,
+/// default 1,740,000 ms) before it asks again, so a token with less would expire in use.
+pub const OTEL_TOKEN_MARGIN_SECS: i64 = 35 * 60;
+/// How long a refusal is remembered: Claude Code runs the helper a dozen times within two
+/// seconds when credentials fail, and these share one `/check`.
+pub const DENIAL_MEMORY_SECS: i64 = 10;
+/// How long `--otel-headers` waits for another run that holds the lock (it may be signing in
+/// in a browser) before giving up without a token.
+const OTEL_LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// One run for one profile.
 pub struct Flow {
     loaded: Loaded,
     cache: Cache,
     now: i64,
+    notices: Notices,
 }
 
 fn waiting() {
@@ -35,7 +46,34 @@ impl Flow {
     /// A run of `loaded` at Unix time `now`.
     pub fn new(loaded: Loaded, now: i64) -> Result<Self, Error> {
         let cache = Cache::new(&loaded.name, loaded.profile.storage)?;
-        Ok(Self { loaded, cache, now })
+        Ok(Self {
+            loaded,
+            cache,
+            now,
+            notices: Notices::Stderr,
+        })
+    }
+
+    /// The same run, telling the developer about their quota through `notices`.
+    pub fn with_notices(mut self, notices: Notices) -> Self {
+        self.notices = notices;
+        self
+    }
+
+    /// The profile this run is for.
+    pub fn loaded(&self) -> &Loaded {
+        &self.loaded
+    }
+
+    /// A refusal `/check` gave moments ago, shown again instead of asking again.
+    fn recent_denial(&self, cached: &Cached) -> Option<Error> {
+        let denial = cached.denial.as_ref()?;
+        let age = self.now - denial.at;
+        if !(0..DENIAL_MEMORY_SECS).contains(&age) {
+            return None;
+        }
+        self.notices.show(&denial.banner);
+        Some(Error::Blocked(denial.reason.clone()))
     }
 
     fn load(&self) -> Result<Cached, Error> {
@@ -77,6 +115,11 @@ impl Flow {
         {
             return Ok(credentials);
         }
+        if self.usable(&cached).is_none()
+            && let Some(denied) = self.recent_denial(&cached)
+        {
+            return Err(denied);
+        }
         let _lock = self.cache.lock(waiting)?;
         let mut cached = self.load()?;
         if let Some(credentials) = self.usable(&cached) {
@@ -104,6 +147,57 @@ impl Flow {
         let _lock = self.cache.lock(waiting)?;
         let mut cached = self.load()?;
         self.id_token(&mut cached).await
+    }
+
+    /// An id token for `--otel-headers` with more than [`OTEL_TOKEN_MARGIN_SECS`] left: the
+    /// cached one, else renewed with the refresh token. Never a browser (the helper runs in
+    /// the background) and never a long wait: with no silent renewal possible it fails, and
+    /// Claude Code asks again later.
+    pub async fn otel_id_token(&self) -> Result<String, Error> {
+        let lasting = |cached: &Cached| {
+            cached
+                .tokens
+                .as_ref()
+                .filter(|t| t.expires_at - self.now > OTEL_TOKEN_MARGIN_SECS)
+                .map(|t| t.id_token.clone())
+        };
+        if let Some(token) = lasting(&self.load()?) {
+            return Ok(token);
+        }
+        let Some(_lock) = self.cache.try_lock_for(OTEL_LOCK_PATIENCE)? else {
+            return Err(Error::SignIn(
+                "another credential-process run is signing in; no token for the telemetry headers yet".into(),
+            ));
+        };
+        let mut cached = self.load()?;
+        if let Some(token) = lasting(&cached) {
+            return Ok(token);
+        }
+        let profile = &self.loaded.profile;
+        let old = cached.tokens.clone();
+        let Some((old, refresh_token)) = old.and_then(|t| t.refresh_token.clone().map(|r| (t, r)))
+        else {
+            return Err(Error::SignIn(format!(
+                "no sign-in that can be renewed silently for profile {:?}; start claude (or run aws sts get-caller-identity --profile {}) to sign in",
+                self.loaded.name, self.loaded.name
+            )));
+        };
+        let fresh = signin::refresh(
+            &old.token_endpoint,
+            &profile.client_id,
+            profile.client_secret.as_deref(),
+            &refresh_token,
+        )
+        .await
+        .map_err(|e| Error::SignIn(format!("the saved sign-in could not be renewed: {e}")))?;
+        if fresh.expires_at - self.now <= TOKEN_MARGIN_SECS {
+            return Err(Error::SignIn(
+                "the identity provider renewed the sign-in with a token that is already expiring"
+                    .into(),
+            ));
+        }
+        // A provider whose tokens live less than the margin still gets its freshest token used.
+        self.keep_tokens(&mut cached, fresh, old.token_endpoint)
     }
 
     /// `GET /check` as is, for `--check-quota`.
@@ -137,15 +231,21 @@ impl Flow {
             return Ok(());
         };
         let id_token = self.id_token(cached).await?;
-        match quota::enforce(&self.loaded.profile, &endpoint, &id_token).await? {
+        match quota::enforce(&self.loaded.profile, &endpoint, &id_token, self.notices).await? {
             Outcome::Allowed => {
                 cached.last_quota_check = Some(self.now);
+                cached.denial = None;
                 self.cache.save(cached)
             }
             Outcome::Unchecked => Ok(()),
-            Outcome::Blocked(reason) => {
+            Outcome::Blocked { reason, banner } => {
                 cached.credentials = None;
                 cached.last_quota_check = None;
+                cached.denial = Some(Denial {
+                    at: self.now,
+                    reason: reason.clone(),
+                    banner,
+                });
                 self.cache.save(cached)?;
                 Err(Error::Blocked(reason))
             }

@@ -2,6 +2,7 @@
 //! their Claude Code quota, and prints AWS credentials in the `credential_process` format.
 
 mod cache;
+mod claude_settings;
 mod config;
 mod credentials;
 mod error;
@@ -32,11 +33,30 @@ struct Args {
     #[arg(long, default_value = "ClaudeCode")]
     profile: String,
     /// Remove the cached credentials and sign-in of the profile (sign out), then exit.
-    #[arg(long, conflicts_with_all = ["otel_headers", "check_quota", "explain"])]
+    #[arg(long, conflicts_with_all = ["otel_headers", "check_quota", "explain", "auth_refresh", "install_claude_settings"])]
     clear_cache: bool,
-    /// Print {"Authorization":"Bearer <id token>"} for Claude Code's otelHeadersHelper.
-    #[arg(long, conflicts_with_all = ["check_quota", "explain"])]
+    /// Print {"Authorization":"Bearer <id token>"} for Claude Code's otelHeadersHelper: a token
+    /// with more than 35 minutes left, renewed silently when needed; never opens a browser.
+    #[arg(long, conflicts_with_all = ["check_quota", "explain", "auth_refresh", "install_claude_settings"])]
     otel_headers: bool,
+    /// For Claude Code's awsAuthRefresh: sign in if needed and get credentials, telling you on
+    /// stdout (Claude Code shows it) why access is refused when it is.
+    #[arg(long, conflicts_with_all = ["check_quota", "explain", "install_claude_settings"])]
+    auth_refresh: bool,
+    /// Merge this profile's Claude Code settings (Bedrock, models, telemetry, helpers) into
+    /// your settings.json, keeping everything else; what the installers run.
+    #[arg(long, conflicts_with_all = ["check_quota", "explain"])]
+    install_claude_settings: bool,
+    /// With --install-claude-settings: write the system-wide managed settings instead
+    /// (administrator rights needed; users cannot switch them off).
+    #[arg(long, requires = "install_claude_settings")]
+    managed: bool,
+    /// With --install-claude-settings: the settings file to merge into.
+    #[arg(long, value_name = "FILE", requires = "install_claude_settings")]
+    settings_file: Option<std::path::PathBuf>,
+    /// With --install-claude-settings: AWS_CONFIG_FILE for Claude Code (the AWS profile's file).
+    #[arg(long, value_name = "FILE", requires = "install_claude_settings")]
+    aws_config_file: Option<String>,
     /// Print the quota API's /check answer for you as JSON.
     #[arg(long, conflicts_with = "explain")]
     check_quota: bool,
@@ -81,6 +101,14 @@ fn run(args: &Args) -> Result<(), Error> {
             eprintln!("Warning: {warning}");
         }
     }
+    if args.install_claude_settings {
+        let options = claude_settings::Options {
+            managed: args.managed,
+            settings_file: args.settings_file.clone(),
+            aws_config_file: args.aws_config_file.clone(),
+        };
+        return print(&claude_settings::install(&loaded, &options)?);
+    }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let flow = Flow::new(loaded, now)?;
     if args.explain {
@@ -102,8 +130,16 @@ fn run(args: &Args) -> Result<(), Error> {
         .build()
         .map_err(|e| Error::Output(format!("cannot start: {e}")))?;
     runtime.block_on(async {
-        if args.otel_headers {
-            let token = flow.current_id_token().await?;
+        if args.auth_refresh {
+            let flow = flow.with_notices(quota::Notices::Stdout);
+            let credentials = flow.credentials().await?;
+            print(&format!(
+                "Signed in for profile {:?}; AWS credentials valid until {}.\n",
+                flow.loaded().name,
+                credentials.expiration
+            ))
+        } else if args.otel_headers {
+            let token = flow.otel_id_token().await?;
             let headers = serde_json::json!({ "Authorization": format!("Bearer {token}") });
             print(&format!("{headers}\n"))
         } else if args.check_quota {

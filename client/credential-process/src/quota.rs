@@ -14,7 +14,40 @@ pub enum Outcome {
     /// No answer, and the profile fails open (warning already shown).
     Unchecked,
     /// Denied (banner already shown).
-    Blocked(String),
+    Blocked {
+        /// The reason code, e.g. `monthly_exceeded`.
+        reason: String,
+        /// The banner shown.
+        banner: String,
+    },
+}
+
+/// Where the developer is told about their quota: stderr when run as `credential_process`
+/// (stdout is for the credentials), stdout for `--auth-refresh`, whose output Claude Code shows
+/// in its sign-in box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notices {
+    /// stderr, as banners.
+    Stderr,
+    /// stdout, without the banners' rules (the sign-in box draws its own).
+    Stdout,
+}
+
+impl Notices {
+    /// Shows `text`.
+    pub fn show(self, text: &str) {
+        match self {
+            Self::Stderr => eprint!("{text}"),
+            Self::Stdout => {
+                let lines: Vec<&str> = text
+                    .lines()
+                    .filter(|l| *l != RULE)
+                    .map(str::trim_start)
+                    .collect();
+                println!("{}", lines.join("\n"));
+            }
+        }
+    }
 }
 
 /// Calls `GET /check` with the id token.
@@ -25,15 +58,24 @@ pub async fn check(endpoint: &str, id_token: &str) -> Result<CheckResponse, Erro
 
 /// Checks the quota, shows what the developer needs to know on stderr, and applies
 /// `quota_fail_mode` when the API gives no answer.
-pub async fn enforce(profile: &Profile, endpoint: &str, id_token: &str) -> Result<Outcome, Error> {
+pub async fn enforce(
+    profile: &Profile,
+    endpoint: &str,
+    id_token: &str,
+    notices: Notices,
+) -> Result<Outcome, Error> {
     match check(endpoint, id_token).await {
         Ok(response) if !response.allowed => {
-            eprint!("{}", blocked_banner(&response));
-            Ok(Outcome::Blocked(response.reason.as_str().to_owned()))
+            let banner = blocked_banner(&response);
+            notices.show(&banner);
+            Ok(Outcome::Blocked {
+                reason: response.reason.as_str().to_owned(),
+                banner,
+            })
         }
         Ok(response) => {
             if let Some(banner) = warning_banner(&response) {
-                eprint!("{banner}");
+                notices.show(&banner);
             }
             Ok(Outcome::Allowed)
         }

@@ -22,3 +22,7 @@ pub use policies::{
 };
 pub use status::{FunctionStatus, StackStatus, StatusResponse, TableStatus};
 pub use unblocks::{AuditPage, UnblockHistory, UnblockRecord, UnblockRequest};
+
+/// Where Claude Code sends its OpenTelemetry metrics (`POST`): the installer points
+/// `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` at `<API>` + this path.
+pub const METRICS_PATH: &str = "/v1/metrics";
