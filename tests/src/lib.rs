@@ -3,6 +3,8 @@
 //! run is killed.
 
 pub mod aws;
+pub mod bedrock;
+pub mod claude_code;
 pub mod cli;
 pub mod credential_process;
 pub mod lambda_runtime;

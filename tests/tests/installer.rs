@@ -607,6 +607,46 @@ fn existing_claude_settings_are_merged_keeping_every_other_byte() {
 }
 
 #[test]
+fn managed_installs_write_managed_settings_and_a_profile_file_of_their_own() {
+    let setup = Setup::new("managed", "sh");
+    let managed = setup.root.join("etc/claude-code/managed-settings.json");
+    let install_dir = setup.root.join("opt/claude-code-with-bedrock");
+    let run = setup.run_with(
+        &["--managed"],
+        &[
+            ("CCWB_MANAGED_SETTINGS_FILE", &managed),
+            ("CCWB_INSTALL_DIR", &install_dir),
+        ],
+    );
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        run.assert_error(&["administrator rights", "sudo sh install.sh --managed"]);
+        return;
+    }
+    run.assert_ok();
+    assert!(
+        !setup.settings().exists(),
+        "the user's own settings are not touched"
+    );
+    assert!(!setup.aws_config().exists(), "nor their AWS config");
+    let aws_config = install_dir.join("aws-config");
+    assert!(read(&aws_config).contains("[profile ClaudeCode]"));
+    let settings: Value = serde_json::from_str(&read(&managed)).expect("managed settings");
+    assert_eq!(
+        settings["env"]["AWS_CONFIG_FILE"],
+        aws_config.display().to_string()
+    );
+    assert_eq!(settings["env"]["CLAUDE_CODE_ENABLE_TELEMETRY"], "1");
+    assert!(
+        settings["otelHeadersHelper"].as_str().is_some_and(
+            |h| h.starts_with(&install_dir.join("credential-process").display().to_string())
+        ),
+        "{settings}"
+    );
+    assert!(run.stdout.contains("managed settings"), "{}", run.stdout);
+}
+
+#[test]
 fn invalid_claude_settings_are_refused_and_left_as_they_are() {
     for shell in shells() {
         let setup = Setup::new("bad-settings", shell);

@@ -6,12 +6,17 @@ Installs credential-process for Claude Code with Amazon Bedrock on Windows.
 .DESCRIPTION
 Checks this package against SHA256SUMS, copies credential-process.exe and config.json to
 %USERPROFILE%\claude-code-with-bedrock (or $env:CCWB_INSTALL_DIR), adds the AWS profile to your AWS
-config ($env:AWS_CONFIG_FILE, default ~\.aws\config) and creates ~\.claude\settings.json for Claude
-Code when you have none (otherwise it prints what to add). Running it again changes nothing that is
-already set up.
+config ($env:AWS_CONFIG_FILE, default ~\.aws\config) and merges the Claude Code settings into
+~\.claude\settings.json (every other setting is kept; the old file is backed up). Running it again
+changes nothing that is already set up.
 
 .PARAMETER Force
 Replace an existing profile section that differs, without asking.
+
+.PARAMETER Managed
+Install for every user of this computer (run PowerShell as administrator): the program in
+%ProgramFiles%\claude-code-with-bedrock, the AWS profile in a file of its own there, and the
+Claude Code settings as managed settings, which users cannot switch off.
 
 .EXAMPLE
 powershell -ExecutionPolicy Bypass -File install.ps1
@@ -22,6 +27,7 @@ powershell -ExecutionPolicy Bypass -File install.ps1 -Force
 [CmdletBinding()]
 param(
     [switch]$Force,
+    [switch]$Managed,
     [switch]$Help
 )
 
@@ -43,7 +49,7 @@ function Warn([string]$Message) {
 
 if ($Help) {
     Write-Host @"
-Usage: powershell -ExecutionPolicy Bypass -File install.ps1 [-Force]
+Usage: powershell -ExecutionPolicy Bypass -File install.ps1 [-Force] [-Managed]
 
 Installs credential-process for Claude Code with Amazon Bedrock (AWS profile $ProfileName,
 region $Region):
@@ -51,13 +57,16 @@ region $Region):
   - copies credential-process.exe and config.json to `$env:CCWB_INSTALL_DIR
     (default %USERPROFILE%\claude-code-with-bedrock);
   - adds [profile $ProfileName] to your AWS config (`$env:AWS_CONFIG_FILE, default ~\.aws\config);
-  - creates ~\.claude\settings.json for Claude Code when you have none, else prints what
-    to add to yours.
+  - merges the Claude Code settings into ~\.claude\settings.json: Bedrock through that
+    profile, the models, usage telemetry to your organisation's quota API; every other
+    setting is kept and the old file is backed up.
 Running it again changes nothing that is already set up.
 
 Options:
-  -Force   replace an existing [profile $ProfileName] section that differs, without asking
-  -Help    show this help
+  -Force     replace an existing [profile $ProfileName] section that differs, without asking
+  -Managed   install for every user of this computer (as administrator): the program in
+             Program Files, the settings as Claude Code managed settings users cannot switch off
+  -Help      show this help
 "@
     exit 0
 }
@@ -85,9 +94,19 @@ function Resolve-UserPath([string]$Path) {
     $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
 }
 
-$InstallDir = if ($env:CCWB_INSTALL_DIR) { Resolve-UserPath $env:CCWB_INSTALL_DIR } else { Join-Path $HomeDir 'claude-code-with-bedrock' }
+if ($Managed) {
+    $Principal = New-Object Security.Principal.WindowsPrincipal([Security.Principal.WindowsIdentity]::GetCurrent())
+    if (-not $Principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)) {
+        Fail '-Managed writes system-wide settings and installs into Program Files: run PowerShell as administrator.'
+    }
+    $DefaultInstallDir = Join-Path $env:ProgramFiles 'claude-code-with-bedrock'
+} else {
+    $DefaultInstallDir = Join-Path $HomeDir 'claude-code-with-bedrock'
+}
+$InstallDir = if ($env:CCWB_INSTALL_DIR) { Resolve-UserPath $env:CCWB_INSTALL_DIR } else { $DefaultInstallDir }
 $InstallDir = $InstallDir.TrimEnd('\', '/')
-$AwsConfig = if ($env:AWS_CONFIG_FILE) { Resolve-UserPath $env:AWS_CONFIG_FILE } else { Join-Path $HomeDir '.aws\config' }
+# Managed installs keep the AWS profile in a file of their own, named in the managed settings.
+$AwsConfig = if ($Managed) { Join-Path $InstallDir 'aws-config' } elseif ($env:AWS_CONFIG_FILE) { Resolve-UserPath $env:AWS_CONFIG_FILE } else { Join-Path $HomeDir '.aws\config' }
 $ClaudeDir = if ($env:CLAUDE_CONFIG_DIR) { Resolve-UserPath $env:CLAUDE_CONFIG_DIR } else { Join-Path $HomeDir '.claude' }
 $Settings = Join-Path $ClaudeDir 'settings.json'
 $PackageDir = if ($PSScriptRoot) { $PSScriptRoot } else { (Get-Location).ProviderPath }
@@ -152,7 +171,6 @@ $ProgramWord = if ($Program -match '^[A-Za-z0-9_.:\\/+,@%-]+$') { $Program } els
 $CredentialProcess = "$ProgramWord --profile $ProfileName"
 # Claude Code may run helpers with cmd.exe or Git Bash: a double-quoted path keeps its
 # backslashes in both.
-$OtelHelper = "`"$Program`" --otel-headers --profile $ProfileName"
 $Header = if ($ProfileName -eq 'default') { '[default]' } else { "[profile $ProfileName]" }
 $Utf8 = New-Object System.Text.UTF8Encoding($false)
 
@@ -353,61 +371,7 @@ switch ($AwsState) {
     }
 }
 
-# --- Claude Code settings ----------------------------------------------------------------------
-
-function ConvertTo-JsonString([string]$Value) {
-    '"' + (($Value -replace '\\', '\\') -replace '"', '\"') + '"'
-}
-
-$SettingsJson = @"
-{
-  "env": {
-    "CLAUDE_CODE_USE_BEDROCK": "1",
-    "AWS_PROFILE": "$ProfileName",
-    "AWS_REGION": "$Region"
-  },
-  "otelHeadersHelper": $(ConvertTo-JsonString $OtelHelper)
-}
-"@
-
-function Get-JsonProperty($Object, [string]$Name) {
-    if ($null -eq $Object) { return $null }
-    $property = $Object.PSObject.Properties[$Name]
-    if ($property) { $property.Value } else { $null }
-}
-
-function Test-SettingsReady {
-    try {
-        $current = [IO.File]::ReadAllText($Settings) | ConvertFrom-Json
-    } catch {
-        return $false
-    }
-    $envBlock = Get-JsonProperty $current 'env'
-    (Get-JsonProperty $envBlock 'CLAUDE_CODE_USE_BEDROCK') -eq '1' -and
-    (Get-JsonProperty $envBlock 'AWS_PROFILE') -ceq $ProfileName -and
-    (Get-JsonProperty $envBlock 'AWS_REGION') -ceq $Region -and
-    (Get-JsonProperty $current 'otelHeadersHelper') -eq $OtelHelper
-}
-
-if (-not (Test-Path -LiteralPath $Settings)) {
-    [void](New-Item -ItemType Directory -Force -Path $ClaudeDir)
-    Write-TextFile $Settings (($SettingsJson -replace "`r?`n", "`r`n") + "`r`n") $false
-    $SettingsResult = 'created'
-    Write-Host "Created $Settings."
-} elseif (Test-SettingsReady) {
-    $SettingsResult = 'already set up'
-    Write-Host "Claude Code settings in $Settings are already set up."
-} else {
-    $SettingsResult = 'left as it was: add the settings above'
-    Write-Host ''
-    Write-Host "You already have $Settings, so it was left as it is. Add these settings to it"
-    Write-Host '(merge the "env" entries into your "env" if you have one):'
-    Write-Host ''
-    Write-Host $SettingsJson
-    Write-Host ''
-}
-
-# --- Check and summary -------------------------------------------------------------------------
+# --- Check the program, then Claude Code settings ----------------------------------------------
 
 $Version = ''
 $Runs = $false
@@ -423,6 +387,29 @@ try {
 if (-not $Runs) {
     Warn "the installed program does not run here: $Version (if Windows Security blocked it, ask your administrator)"
     $Version = 'does not run (see the warning above)'
+}
+
+# The program merges the settings as JSON (every other setting is kept, a backup is written) and
+# records what it changed, so ccwb cleanup can take exactly that out again.
+$SettingsArgs = @('--install-claude-settings', '--profile', $ProfileName)
+if ($Managed) {
+    $SettingsArgs += @('--managed', '--aws-config-file', $AwsConfig)
+    $Settings = Join-Path $env:ProgramFiles 'ClaudeCode\managed-settings.json'
+} elseif ($env:CLAUDE_CONFIG_DIR) {
+    $SettingsArgs += @('--settings-file', $Settings)
+}
+if (-not $Runs) {
+    $SettingsResult = 'not changed: the program does not run here'
+} else {
+    $ErrorActionPreference = 'Continue'
+    $Report = (& $Program @SettingsArgs | Out-String).Trim()
+    $Merged = ($LASTEXITCODE -eq 0)
+    $ErrorActionPreference = 'Stop'
+    if (-not $Merged) {
+        Fail 'the Claude Code settings were not changed (the reason is above). The program and AWS profile are installed; fix that and run install.ps1 again.'
+    }
+    Write-Host $Report
+    $SettingsResult = if ($Managed) { 'managed settings' } else { 'merged' }
 }
 
 Write-Host @"

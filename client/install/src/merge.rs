@@ -27,6 +27,13 @@ pub struct Record {
     pub created_objects: Vec<String>,
     /// Every key the installer set, with what it held before.
     pub entries: Vec<RecordEntry>,
+    /// The file as it was before the first install (`None`: there was none), and as the
+    /// installer left it: while it is still exactly that, undo gives back the original bytes.
+    #[serde(default)]
+    pub original: Option<String>,
+    /// What the installer wrote.
+    #[serde(default)]
+    pub installed: String,
 }
 
 /// One key the installer set.
@@ -92,6 +99,11 @@ pub fn merge(
                     previous: None,
                 })
                 .collect(),
+            original: match earlier {
+                Some(r) if existing == Some(r.installed.as_str()) => r.original.clone(),
+                _ => existing.map(str::to_owned),
+            },
+            installed: text.clone(),
         };
         return Ok(Merged {
             changed: existing != Some(text.as_str()),
@@ -133,21 +145,35 @@ pub fn merge(
         });
     }
     let new_text = root.to_string();
+    let original = match earlier {
+        Some(r) if r.installed == text => r.original.clone(),
+        _ => Some(text.to_owned()),
+    };
     Ok(Merged {
         changed: new_text != text,
-        text: new_text,
         record: Record {
             settings_file: file.to_path_buf(),
             created_file: earlier.is_some_and(|r| r.created_file),
             created_objects,
             entries,
+            original,
+            installed: new_text.clone(),
         },
+        text: new_text,
     })
 }
 
 /// Takes what `record` says the installer set back out of `text`: a key still holding our
 /// value gets its earlier value back (or goes, when it was absent); a key changed since is left.
 pub fn undo(text: &str, record: &Record) -> Result<Undone, Error> {
+    if !record.installed.is_empty() && text == record.installed {
+        // Untouched since the install: the file as it was, byte for byte.
+        return Ok(Undone {
+            text: record.original.clone(),
+            removed: record.entries.iter().map(|e| e.key.join(".")).collect(),
+            ..Undone::default()
+        });
+    }
     let parsed = parse_strict(text)?;
     let root = parse_cst(text)?;
     let object = root
@@ -350,9 +376,19 @@ mod tests {
         assert!(merged.record.created_objects.is_empty());
 
         let undone = undo(&merged.text, &merged.record).expect("undo");
+        assert_eq!(
+            undone.text.as_deref(),
+            Some(THEIRS),
+            "untouched: the very bytes"
+        );
+
+        // Edited since (a key of theirs added): our keys come out one by one.
+        let edited = merged.text.replacen('{', "{\"theme\": \"dark\",", 1);
+        let undone = undo(&edited, &merged.record).expect("undo");
         let restored: Value =
             serde_json::from_str(undone.text.as_deref().expect("file kept")).expect("json");
-        let original: Value = serde_json::from_str(THEIRS).expect("json");
+        let mut original: Value = serde_json::from_str(THEIRS).expect("json");
+        original["theme"] = Value::from("dark");
         assert_eq!(restored, original);
         assert_eq!(undone.restored, vec!["env.AWS_REGION".to_owned()]);
         assert!(undone.left.is_empty());
@@ -412,7 +448,6 @@ mod tests {
         let merged = merged(Some("\n"), None);
         assert!(!merged.record.created_file);
         let undone = undo(&merged.text, &merged.record).expect("undo");
-        let value: Value = serde_json::from_str(&undone.text.expect("kept")).expect("json");
-        assert_eq!(value, serde_json::json!({}));
+        assert_eq!(undone.text.as_deref(), Some("\n"));
     }
 }
