@@ -340,8 +340,25 @@ async fn otel_headers_check_quota_refresh_and_clear_cache() {
     let dev = Developer::new(moto());
     dev.write_config(json!({ PROFILE: profile(&local, Some(&local.url), json!({})) }));
 
-    let child = dev.spawn(&["--otel-headers"]);
-    let run = tokio::task::block_in_place(|| dev.finish_with_dev_issuer(child, 1));
+    // The helper runs in the background: with no sign-in it never opens a browser, prints
+    // nothing and fails at once, and Claude Code asks again later.
+    let unsigned = dev.run(&["--otel-headers"]);
+    assert_eq!(unsigned.code, Some(1), "{}", unsigned.stdout);
+    assert_eq!(unsigned.stdout, "");
+    assert!(
+        unsigned.stderr.contains("to sign in"),
+        "{}",
+        unsigned.stderr
+    );
+    assert!(
+        dev.browser_opened().is_empty(),
+        "no browser from the helper"
+    );
+
+    let child = dev.spawn(&[]);
+    let signed_in = tokio::task::block_in_place(|| dev.finish_with_dev_issuer(child, 1));
+    assert_eq!(signed_in.code, Some(0), "{}", signed_in.stderr);
+    let run = dev.run(&["--otel-headers"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let headers: Value = serde_json::from_str(run.stdout.trim()).expect("headers JSON");
     let bearer = headers["Authorization"].as_str().expect("Authorization");
@@ -357,14 +374,36 @@ async fn otel_headers_check_quota_refresh_and_clear_cache() {
     assert_eq!(check["allowed"], true);
     assert_eq!(check["reason"], "no_policy");
 
-    // An expired id token is renewed with the refresh token, without the browser.
+    // A token that would expire within Claude Code's 29 minutes of caching the headers (here
+    // 20 minutes left) is renewed with the refresh token, without the browser; so is an
+    // expired one.
     let cache_path = dev.cache_dir.join("ClaudeCode.json");
+    for left in [20 * 60, -10] {
+        let soon = ccwb_e2e::tokens::now() + left;
+        let mut cache = dev.cache(PROFILE);
+        cache["tokens"]["expires_at"] = json!(soon);
+        std::fs::write(&cache_path, cache.to_string()).unwrap();
+        let renewed = dev.run(&["--otel-headers"]);
+        assert_eq!(renewed.code, Some(0), "{}", renewed.stderr);
+        let expires = dev.cache(PROFILE)["tokens"]["expires_at"].as_i64().unwrap();
+        assert!(
+            expires > ccwb_e2e::tokens::now() + 35 * 60,
+            "renewed to more than 35 minutes: {expires}"
+        );
+    }
+    assert_eq!(dev.browser_opened().len(), 1);
+
+    // With no refresh token, a short-lived one cannot be renewed silently: nothing printed.
     let mut cache = dev.cache(PROFILE);
-    cache["tokens"]["expires_at"] = json!(0);
+    cache["tokens"]["expires_at"] = json!(ccwb_e2e::tokens::now() + 20 * 60);
+    cache["tokens"]
+        .as_object_mut()
+        .unwrap()
+        .remove("refresh_token");
     std::fs::write(&cache_path, cache.to_string()).unwrap();
-    let renewed = dev.run(&["--otel-headers"]);
-    assert_eq!(renewed.code, Some(0), "{}", renewed.stderr);
-    assert!(dev.cache(PROFILE)["tokens"]["expires_at"].as_i64().unwrap() > 0);
+    let stuck = dev.run(&["--otel-headers"]);
+    assert_eq!(stuck.code, Some(1));
+    assert_eq!(stuck.stdout, "");
     assert_eq!(dev.browser_opened().len(), 1);
 
     let cleared = dev.run(&["--clear-cache"]);

@@ -49,21 +49,6 @@ pub struct Cached {
     /// When `/check` last allowed access (Unix seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_quota_check: Option<i64>,
-    /// The last refusal, remembered for a few seconds: Claude Code runs the helper a dozen
-    /// times in a row when credentials fail, and one `/check` answers them all.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub denial: Option<Denial>,
-}
-
-/// A `/check` that refused access.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Denial {
-    /// When (Unix seconds).
-    pub at: i64,
-    /// The reason code, e.g. `monthly_exceeded`.
-    pub reason: String,
-    /// The banner that explained it.
-    pub banner: String,
 }
 
 /// Where one profile's cache lives.

@@ -8,7 +8,7 @@
 use ccwb_api::CheckResponse;
 use ccwb_api_client::signin;
 
-use crate::cache::{Cache, Cached, Denial, Tokens};
+use crate::cache::{Cache, Cached, Tokens};
 use crate::config::{Federation, Loaded};
 use crate::credentials::Credentials;
 use crate::error::Error;
@@ -23,9 +23,6 @@ pub const TOKEN_MARGIN_SECS: i64 = 60;
 /// helper's headers for about 29 minutes (`CLAUDE_CODE_OTEL_HEADERS_HELPER_DEBOUNCE_MS`,
 /// default 1,740,000 ms) before it asks again, so a token with less would expire in use.
 pub const OTEL_TOKEN_MARGIN_SECS: i64 = 35 * 60;
-/// How long a refusal is remembered: Claude Code runs the helper a dozen times within two
-/// seconds when credentials fail, and these share one `/check`.
-pub const DENIAL_MEMORY_SECS: i64 = 10;
 /// How long `--otel-headers` waits for another run that holds the lock (it may be signing in
 /// in a browser) before giving up without a token.
 const OTEL_LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
@@ -63,17 +60,6 @@ impl Flow {
     /// The profile this run is for.
     pub fn loaded(&self) -> &Loaded {
         &self.loaded
-    }
-
-    /// A refusal `/check` gave moments ago, shown again instead of asking again.
-    fn recent_denial(&self, cached: &Cached) -> Option<Error> {
-        let denial = cached.denial.as_ref()?;
-        let age = self.now - denial.at;
-        if !(0..DENIAL_MEMORY_SECS).contains(&age) {
-            return None;
-        }
-        self.notices.show(&denial.banner);
-        Some(Error::Blocked(denial.reason.clone()))
     }
 
     fn load(&self) -> Result<Cached, Error> {
@@ -114,11 +100,6 @@ impl Flow {
             && !self.quota_due(&cached)
         {
             return Ok(credentials);
-        }
-        if self.usable(&cached).is_none()
-            && let Some(denied) = self.recent_denial(&cached)
-        {
-            return Err(denied);
         }
         let _lock = self.cache.lock(waiting)?;
         let mut cached = self.load()?;
@@ -234,18 +215,12 @@ impl Flow {
         match quota::enforce(&self.loaded.profile, &endpoint, &id_token, self.notices).await? {
             Outcome::Allowed => {
                 cached.last_quota_check = Some(self.now);
-                cached.denial = None;
                 self.cache.save(cached)
             }
             Outcome::Unchecked => Ok(()),
-            Outcome::Blocked { reason, banner } => {
+            Outcome::Blocked { reason } => {
                 cached.credentials = None;
                 cached.last_quota_check = None;
-                cached.denial = Some(Denial {
-                    at: self.now,
-                    reason: reason.clone(),
-                    banner,
-                });
                 self.cache.save(cached)?;
                 Err(Error::Blocked(reason))
             }

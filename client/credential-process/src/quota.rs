@@ -17,8 +17,6 @@ pub enum Outcome {
     Blocked {
         /// The reason code, e.g. `monthly_exceeded`.
         reason: String,
-        /// The banner shown.
-        banner: String,
     },
 }
 
@@ -66,11 +64,9 @@ pub async fn enforce(
 ) -> Result<Outcome, Error> {
     match check(endpoint, id_token).await {
         Ok(response) if !response.allowed => {
-            let banner = blocked_banner(&response);
-            notices.show(&banner);
+            notices.show(&blocked_banner(&response));
             Ok(Outcome::Blocked {
                 reason: response.reason.as_str().to_owned(),
-                banner,
             })
         }
         Ok(response) => {
