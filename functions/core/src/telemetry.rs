@@ -167,7 +167,7 @@ pub struct TokenIncrement {
     pub token_type: crate::pricing::TokenType,
     /// Tokens added.
     pub tokens: u64,
-    /// What they cost (0 for a model without a price).
+    /// What they cost (at the price table's ceiling for a model without a price).
     pub cost: crate::Usd,
 }
 
@@ -182,7 +182,7 @@ pub fn token_increment(
         model: model.to_owned(),
         token_type,
         tokens: amount,
-        cost: prices.cost(model, token_type, amount).unwrap_or_default(),
+        cost: prices.cost(model, token_type, amount).cost,
     })
 }
 
@@ -263,5 +263,16 @@ mod tests {
             b.token_usage().map(|(m, t)| (m.to_owned(), t)),
             Some(("claude-sonnet-4".into(), TokenType::Input))
         );
+    }
+
+    #[test]
+    fn tokens_of_an_unknown_model_cost_the_ceiling() {
+        let prices = crate::PriceTable::default();
+        let mut p = point(Temporality::Delta, 0, 10, 1_000_000);
+        let known = token_increment(&p, 1_000_000, &prices).unwrap();
+        assert_eq!(known.cost, crate::Usd(3_000_000));
+        p.attributes.insert("model".into(), "claude-opus-9".into());
+        let unknown = token_increment(&p, 1_000_000, &prices).unwrap();
+        assert_eq!(unknown.cost, crate::Usd(15_000_000));
     }
 }

@@ -18,7 +18,7 @@ pub const WIDGETS: [(&str, &str); 11] = [
     ("tokens-by-model", "Tokens per model over the range."),
     (
         "cost-by-model",
-        "Cost per model over the range (list prices, or the deployment's CCWB_PRICING).",
+        "Cost per model over the range (tokens at Claude Code's list prices, or the deployment's CCWB_PRICING).",
     ),
     (
         "top-users",
@@ -213,14 +213,13 @@ pub fn render(
             // Saved: what the cache reads would have cost as plain input, less what they cost.
             let saved: u64 = by_model
                 .iter()
+                // Only models with a price: an unknown one is charged the ceiling, and what
+                // the cache saved at made-up prices would be made up too.
+                .filter(|(model, _)| prices.knows(model))
                 .map(|(model, c)| {
                     let tokens = c.get("cache_read_tokens").copied().unwrap_or(0);
-                    let full = prices
-                        .cost(model, TokenType::Input, tokens)
-                        .map_or(0, |u| u.0);
-                    let paid = prices
-                        .cost(model, TokenType::CacheRead, tokens)
-                        .map_or(0, |u| u.0);
+                    let full = prices.cost(model, TokenType::Input, tokens).cost.0;
+                    let paid = prices.cost(model, TokenType::CacheRead, tokens).cost.0;
                     full.saturating_sub(paid)
                 })
                 .sum();
