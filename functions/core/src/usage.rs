@@ -35,7 +35,9 @@ pub struct ModelUsage {
     /// Tokens by type.
     #[serde(flatten)]
     pub tokens: TokenCounts,
-    /// Cost.
+    /// Cost in US dollars: the tokens at the deployment's prices (what limits count).
+    #[serde(with = "crate::money::measured")]
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     pub cost: Usd,
 }
 
@@ -48,7 +50,9 @@ pub struct UsageDetail {
     pub tokens: TokenCounts,
     /// All tokens.
     pub total_tokens: u64,
-    /// Cost.
+    /// Cost in US dollars: the tokens at the deployment's prices (what limits count).
+    #[serde(with = "crate::money::measured")]
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     pub cost: Usd,
     /// By model id.
     pub models: std::collections::BTreeMap<String, ModelUsage>,
