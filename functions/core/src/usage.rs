@@ -39,6 +39,11 @@ pub struct ModelUsage {
     #[serde(with = "crate::money::measured")]
     #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     pub cost: Usd,
+    /// What Claude Code itself reported the model cost (`claude_code.cost.usage`), in US
+    /// dollars; shown beside `cost`, never counted toward limits.
+    #[serde(default, with = "crate::money::measured")]
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
+    pub claude_code_cost: Usd,
 }
 
 /// A period's usage in full: by token type, total, cost, and by model.
@@ -54,6 +59,11 @@ pub struct UsageDetail {
     #[serde(with = "crate::money::measured")]
     #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     pub cost: Usd,
+    /// What Claude Code itself reported it cost (`claude_code.cost.usage`), in US dollars;
+    /// shown beside `cost`, never counted toward limits.
+    #[serde(default, with = "crate::money::measured")]
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
+    pub claude_code_cost: Usd,
     /// By model id.
     pub models: std::collections::BTreeMap<String, ModelUsage>,
 }

@@ -77,7 +77,10 @@ async fn export(
         if let Some((model, _)) = point.token_usage() {
             warn_unpriced(&state.settings.pricing, model);
         }
-        if point.token_usage().is_some() || point.activity_counter().is_some() {
+        if point.token_usage().is_some()
+            || point.reported_cost().is_some()
+            || point.activity_counter().is_some()
+        {
             usage.push(point);
         }
     }
