@@ -522,9 +522,10 @@ async fn resolve_explains_and_usage_reports_models() {
         .put_item(&local.usage_table(), json!({
             "pk": {"S": "USER#dev@example.com"}, "sk": {"S": month},
             "input_tokens": {"N": "120"}, "output_tokens": {"N": "30"}, "total_tokens": {"N": "150"},
-            "cost_micros": {"N": "2500000"},
+            "cost_micros": {"N": "2500000"}, "claude_code_cost_micros": {"N": "2412345"},
             "model#claude-sonnet-4#input_tokens": {"N": "120"},
-            "model#claude-sonnet-4#cost_micros": {"N": "2500000"}
+            "model#claude-sonnet-4#cost_micros": {"N": "2500000"},
+            "model#claude-sonnet-4#claude_code_cost_micros": {"N": "2412345"}
         }))
         .await;
     let (status, _, resolved) = local
@@ -558,10 +559,18 @@ async fn resolve_explains_and_usage_reports_models() {
     assert_eq!(status, 200, "{usage}");
     assert_eq!(usage["month"]["input_tokens"], 120);
     assert_eq!(usage["month"]["cost"], 2.5);
+    // Claude Code's own figure beside ours, to the micro-dollar; limits count ours.
+    assert_eq!(usage["month"]["claude_code_cost"], 2.412345);
     assert_eq!(
         usage["month"]["models"]["claude-sonnet-4"]["input_tokens"],
         120
     );
+    assert_eq!(
+        usage["month"]["models"]["claude-sonnet-4"]["claude_code_cost"],
+        2.412345
+    );
+    assert_eq!(usage["day"]["claude_code_cost"], 0.0);
+    assert_eq!(usage["check"]["usage"]["monthly_cost"], 2.5);
     assert_eq!(usage["check"]["usage"]["monthly_percent"], 15.0);
     assert_eq!(usage["day"]["total_tokens"], 0);
 
@@ -600,5 +609,17 @@ async fn openapi_document_is_served_without_a_token_and_covers_every_route() {
     assert!(
         policy["properties"]["monthly_token_limit"].is_object(),
         "{policy}"
+    );
+    // Usage costs are measured to the micro-dollar (not limits' 2 decimals), ours and Claude Code's.
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let period = &schemas["PeriodUsage"];
+    for field in ["cost", "claude_code_cost"] {
+        assert_eq!(period["properties"][field]["type"], "number", "{period}");
+        assert!(period["properties"][field].get("multipleOf").is_none());
+    }
+    let model = &schemas["ModelUsage"];
+    assert_eq!(
+        model["properties"]["claude_code_cost"]["type"], "number",
+        "{model}"
     );
 }

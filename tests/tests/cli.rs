@@ -231,7 +231,16 @@ fn status_and_usage_show_numbers() {
     admin.ok(&["quota", "set-default", "-m", "1K", "-e", "block"]);
     let now = time::OffsetDateTime::now_utc();
     let month = format!("MONTH#{:04}-{:02}", now.year(), now.month() as u8);
-    tokio_run(local.seed_usage("dev@example.com", &month, 1500, 3_000_000));
+    // Costs to the micro-dollar (what ingest counts), ours and what Claude Code reported.
+    tokio_run(local.put_item(
+        &local.usage_table(),
+        json!({"pk": {"S": "USER#dev@example.com"}, "sk": {"S": month},
+               "total_tokens": {"N": "1500"}, "cost_micros": {"N": "3003600"},
+               "claude_code_cost_micros": {"N": "2876543"},
+               "model#claude-opus-5-5#output_tokens": {"N": "1500"},
+               "model#claude-opus-5-5#cost_micros": {"N": "3003600"},
+               "model#claude-opus-5-5#claude_code_cost_micros": {"N": "2876543"}}),
+    ));
     let user = Ccwb::with_token(&local.url, &local.token("dev@example.com", &[]));
     let text = user.ok(&["quota", "status"]).stdout;
     assert!(
@@ -242,8 +251,23 @@ fn status_and_usage_show_numbers() {
         .ok(&["-o", "json", "quota", "usage", "dev@example.com"])
         .json();
     assert_eq!(usage["month"]["total_tokens"], 1500);
+    assert_eq!(usage["month"]["cost"], 3.0036);
+    assert_eq!(usage["month"]["claude_code_cost"], 2.876543);
     let table = admin.ok(&["quota", "usage", "dev@example.com"]).stdout;
     assert!(table.contains("$3.00"), "{table}");
+    assert!(table.contains("CLAUDE CODE"), "{table}");
+    let model_row = table
+        .lines()
+        .find(|l| l.trim_start().starts_with("claude-opus-5-5"))
+        .unwrap_or_else(|| panic!("no model row: {table}"));
+    assert!(
+        model_row.contains("$3.00") && model_row.contains("$2.88"),
+        "{model_row}"
+    );
+    assert!(
+        table.contains("Claude Code reports $2.88 this month and $0.00 today"),
+        "{table}"
+    );
 }
 
 fn tokio_run<F: std::future::Future>(future: F) -> F::Output {

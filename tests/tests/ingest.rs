@@ -669,3 +669,299 @@ async fn counted_points_reach_s3_once_even_through_a_firehose_outage() {
     increases.sort();
     assert_eq!(increases, [5, 7], "the kept record delivered once");
 }
+
+/// A sum of `metric` with `points`.
+fn sum_request(metric: &str, temporality: u8, points: Vec<Value>) -> Value {
+    json!({"resourceMetrics": [{"scopeMetrics": [{"metrics": [{"name": metric,
+        "sum": {"aggregationTemporality": temporality, "isMonotonic": true, "dataPoints": points}}]}]}]})
+}
+
+/// A `claude_code.cost.usage` point: `dollars` as `asDouble` (a number, or a string like "NaN").
+fn cost_point(model: &str, session: &str, start: u64, at: u64, dollars: Value) -> Value {
+    json!({"startTimeUnixNano": start.to_string(), "timeUnixNano": at.to_string(), "asDouble": dollars,
+           "attributes": [{"key": "model", "value": {"stringValue": model}},
+                          {"key": "session.id", "value": {"stringValue": session}}]})
+}
+
+#[tokio::test]
+async fn claude_codes_reported_cost_is_kept_beside_ours_once_and_never_limits() {
+    let local = Local::start();
+    let admin = local.admin_token();
+    let email = "reported@example.com";
+    let (status, _, _) = local
+        .send(
+            Method::PUT,
+            &format!("/policies/user/{email}"),
+            &admin,
+            &[],
+            Some(&json!({"monthly_cost_limit": 0.5, "enforcement_mode": "block"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let token = local.token(email, &[]);
+    let t = now_nanos();
+    let opus = "global.anthropic.claude-opus-5-5";
+    let haiku = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
+    let tokens = |token_type: &str, model: &str, value: u64| {
+        point(token_type, model, "s1", t - 10, t, value, &[])
+    };
+    let mut body = request(
+        1,
+        vec![
+            tokens("input", opus, 10_000),
+            tokens("output", opus, 5_000),
+            tokens("cacheRead", opus, 100_000),
+            tokens("output", haiku, 20_000),
+            tokens("cacheCreation", haiku, 8_000),
+        ],
+    );
+    // Claude Code's own figure (fractional dollars), in the same export as the tokens.
+    body["resourceMetrics"][0]["scopeMetrics"][0]["metrics"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "claude_code.cost.usage", "unit": "USD",
+        "sum": {"aggregationTemporality": 1, "isMonotonic": true, "dataPoints": [
+            cost_point(opus, "s1", t - 10, t, json!(0.658765)),
+            cost_point(haiku, "s1", t - 10, t, json!(0.012346)),
+        ]}}));
+    for _ in 0..3 {
+        let (status, answer) = post(&local, &token, &body).await;
+        assert_eq!(
+            (status, answer),
+            (200, json!({})),
+            "accepted whole, replays too"
+        );
+    }
+    let report = usage(&local, email).await;
+    for period in ["month", "day"] {
+        let u = &report[period];
+        // Ours: Opus 5.5 10K input × $4 + 5K output × $20 + 100K cache read × $0.20 = $0.16;
+        // Haiku 4.5 20K output × $5 + 8K cache write × $1.25 = $0.11.
+        assert_eq!(u["cost"], 0.27, "{period}: {u}");
+        assert_eq!(u["claude_code_cost"], 0.671111, "{period}: counted once");
+        assert_eq!(u["models"][opus]["cost"], 0.16, "{period}");
+        assert_eq!(u["models"][opus]["claude_code_cost"], 0.658765, "{period}");
+        assert_eq!(u["models"][haiku]["cost"], 0.11, "{period}");
+        assert_eq!(u["models"][haiku]["claude_code_cost"], 0.012346, "{period}");
+        assert_eq!(u["total_tokens"], 143_000, "{period}");
+    }
+    // Claude Code's $0.67 is over the $0.50 limit; ours, which limits count, is not.
+    assert_eq!(report["check"]["usage"]["monthly_cost"], 0.27);
+    let (_, check) = local.get("/check", Some(&token)).await;
+    assert_eq!(
+        (check["allowed"].as_bool(), check["reason"].as_str()),
+        (Some(true), Some("within_quota")),
+        "{check}"
+    );
+    // The day rollup's model items carry both, for the cost-by-model widget.
+    let rollups: Vec<Value> = local
+        .scan(&local.usage_table())
+        .await
+        .into_iter()
+        .filter(|i| {
+            i["pk"]["S"].as_str().unwrap().starts_with("ROLLUP#DAY#")
+                && i["sk"]["S"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("MODEL#{opus}#S"))
+        })
+        .collect();
+    assert_eq!(rollups.len(), 1, "{rollups:?}");
+    assert_eq!(rollups[0]["cost_micros"]["N"], "160000");
+    assert_eq!(rollups[0]["claude_code_cost_micros"]["N"], "658765");
+
+    // What is really wrong is still refused, and said.
+    for (bad, problem) in [(json!(-0.5), "value -0.5"), (json!("NaN"), "value NaN")] {
+        let body = sum_request(
+            "claude_code.cost.usage",
+            1,
+            vec![
+                cost_point(opus, "s2", t - 10, t, json!(0.25)),
+                cost_point(opus, "s3", t - 10, t, bad.clone()),
+            ],
+        );
+        let (status, answer) = post(&local, &token, &body).await;
+        assert_eq!(status, 200);
+        assert_eq!(answer["partialSuccess"]["rejectedDataPoints"], "1", "{bad}");
+        let message = answer["partialSuccess"]["errorMessage"].as_str().unwrap();
+        assert!(
+            message.contains("claude_code.cost.usage")
+                && message.contains(problem)
+                && message.contains("non-negative number of US dollars"),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        usage(&local, email).await["month"]["claude_code_cost"],
+        0.921111,
+        "the good point beside each bad one counted (once: the second is a replay)"
+    );
+}
+
+// ---- protobuf, the encoding Claude Code uses with OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf ----
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbRequest {
+    #[prost(message, repeated, tag = "1")]
+    resource_metrics: Vec<PbResourceMetrics>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbResourceMetrics {
+    #[prost(message, repeated, tag = "2")]
+    scope_metrics: Vec<PbScopeMetrics>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbScopeMetrics {
+    #[prost(message, repeated, tag = "2")]
+    metrics: Vec<PbMetric>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbMetric {
+    #[prost(string, tag = "1")]
+    name: String,
+    #[prost(message, optional, tag = "7")]
+    sum: Option<PbSum>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbSum {
+    #[prost(message, repeated, tag = "1")]
+    data_points: Vec<PbPoint>,
+    #[prost(int32, tag = "2")]
+    aggregation_temporality: i32,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbPoint {
+    #[prost(fixed64, tag = "2")]
+    start_time_unix_nano: u64,
+    #[prost(fixed64, tag = "3")]
+    time_unix_nano: u64,
+    #[prost(double, optional, tag = "4")]
+    as_double: Option<f64>,
+    #[prost(message, repeated, tag = "7")]
+    attributes: Vec<PbKeyValue>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbKeyValue {
+    #[prost(string, tag = "1")]
+    key: String,
+    #[prost(message, optional, tag = "2")]
+    value: Option<PbAnyValue>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbAnyValue {
+    #[prost(string, optional, tag = "1")]
+    string_value: Option<String>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbResponse {
+    #[prost(message, optional, tag = "1")]
+    partial_success: Option<PbPartialSuccess>,
+}
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbPartialSuccess {
+    #[prost(int64, tag = "1")]
+    rejected_data_points: i64,
+    #[prost(string, tag = "2")]
+    error_message: String,
+}
+
+/// Posts `claude_code.cost.usage` points (start, time, dollars) of one model as protobuf;
+/// returns the status and the decoded response.
+async fn post_cost_protobuf(
+    local: &Local,
+    token: &str,
+    temporality: i32,
+    model: &str,
+    points: &[(u64, u64, f64)],
+) -> (u16, PbResponse) {
+    let attribute = |key: &str, value: &str| PbKeyValue {
+        key: key.into(),
+        value: Some(PbAnyValue {
+            string_value: Some(value.into()),
+        }),
+    };
+    let request = PbRequest {
+        resource_metrics: vec![PbResourceMetrics {
+            scope_metrics: vec![PbScopeMetrics {
+                metrics: vec![PbMetric {
+                    name: "claude_code.cost.usage".into(),
+                    sum: Some(PbSum {
+                        aggregation_temporality: temporality,
+                        data_points: points
+                            .iter()
+                            .map(|(start, at, dollars)| PbPoint {
+                                start_time_unix_nano: *start,
+                                time_unix_nano: *at,
+                                as_double: Some(*dollars),
+                                attributes: vec![
+                                    attribute("model", model),
+                                    attribute("session.id", "p"),
+                                ],
+                            })
+                            .collect(),
+                    }),
+                }],
+            }],
+        }],
+    };
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/metrics", local.url))
+        .bearer_auth(token)
+        .header("content-type", "application/x-protobuf")
+        .body(prost::Message::encode_to_vec(&request))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.unwrap();
+    (status, prost::Message::decode(bytes.as_ref()).unwrap())
+}
+
+#[tokio::test]
+async fn cumulative_reported_cost_over_protobuf_counts_increases_and_refuses_nan() {
+    let local = Local::start();
+    let email = "cumulative-cost@example.com";
+    let token = local.token(email, &[]);
+    let model = "claude-opus-5-5[1m]";
+    let t = now_nanos() - 60_000_000_000;
+    let step = 10_000_000_000;
+    // $0.25, then $0.40 (+0.15), then a new run from a later start at $0.05: $0.45 in all.
+    for (start, at, dollars) in [
+        (t - 1, t, 0.25),
+        (t - 1, t + step, 0.40),
+        (t + 2 * step - 1, t + 2 * step, 0.05),
+    ] {
+        for _ in 0..2 {
+            let (status, answer) =
+                post_cost_protobuf(&local, &token, 2, model, &[(start, at, dollars)]).await;
+            assert_eq!((status, answer.partial_success), (200, None), "{dollars}");
+        }
+    }
+    let month = &usage(&local, email).await["month"];
+    assert_eq!(month["claude_code_cost"], 0.45, "{month}");
+    assert_eq!(month["models"][model]["claude_code_cost"], 0.45);
+    assert_eq!(month["cost"], 0.0, "no tokens: ours is nothing");
+
+    let (status, answer) = post_cost_protobuf(
+        &local,
+        &token,
+        1,
+        model,
+        &[
+            (t, t + 3 * step, f64::NAN),
+            (t, t + 3 * step, f64::INFINITY),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let partial = answer.partial_success.expect("partial success");
+    assert_eq!(partial.rejected_data_points, 2);
+    assert_eq!(
+        partial.error_message,
+        "claude_code.cost.usage: value NaN is not a finite, non-negative number of US dollars"
+    );
+    assert_eq!(
+        usage(&local, email).await["month"]["claude_code_cost"],
+        0.45
+    );
+}

@@ -9,7 +9,8 @@ use ccwb_e2e::{Local, spawn_supervised};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// Telemetry for `email`: tokens of two models, lines, a commit, edit decisions.
+/// Telemetry for `email`: tokens of two models, lines, a commit, edit decisions, and $0.10 that
+/// Claude Code reports for the Opus model.
 async fn send_usage(local: &Local, email: &str, input: u64, lines: u64) {
     send_usage_in_groups(local, email, &[], input, lines).await;
 }
@@ -33,6 +34,9 @@ async fn send_usage_in_groups(local: &Local, email: &str, groups: &[&str], input
             p(1_000, &[("type", "output"), ("model", "claude-opus-4-1")]),
             p(4_000, &[("type", "cacheRead"), ("model", "claude-sonnet-4-5")]),
         ]),
+        sum("claude_code.cost.usage", vec![json!({"startTimeUnixNano": (t - 10).to_string(),
+            "timeUnixNano": t.to_string(), "asDouble": 0.1,
+            "attributes": [{"key": "model", "value": {"stringValue": "claude-opus-4-1"}}]})]),
         sum("claude_code.lines_of_code.count", vec![p(lines, &[("type", "added")])]),
         sum("claude_code.commit.count", vec![p(1, &[])]),
         sum("claude_code.code_edit_tool.decision", vec![
@@ -43,7 +47,7 @@ async fn send_usage_in_groups(local: &Local, email: &str, groups: &[&str], input
     let (status, _, answer) = local
         .send(Method::POST, "/v1/metrics", &token, &[], Some(&body))
         .await;
-    assert_eq!(status, 200, "{answer}");
+    assert_eq!((status, &answer), (200, &json!({})), "{answer}");
 }
 
 /// Invokes the widget binary once per event, as Lambda would.
@@ -95,6 +99,7 @@ async fn widgets_draw_exact_numbers_from_ingested_usage() {
         event("top-users", json!({"limit": "many"})),
         event("top-users", json!({})),
         event("active-hours", json!({})),
+        event("cost-by-model", json!({})),
     ];
     let html = tokio::task::block_in_place(|| invoke(&local, events));
     let [
@@ -111,6 +116,7 @@ async fn widgets_draw_exact_numbers_from_ingested_usage() {
         bad_limit,
         everyone,
         hours,
+        costs,
     ] = html.as_slice()
     else {
         panic!("{} answers", html.len());
@@ -154,6 +160,14 @@ async fn widgets_draw_exact_numbers_from_ingested_usage() {
     assert!(unknown.contains("unknown widget") && unknown.contains("top-users"));
     assert!(bad_limit.contains("params.limit"), "{bad_limit}");
 
+    // Ours: Opus 4.1 3 × 1,000 output × $75/M = $0.225; Sonnet 4.5 12,001 input × $3/M +
+    // 12,000 cache reads × $0.30/M = $0.039603. Claude Code reported 3 × $0.10 for Opus.
+    assert!(
+        costs.contains("$0.26 from tokens at our prices; Claude Code reports $0.30"),
+        "{costs}"
+    );
+    assert!(costs.contains(">$0.23 (Claude Code $0.30)<"), "{costs}");
+    assert!(costs.contains(">$0.04<"), "{costs}");
     // All 27,001 tokens were sent this hour, so this hour is the busiest.
     assert!(hours.contains("(27,001 tokens), times in UTC"), "{hours}");
     // Hostile names from tokens and telemetry stay text everywhere.

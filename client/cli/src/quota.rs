@@ -353,6 +353,7 @@ async fn usage(
             ccwb_core::TokenAmount(u.tokens.cache_write_tokens).to_string(),
             ccwb_core::TokenAmount(u.total_tokens).to_string(),
             u.cost.to_string(),
+            u.claude_code_cost.to_string(),
         ]
     };
     print_table(
@@ -364,6 +365,7 @@ async fn usage(
             "CACHE WRITE",
             "TOTAL",
             "COST",
+            "CLAUDE CODE",
         ],
         vec![
             period_row("month", &report.month),
@@ -386,14 +388,25 @@ async fn usage(
                     model.clone(),
                     ccwb_core::TokenAmount(total).to_string(),
                     m.cost.to_string(),
+                    m.claude_code_cost.to_string(),
                 ]
             })
             .collect();
-        print_table(&["MODEL (MONTH)", "TOKENS", "COST"], rows);
+        print_table(&["MODEL (MONTH)", "TOKENS", "COST", "CLAUDE CODE"], rows);
     }
+    println!();
+    println!("{}", reported_line(&report.month.usage, &report.day.usage));
     println!();
     print_check(&report.check);
     Ok(())
+}
+
+/// What Claude Code reported beside what ccwb counted, and which of the two limits use.
+fn reported_line(month: &ccwb_core::UsageDetail, day: &ccwb_core::UsageDetail) -> String {
+    format!(
+        "Claude Code reports {} this month and {} today (its own estimate, column CLAUDE CODE); limits count COST: tokens at this deployment's prices.",
+        month.claude_code_cost, day.claude_code_cost
+    )
 }
 
 /// The groups resolved with, and where they came from.

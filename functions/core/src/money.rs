@@ -83,6 +83,32 @@ impl<'de> Deserialize<'de> for Usd {
     }
 }
 
+/// Serde for amounts that were measured rather than set (usage costs): the same JSON number of
+/// dollars, but read to the micro-dollar. [`Usd`]'s own `Deserialize` takes at most 2 decimals,
+/// which is right for limits and refuses a cost of $0.0036.
+pub mod measured {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::{MICROS_PER_USD, Usd};
+
+    /// The amount as a JSON number of dollars.
+    pub fn serialize<S: Serializer>(usd: &Usd, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(usd.dollars())
+    }
+
+    /// A finite, non-negative number of dollars, to the nearest micro-dollar.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Usd, D::Error> {
+        let dollars = f64::deserialize(deserializer)?;
+        let micros = dollars * MICROS_PER_USD as f64;
+        if !micros.is_finite() || micros < 0.0 || micros >= u64::MAX as f64 {
+            return Err(serde::de::Error::custom(format!(
+                "{dollars} is not an amount of US dollars"
+            )));
+        }
+        Ok(Usd(micros.round() as u64))
+    }
+}
+
 #[cfg(feature = "schema")]
 impl schemars::JsonSchema for Usd {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -120,6 +146,21 @@ mod tests {
         assert_eq!(serde_json::to_string(&usd).unwrap(), "12.34");
         assert!(serde_json::from_str::<Usd>("0.001").is_err());
         assert!(serde_json::from_str::<Usd>("-3").is_err());
+    }
+
+    #[test]
+    fn measured_amounts_round_trip_to_the_micro_dollar() {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct Cost(#[serde(with = "measured")] Usd);
+        for micros in [0, 1, 3_600, 1_234_567, 7_250_000, 123_456_789_012] {
+            let json = serde_json::to_string(&Cost(Usd(micros))).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Cost>(&json).unwrap(),
+                Cost(Usd(micros))
+            );
+        }
+        assert_eq!(serde_json::to_string(&Cost(Usd(3_600))).unwrap(), "0.0036");
+        assert!(serde_json::from_str::<Cost>("-0.5").is_err());
     }
 
     #[test]

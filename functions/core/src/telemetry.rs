@@ -10,6 +10,12 @@ use crate::pricing::TokenType;
 
 /// The metric that carries token usage.
 pub const TOKEN_USAGE: &str = "claude_code.token.usage";
+/// The metric that carries Claude Code's own estimate of what the session cost, in (fractional)
+/// US dollars; counted in micro-dollars, kept beside ccwb's cost and never toward limits.
+pub const COST_USAGE: &str = "claude_code.cost.usage";
+/// The largest value one data point may carry, in the unit it is counted in (tokens, lines,
+/// milliseconds, micro-dollars): anything more is a broken or hostile client, not usage.
+pub const MAX_POINT_VALUE: u64 = 1_000_000_000_000;
 /// Points older than this are refused (usage belongs to the period of its timestamp).
 pub const MAX_AGE: Duration = Duration::days(31);
 /// Points further in the future than this are refused (clock skew allowance).
@@ -35,7 +41,8 @@ pub struct CounterPoint {
     pub start_nanos: u64,
     /// The point's time.
     pub time_nanos: u64,
-    /// The value (whole units: tokens, sessions, lines).
+    /// The value in whole units: tokens, sessions, lines, milliseconds of
+    /// [`MILLISECOND_METRICS`], micro-dollars of [`COST_USAGE`].
     pub value: u64,
     /// Delta or cumulative.
     pub temporality: Temporality,
@@ -91,6 +98,15 @@ impl CounterPoint {
             .get("model")
             .map_or("unknown", String::as_str);
         Some((model, token_type))
+    }
+
+    /// The model of a [`COST_USAGE`] point (its value is micro-dollars).
+    pub fn reported_cost(&self) -> Option<&str> {
+        (self.metric == COST_USAGE).then(|| {
+            self.attributes
+                .get("model")
+                .map_or("unknown", String::as_str)
+        })
     }
 }
 
@@ -167,7 +183,7 @@ pub struct TokenIncrement {
     pub token_type: crate::pricing::TokenType,
     /// Tokens added.
     pub tokens: u64,
-    /// What they cost (0 for a model without a price).
+    /// What they cost (at the price table's ceiling for a model without a price).
     pub cost: crate::Usd,
 }
 
@@ -182,7 +198,7 @@ pub fn token_increment(
         model: model.to_owned(),
         token_type,
         tokens: amount,
-        cost: prices.cost(model, token_type, amount).unwrap_or_default(),
+        cost: prices.cost(model, token_type, amount).cost,
     })
 }
 
@@ -263,5 +279,28 @@ mod tests {
             b.token_usage().map(|(m, t)| (m.to_owned(), t)),
             Some(("claude-sonnet-4".into(), TokenType::Input))
         );
+    }
+
+    #[test]
+    fn cost_points_name_their_model_and_count_toward_nothing_else() {
+        let mut p = point(Temporality::Delta, 0, 10, 1_234_567);
+        assert_eq!(p.reported_cost(), None);
+        p.metric = COST_USAGE.into();
+        assert_eq!(p.reported_cost(), Some("claude-sonnet-4"));
+        assert_eq!(p.token_usage(), None);
+        assert_eq!(p.activity_counter(), None);
+        p.attributes.remove("model");
+        assert_eq!(p.reported_cost(), Some("unknown"));
+    }
+
+    #[test]
+    fn tokens_of_an_unknown_model_cost_the_ceiling() {
+        let prices = crate::PriceTable::default();
+        let mut p = point(Temporality::Delta, 0, 10, 1_000_000);
+        let known = token_increment(&p, 1_000_000, &prices).unwrap();
+        assert_eq!(known.cost, crate::Usd(3_000_000));
+        p.attributes.insert("model".into(), "claude-opus-9".into());
+        let unknown = token_increment(&p, 1_000_000, &prices).unwrap();
+        assert_eq!(unknown.cost, crate::Usd(15_000_000));
     }
 }

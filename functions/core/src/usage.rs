@@ -35,8 +35,15 @@ pub struct ModelUsage {
     /// Tokens by type.
     #[serde(flatten)]
     pub tokens: TokenCounts,
-    /// Cost.
+    /// Cost in US dollars: the tokens at the deployment's prices (what limits count).
+    #[serde(with = "crate::money::measured")]
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     pub cost: Usd,
+    /// What Claude Code itself reported the model cost (`claude_code.cost.usage`), in US
+    /// dollars; shown beside `cost`, never counted toward limits.
+    #[serde(default, with = "crate::money::measured")]
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
+    pub claude_code_cost: Usd,
 }
 
 /// A period's usage in full: by token type, total, cost, and by model.
@@ -48,8 +55,15 @@ pub struct UsageDetail {
     pub tokens: TokenCounts,
     /// All tokens.
     pub total_tokens: u64,
-    /// Cost.
+    /// Cost in US dollars: the tokens at the deployment's prices (what limits count).
+    #[serde(with = "crate::money::measured")]
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
     pub cost: Usd,
+    /// What Claude Code itself reported it cost (`claude_code.cost.usage`), in US dollars;
+    /// shown beside `cost`, never counted toward limits.
+    #[serde(default, with = "crate::money::measured")]
+    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
+    pub claude_code_cost: Usd,
     /// By model id.
     pub models: std::collections::BTreeMap<String, ModelUsage>,
 }

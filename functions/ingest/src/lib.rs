@@ -74,7 +74,13 @@ async fn export(
             // Telemetry attributes are the client's word; the token is the identity.
             tracing::warn!(token = identity.as_str(), attribute = %claimed, "user.email differs from the signed-in user; usage goes to the signed-in user");
         }
-        if point.token_usage().is_some() || point.activity_counter().is_some() {
+        if let Some((model, _)) = point.token_usage() {
+            warn_unpriced(&state.settings.pricing, model);
+        }
+        if point.token_usage().is_some()
+            || point.reported_cost().is_some()
+            || point.activity_counter().is_some()
+        {
             usage.push(point);
         }
     }
@@ -99,6 +105,28 @@ async fn export(
         alert(state, &identity, &caller.groups, now).await;
     }
     Ok((parsed.rejected, parsed.reason.unwrap_or_default()))
+}
+
+/// Models without a price that were logged already (in this process), at most
+/// [`UNPRICED_REMEMBERED`] of them.
+static UNPRICED: std::sync::Mutex<std::collections::BTreeSet<String>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+/// How many unpriced model names are remembered: the attribute is the client's word, so an
+/// endless stream of made-up names must neither grow memory nor flood the log.
+const UNPRICED_REMEMBERED: usize = 256;
+
+/// Logs, once per model per process, that `model` has no price and is charged the ceiling.
+fn warn_unpriced(pricing: &ccwb_core::PriceTable, model: &str) {
+    if pricing.knows(model) {
+        return;
+    }
+    let mut seen = UNPRICED.lock().unwrap_or_else(|e| e.into_inner());
+    if seen.len() < UNPRICED_REMEMBERED && seen.insert(model.to_owned()) {
+        tracing::warn!(
+            model,
+            "model has no price: its tokens are charged the highest known price; add it to CCWB_PRICING"
+        );
+    }
 }
 
 /// Sends the counted points to Firehose (→ S3 → Athena); refused ones are kept and sent later.

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use ccwb_core::telemetry::{CounterPoint, MILLISECOND_METRICS, Temporality};
+use ccwb_core::telemetry::{
+    COST_USAGE, CounterPoint, MAX_POINT_VALUE, MILLISECOND_METRICS, Temporality,
+};
 use serde::Deserialize;
 
 /// Largest number of data points in one request.
@@ -14,7 +16,7 @@ pub const MAX_POINTS: usize = 10_000;
 pub struct Parsed {
     /// Sum points.
     pub points: Vec<CounterPoint>,
-    /// Points that cannot be used (gauges, fractional values, unspecified temporality).
+    /// Points that cannot be used (gauges, values that are no count, unspecified temporality).
     pub rejected: usize,
     /// Why the first rejected point was refused.
     pub reason: Option<String>,
@@ -187,8 +189,9 @@ struct JsPoint {
     time_unix_nano: Option<serde_json::Value>,
     #[serde(default)]
     as_int: Option<serde_json::Value>,
+    /// A number, or a string: the JSON mapping writes `"NaN"`, `"Infinity"`, `"-Infinity"`.
     #[serde(default)]
-    as_double: Option<f64>,
+    as_double: Option<serde_json::Value>,
     #[serde(default)]
     attributes: Vec<JsKeyValue>,
 }
@@ -252,12 +255,95 @@ fn temporality(code: i64) -> Option<Temporality> {
     }
 }
 
-/// A whole, non-negative value from `asInt` or an integral `asDouble`.
-fn whole(as_int: Option<i64>, as_double: Option<f64>) -> Option<u64> {
-    match (as_int, as_double) {
-        (Some(i), _) => u64::try_from(i).ok(),
-        (None, Some(d)) if d >= 0.0 && d.fract() == 0.0 && d < 1e18 => Some(d as u64),
+/// A point's number: `asInt` if set, else `asDouble`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Number {
+    Int(i64),
+    Double(f64),
+    /// Neither (or an `asDouble` that is no number).
+    Missing,
+}
+
+impl Number {
+    fn of(as_int: Option<i64>, as_double: Option<f64>) -> Self {
+        match (as_int, as_double) {
+            (Some(i), _) => Self::Int(i),
+            (None, Some(d)) => Self::Double(d),
+            (None, None) => Self::Missing,
+        }
+    }
+
+    fn as_f64(self) -> Option<f64> {
+        match self {
+            Self::Int(i) => Some(i as f64),
+            Self::Double(d) => Some(d),
+            Self::Missing => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Number {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Int(i) => write!(f, "{i}"),
+            Self::Double(d) => write!(f, "{d}"),
+            Self::Missing => f.write_str("none"),
+        }
+    }
+}
+
+/// `asDouble` of the JSON mapping: a number, or a string holding one (`"NaN"`, `"Infinity"`).
+fn js_double(value: &serde_json::Value) -> Option<f64> {
+    match value {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
         _ => None,
+    }
+}
+
+/// A value in the unit it is counted in (tokens and other counts whole; seconds of
+/// [`MILLISECOND_METRICS`] as milliseconds; US dollars of [`COST_USAGE`] as micro-dollars), or
+/// why it is refused: negative, not finite, fractional where counts are whole, or more than
+/// [`MAX_POINT_VALUE`] in that unit.
+fn counted_value(metric: &str, number: Number) -> Result<u64, String> {
+    if number == Number::Missing {
+        return Err(format!("{metric}: a point has no numeric value"));
+    }
+    let scaled = |scale: f64, unit: &str| {
+        let value = number
+            .as_f64()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .ok_or_else(|| {
+                format!("{metric}: value {number} is not a finite, non-negative number of {unit}")
+            })?;
+        let counted = (value * scale).round();
+        if counted > MAX_POINT_VALUE as f64 {
+            return Err(format!(
+                "{metric}: value {number} ({unit}) is more than one data point may add"
+            ));
+        }
+        Ok(counted as u64)
+    };
+    if metric == COST_USAGE {
+        return scaled(1_000_000.0, "US dollars");
+    }
+    if MILLISECOND_METRICS.contains(&metric) {
+        return scaled(1_000.0, "seconds");
+    }
+    let whole = match number {
+        Number::Int(i) => u64::try_from(i).ok(),
+        // `as` saturates: a huge integral double is refused as too large below.
+        Number::Double(d) if d.is_finite() && d >= 0.0 && d.fract() == 0.0 => Some(d as u64),
+        _ => None,
+    };
+    match whole {
+        Some(value) if value <= MAX_POINT_VALUE => Ok(value),
+        Some(_) => Err(format!(
+            "{metric}: value {number} is more than one data point may add"
+        )),
+        None => Err(format!(
+            "{metric}: value {number} is not a whole, non-negative number"
+        )),
     }
 }
 
@@ -295,7 +381,7 @@ pub fn parse_protobuf(body: &[u8]) -> Result<Parsed, String> {
                     i64::from(sum.aggregation_temporality),
                     point.start_time_unix_nano,
                     point.time_unix_nano,
-                    counted_value(&metric.name, point.as_int, point.as_double),
+                    counted_value(&metric.name, Number::of(point.as_int, point.as_double)),
                 );
             }
         }
@@ -347,6 +433,12 @@ pub fn parse_json(body: &[u8]) -> Result<Parsed, String> {
                     .and_then(js_u64)
                     .unwrap_or(0);
                 let time = point.time_unix_nano.as_ref().and_then(js_u64).unwrap_or(0);
+                let number = match (as_int, &point.as_double) {
+                    (Some(i), _) => Number::Int(i),
+                    (None, Some(d)) => js_double(d).map_or(Number::Missing, Number::Double),
+                    // An `asInt` that is no integer, or no value at all.
+                    (None, None) => Number::Missing,
+                };
                 push(
                     &mut parsed,
                     &metric.name,
@@ -354,23 +446,12 @@ pub fn parse_json(body: &[u8]) -> Result<Parsed, String> {
                     temporality_code,
                     start,
                     time,
-                    counted_value(&metric.name, as_int, point.as_double),
+                    counted_value(&metric.name, number),
                 );
             }
         }
     }
     check_count(parsed)
-}
-
-/// A value in the unit it is counted in: milliseconds for metrics reported in seconds.
-fn counted_value(metric: &str, as_int: Option<i64>, as_double: Option<f64>) -> Option<u64> {
-    if MILLISECOND_METRICS.contains(&metric) {
-        let seconds = as_double.or(as_int.map(|i| i as f64))?;
-        return (0.0..1e12)
-            .contains(&seconds)
-            .then(|| (seconds * 1000.0).round() as u64);
-    }
-    whole(as_int, as_double)
 }
 
 fn push(
@@ -380,13 +461,14 @@ fn push(
     temporality_code: i64,
     start_nanos: u64,
     time_nanos: u64,
-    value: Option<u64>,
+    value: Result<u64, String>,
 ) {
     let Some(temporality) = temporality(temporality_code) else {
         return parsed.reject("sums need DELTA or CUMULATIVE aggregation temporality");
     };
-    let Some(value) = value else {
-        return parsed.reject("values must be whole, non-negative numbers");
+    let value = match value {
+        Ok(value) => value,
+        Err(why) => return parsed.reject(&why),
     };
     if time_nanos == 0 {
         return parsed.reject("points need timeUnixNano");
@@ -434,6 +516,80 @@ mod tests {
         assert_eq!(point.attributes["service.name"], "claude-code");
         assert_eq!(point.token_usage().map(|(m, _)| m), Some("claude-sonnet-4"));
         assert_eq!(parsed.rejected, 2, "a fractional value and a gauge");
+    }
+
+    #[test]
+    fn values_are_counted_in_their_unit_or_refused_with_the_problem_named() {
+        use Number::{Double, Int, Missing};
+        const TOKENS: &str = "claude_code.token.usage";
+        const COST: &str = COST_USAGE;
+        const TIME: &str = "claude_code.active_time.total";
+        for (metric, number, expected) in [
+            (TOKENS, Int(1200), Ok(1200)),
+            (TOKENS, Double(42.0), Ok(42)),
+            (TOKENS, Int(1_000_000_000_000), Ok(1_000_000_000_000)),
+            (TOKENS, Double(3.5), Err("value 3.5 is not a whole")),
+            (TOKENS, Int(-1), Err("value -1 is not a whole")),
+            (TOKENS, Double(f64::NAN), Err("value NaN is not a whole")),
+            (
+                TOKENS,
+                Int(1_000_000_000_001),
+                Err("more than one data point"),
+            ),
+            (TOKENS, Double(1e19), Err("more than one data point")),
+            (TOKENS, Missing, Err("no numeric value")),
+            (COST, Double(0.012_345_6), Ok(12_346)),
+            (COST, Double(7.25), Ok(7_250_000)),
+            (COST, Int(2), Ok(2_000_000)),
+            (COST, Double(0.0), Ok(0)),
+            (
+                COST,
+                Double(-0.5),
+                Err("value -0.5 is not a finite, non-negative number of US dollars"),
+            ),
+            (COST, Double(f64::NAN), Err("value NaN is not a finite")),
+            (
+                COST,
+                Double(f64::INFINITY),
+                Err("value inf is not a finite"),
+            ),
+            (COST, Double(2e6), Err("more than one data point")),
+            (TIME, Double(12.5), Ok(12_500)),
+            (TIME, Double(-1.0), Err("number of seconds")),
+        ] {
+            let got = counted_value(metric, number);
+            match expected {
+                Ok(value) => assert_eq!(got, Ok(value), "{metric} {number}"),
+                Err(why) => {
+                    let message = got.expect_err(why);
+                    assert!(
+                        message.starts_with(metric) && message.contains(why),
+                        "{metric} {number}: {message}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fractional_cost_points_are_accepted_and_bad_ones_named() {
+        let body = r#"{"resourceMetrics":[{"scopeMetrics":[{"metrics":[
+            {"name":"claude_code.cost.usage","unit":"USD","sum":{"aggregationTemporality":"AGGREGATION_TEMPORALITY_DELTA","dataPoints":[
+              {"timeUnixNano":"1800000000000000000","asDouble":0.0123,"attributes":[{"key":"model","value":{"stringValue":"claude-opus-5-5"}}]},
+              {"timeUnixNano":"1800000000000000000","asDouble":"NaN","attributes":[]},
+              {"timeUnixNano":"1800000000000000000","asDouble":"-Infinity","attributes":[]},
+              {"timeUnixNano":"1800000000000000000","asDouble":-0.5,"attributes":[]}]}}]}]}]}"#;
+        let parsed = parse_json(body.as_bytes()).unwrap();
+        assert_eq!(parsed.points.len(), 1);
+        assert_eq!(parsed.points[0].value, 12_300, "micro-dollars");
+        assert_eq!(parsed.points[0].reported_cost(), Some("claude-opus-5-5"));
+        assert_eq!(parsed.rejected, 3);
+        assert_eq!(
+            parsed.reason.as_deref(),
+            Some(
+                "claude_code.cost.usage: value NaN is not a finite, non-negative number of US dollars"
+            )
+        );
     }
 
     #[test]

@@ -16,10 +16,13 @@ use ccwb_core::{Day, Group, PriceTable};
 use crate::StoreError;
 use crate::dynamo::DynamoStore;
 use crate::items::attrs::{Item, Reader, n, s};
-use crate::items::usage::{self, COST_MICROS, MODEL_PREFIX, TOTAL_TOKENS, user_pk};
+use crate::items::usage::{
+    self, CLAUDE_CODE_COST_MICROS, COST_MICROS, MODEL_PREFIX, TOTAL_TOKENS, user_pk,
+};
 
 /// Items per transaction: DynamoDB's limit. A point touches its watermark and the counter items
-/// of its day, month and model, so a transaction takes points until their items would exceed it.
+/// of its day, month and model (a token point up to 6, a reported-cost point 3), so a
+/// transaction takes points until their items would exceed it.
 const ITEMS_PER_TRANSACTION: usize = 100;
 /// Attempts of one round before giving up (each re-reads the watermarks).
 const ATTEMPTS: u32 = 12;
@@ -37,7 +40,8 @@ pub struct Recorded {
 
 /// Usage recording.
 pub trait UsageStore {
-    /// Counts token-usage `points` of `identity` exactly once, priced by `prices`. The user's
+    /// Counts token-usage, reported-cost and activity `points` of `identity` exactly once,
+    /// tokens priced by `prices`. The user's
     /// `groups` (from the token) are kept with the month's rollup, so dashboards can resolve
     /// the user's policy.
     fn record_usage(
@@ -83,8 +87,10 @@ fn shard(identity: &str) -> u8 {
 /// Counter additions by item key (`pk`, `sk`) and attribute.
 type CounterAdds = BTreeMap<(String, String), BTreeMap<String, u64>>;
 
-/// Adds what `point` increased by (`amount`) to the counters of every item it counts in: the
-/// user's month and day, the day rollup (user, model shard, hours) and the month rollup.
+/// Adds what `point` increased by (`amount`) to the counters of every item it counts in: for
+/// tokens the user's month and day, the day rollup (user, model shard, hours) and the month
+/// rollup; for Claude Code's reported cost the user's month and day and the day rollup's model
+/// shard (beside ccwb's cost, never in `cost_micros`); for activity the user's day and rollup.
 fn add_point(
     counters: &mut CounterAdds,
     identity: &str,
@@ -107,14 +113,28 @@ fn add_point(
         add(&user, &format!("DAY#{day}"), &counter, amount);
         add(&rollup, &user_rollup, &counter, amount);
     }
-    let Some(usage) = token_increment(point, amount, prices) else {
-        return;
-    };
-    let type_name = type_counter(usage.token_type);
     // The hour and per-model rollups are shared by every user: sharded so that concurrent
     // ingests of different users rarely touch the same item (a transaction touching an item
     // another one is writing is cancelled and retried).
     let shard = shard(identity);
+    if let Some(model) = point.reported_cost() {
+        for sk in [format!("MONTH#{}", day.month()), format!("DAY#{day}")] {
+            add(&user, &sk, CLAUDE_CODE_COST_MICROS, amount);
+            add(
+                &user,
+                &sk,
+                &format!("{MODEL_PREFIX}{model}#{CLAUDE_CODE_COST_MICROS}"),
+                amount,
+            );
+        }
+        let model_rollup = format!("MODEL#{model}#S{shard:02}");
+        add(&rollup, &model_rollup, CLAUDE_CODE_COST_MICROS, amount);
+        return;
+    }
+    let Some(usage) = token_increment(point, amount, prices) else {
+        return;
+    };
+    let type_name = type_counter(usage.token_type);
     // Tokens by UTC hour of the day, for the dashboard's hour-by-weekday heatmap.
     add(
         &rollup,
@@ -344,5 +364,84 @@ impl UsageStore for DynamoStore {
             }
         }
         Ok(total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ccwb_core::telemetry::{COST_USAGE, TOKEN_USAGE, Temporality};
+
+    fn point(metric: &str, attributes: &[(&str, &str)]) -> CounterPoint {
+        CounterPoint {
+            metric: metric.to_owned(),
+            attributes: attributes
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            start_nanos: 0,
+            // 2026-11-21 10:00 UTC
+            time_nanos: 1_795_255_200_000_000_000,
+            value: 0,
+            temporality: Temporality::Delta,
+        }
+    }
+
+    fn adds(point: &CounterPoint, amount: u64) -> CounterAdds {
+        let mut counters = CounterAdds::new();
+        add_point(
+            &mut counters,
+            "a@x.io",
+            point,
+            amount,
+            &PriceTable::default(),
+        );
+        counters
+    }
+
+    #[test]
+    fn claude_codes_cost_goes_beside_ours_never_into_it() {
+        let cost = adds(
+            &point(COST_USAGE, &[("model", "claude-opus-5-5")]),
+            1_234_567,
+        );
+        let shard = shard("a@x.io");
+        let expected = |sk: &str| {
+            (
+                (user_pk("a@x.io"), sk.to_owned()),
+                BTreeMap::from([
+                    (CLAUDE_CODE_COST_MICROS.to_owned(), 1_234_567),
+                    (
+                        format!("model#claude-opus-5-5#{CLAUDE_CODE_COST_MICROS}"),
+                        1_234_567,
+                    ),
+                ]),
+            )
+        };
+        assert_eq!(
+            cost,
+            CounterAdds::from([
+                expected("DAY#2026-11-21"),
+                expected("MONTH#2026-11"),
+                (
+                    (
+                        "ROLLUP#DAY#2026-11-21".to_owned(),
+                        format!("MODEL#claude-opus-5-5#S{shard:02}")
+                    ),
+                    BTreeMap::from([(CLAUDE_CODE_COST_MICROS.to_owned(), 1_234_567)]),
+                ),
+            ])
+        );
+        // A token point of the same model: ccwb's price, in the counters limits read.
+        let tokens = adds(
+            &point(
+                TOKEN_USAGE,
+                &[("model", "claude-opus-5-5"), ("type", "output")],
+            ),
+            1_000,
+        );
+        let month = &tokens[&(user_pk("a@x.io"), "MONTH#2026-11".to_owned())];
+        assert_eq!(month[COST_MICROS], 20_000);
+        assert!(!month.contains_key(CLAUDE_CODE_COST_MICROS));
     }
 }

@@ -83,7 +83,9 @@ pub fn bars(dark: bool, width: u32, rows: &[(String, u64, String)]) -> String {
     let t = theme(dark);
     let w = f64::from(width);
     let label_w = (w * 0.35).min(240.0);
-    let value_w = 110.0;
+    // Room for the longest value text (about 7 px a character at 12 px).
+    let longest = rows.iter().map(|r| r.2.chars().count()).max().unwrap_or(0);
+    let value_w = (7.0 * longest as f64 + 8.0).max(110.0);
     let plot_w = (w - label_w - value_w).max(20.0);
     let row_h = 20.0;
     let h = row_h * rows.len() as f64 + 4.0;

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use ccwb_core::{PriceTable, TokenType};
+use ccwb_store::items::usage::{CLAUDE_CODE_COST_MICROS, COST_MICROS};
 use ccwb_store::{Counters, DayRollup};
 
 use crate::chart::{bars, columns};
@@ -18,7 +19,7 @@ pub const WIDGETS: [(&str, &str); 11] = [
     ("tokens-by-model", "Tokens per model over the range."),
     (
         "cost-by-model",
-        "Cost per model over the range (list prices, or the deployment's CCWB_PRICING).",
+        "Cost per model over the range (tokens at Claude Code's list prices, or the deployment's CCWB_PRICING), with the cost Claude Code itself reported beside it.",
     ),
     (
         "top-users",
@@ -128,15 +129,12 @@ pub fn render(
                 ),
             )
         }
-        "tokens-by-model" | "cost-by-model" => {
-            let cost = request.widget == "cost-by-model";
-            let attr = if cost { "cost_micros" } else { "total_tokens" };
+        "tokens-by-model" => {
             let mut rows: Vec<(String, u64, String)> = models()
                 .into_iter()
                 .map(|(model, c)| {
-                    let v = c.get(attr).copied().unwrap_or(0);
-                    let shown = if cost { dollars(v) } else { thousands(v) };
-                    (model, v, shown)
+                    let v = c.get("total_tokens").copied().unwrap_or(0);
+                    (model, v, thousands(v))
                 })
                 .filter(|r| r.1 > 0)
                 .collect();
@@ -145,6 +143,56 @@ pub fn render(
             }
             rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             page(dark, &bars(dark, request.width, &rows))
+        }
+        "cost-by-model" => {
+            let counter = |c: &Counters, name: &str| c.get(name).copied().unwrap_or(0);
+            // (model, ours, Claude Code's)
+            let mut costs: Vec<(String, u64, u64)> = models()
+                .into_iter()
+                .map(|(model, c)| {
+                    let ours = counter(&c, COST_MICROS);
+                    (model, ours, counter(&c, CLAUDE_CODE_COST_MICROS))
+                })
+                .filter(|(_, ours, reported)| ours + reported > 0)
+                .collect();
+            if costs.is_empty() {
+                return Ok(no_data(dark, "model usage"));
+            }
+            costs.sort_by(|a, b| {
+                b.1.cmp(&a.1)
+                    .then(b.2.cmp(&a.2))
+                    .then_with(|| a.0.cmp(&b.0))
+            });
+            let ours: u64 = costs.iter().map(|r| r.1).sum();
+            let reported: u64 = costs.iter().map(|r| r.2).sum();
+            let rows: Vec<(String, u64, String)> = costs
+                .into_iter()
+                .map(|(model, ours, reported)| {
+                    let shown = if reported > 0 {
+                        format!("{} (Claude Code {})", dollars(ours), dollars(reported))
+                    } else {
+                        dollars(ours)
+                    };
+                    (model, ours, shown)
+                })
+                .collect();
+            let summary = if reported > 0 {
+                format!(
+                    "{} from tokens at our prices; Claude Code reports {}",
+                    dollars(ours),
+                    dollars(reported)
+                )
+            } else {
+                format!("{} from tokens at our prices", dollars(ours))
+            };
+            page(
+                dark,
+                &format!(
+                    "{}{}",
+                    heading(dark, &summary),
+                    bars(dark, request.width, &rows)
+                ),
+            )
         }
         "top-users" => {
             let mut rows: Vec<(String, u64, u64)> =
@@ -213,14 +261,13 @@ pub fn render(
             // Saved: what the cache reads would have cost as plain input, less what they cost.
             let saved: u64 = by_model
                 .iter()
+                // Only models with a price: an unknown one is charged the ceiling, and what
+                // the cache saved at made-up prices would be made up too.
+                .filter(|(model, _)| prices.knows(model))
                 .map(|(model, c)| {
                     let tokens = c.get("cache_read_tokens").copied().unwrap_or(0);
-                    let full = prices
-                        .cost(model, TokenType::Input, tokens)
-                        .map_or(0, |u| u.0);
-                    let paid = prices
-                        .cost(model, TokenType::CacheRead, tokens)
-                        .map_or(0, |u| u.0);
+                    let full = prices.cost(model, TokenType::Input, tokens).cost.0;
+                    let paid = prices.cost(model, TokenType::CacheRead, tokens).cost.0;
                     full.saturating_sub(paid)
                 })
                 .sum();
@@ -499,6 +546,34 @@ mod tests {
         assert!(
             shifted.contains("Busiest: Sat 01:00 (5 tokens)"),
             "{shifted}"
+        );
+    }
+
+    #[test]
+    fn cost_by_model_shows_claude_codes_figure_beside_ours() {
+        let days = [day(
+            &[],
+            &[
+                (
+                    "claude-opus-5-5",
+                    &[
+                        (COST_MICROS, 2_000_000),
+                        (CLAUDE_CODE_COST_MICROS, 1_950_000),
+                    ],
+                ),
+                ("claude-haiku-4-5", &[(COST_MICROS, 500_000)]),
+            ],
+        )];
+        let html = render(&request("cost-by-model"), &days, &PriceTable::default()).unwrap();
+        assert!(html.contains(">$2.00 (Claude Code $1.95)<"), "{html}");
+        assert!(html.contains(">$0.50<"), "{html}");
+        assert!(
+            html.contains("$2.50 from tokens at our prices; Claude Code reports $1.95"),
+            "{html}"
+        );
+        assert!(
+            html.find("claude-opus-5-5") < html.find("claude-haiku-4-5"),
+            "most expensive first"
         );
     }
 

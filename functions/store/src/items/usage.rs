@@ -1,5 +1,6 @@
 //! Usage items: `pk = USER#{identity}`, `sk = MONTH#yyyy-mm` or `DAY#yyyy-mm-dd`, with counters by
-//! token type and cost in integer micro-dollars. Ingestion adds to these with `ADD`.
+//! token type, ccwb's cost (what limits count) and the cost Claude Code reported, both in integer
+//! micro-dollars, in total and per model. Ingestion adds to these with `ADD`.
 
 use ccwb_core::{
     Day, DayUsage, ModelUsage, Month, MonthUsage, TokenCounts, UsageDetail, UsageTotals, Usd,
@@ -18,8 +19,12 @@ pub const CACHE_READ_TOKENS: &str = "cache_read_tokens";
 pub const CACHE_WRITE_TOKENS: &str = "cache_write_tokens";
 /// The sum of the four.
 pub const TOTAL_TOKENS: &str = "total_tokens";
-/// Cost in micro-dollars.
+/// Cost in micro-dollars: the tokens at the deployment's prices (what limits count).
 pub const COST_MICROS: &str = "cost_micros";
+/// What Claude Code reported it cost (`claude_code.cost.usage`), in micro-dollars: kept beside
+/// [`COST_MICROS`], never counted toward limits. On usage items (total and per model) and on the
+/// day rollup's model items.
+pub const CLAUDE_CODE_COST_MICROS: &str = "claude_code_cost_micros";
 
 /// Prefix of per-model counters: `model#{model id}#{counter}`, top-level so `ADD` can create them.
 pub const MODEL_PREFIX: &str = "model#";
@@ -118,6 +123,7 @@ pub fn decode_detail(item: &Item) -> Result<UsageDetail, StoreError> {
         },
         total_tokens: totals.tokens,
         cost: totals.cost,
+        claude_code_cost: Usd(r.u64_or_zero(CLAUDE_CODE_COST_MICROS)?),
         models: Default::default(),
     };
     for name in item.keys() {
@@ -135,6 +141,7 @@ pub fn decode_detail(item: &Item) -> Result<UsageDetail, StoreError> {
             CACHE_READ_TOKENS => entry.tokens.cache_read_tokens = value,
             CACHE_WRITE_TOKENS => entry.tokens.cache_write_tokens = value,
             COST_MICROS => entry.cost = Usd(value),
+            CLAUDE_CODE_COST_MICROS => entry.claude_code_cost = Usd(value),
             _ => {}
         }
     }
@@ -160,6 +167,12 @@ mod tests {
                 cost: Usd(1_500)
             }
         );
+        item.insert(CLAUDE_CODE_COST_MICROS.into(), n(9_000));
+        assert_eq!(
+            decode_totals(&item).unwrap().cost,
+            Usd(1_500),
+            "what Claude Code reports never counts toward limits"
+        );
         item.insert(TOTAL_TOKENS.into(), n(99));
         assert_eq!(decode_totals(&item).unwrap().tokens, 99);
     }
@@ -170,7 +183,15 @@ mod tests {
         item.insert(INPUT_TOKENS.into(), n(10));
         item.insert("model#claude-sonnet-4#input_tokens".into(), n(7));
         item.insert("model#claude-sonnet-4#cost_micros".into(), n(21));
+        item.insert(CLAUDE_CODE_COST_MICROS.into(), n(25));
+        item.insert(
+            "model#claude-sonnet-4#claude_code_cost_micros".into(),
+            n(19),
+        );
         let detail = decode_detail(&item).unwrap();
+        assert_eq!(detail.cost, Usd(0), "Claude Code's figure is not ours");
+        assert_eq!(detail.claude_code_cost, Usd(25));
+        assert_eq!(detail.models["claude-sonnet-4"].claude_code_cost, Usd(19));
         assert_eq!(detail.tokens.input_tokens, 10);
         assert_eq!(detail.models["claude-sonnet-4"].tokens.input_tokens, 7);
         assert_eq!(detail.models["claude-sonnet-4"].cost, Usd(21));
