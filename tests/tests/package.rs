@@ -117,7 +117,10 @@ fn package_then_distribute_gives_a_link_to_the_exact_package() {
             "aws_region": "eu-west-1", "quota_api_endpoint": local.url,
             "federation_type": "direct",
             "federated_role_arn": "arn:aws:iam::123456789012:role/ClaudeCode",
-            "quota_fail_mode": "closed"}})
+            "quota_fail_mode": "closed",
+            // The region's geography (eu-west-1: eu) picks the default models.
+            "claude_model": "eu.anthropic.claude-opus-5-5",
+            "claude_small_fast_model": "eu.anthropic.claude-haiku-5-5"}})
     );
     let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
     assert_eq!(sums.lines().count(), 5);
