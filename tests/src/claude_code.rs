@@ -4,10 +4,9 @@
 //! stand-in and the switches that keep it off the network.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 
-use crate::repo_root;
+use crate::{npm_ci, repo_root};
 
 /// Switches that keep Claude Code off the network (updates, error reports, product analytics,
 /// other non-essential traffic). OpenTelemetry metrics are not affected by them.
@@ -29,24 +28,7 @@ pub fn claude() -> PathBuf {
     let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
     if !*installed && !program.is_file() {
         // The platform package carries the native program; its postinstall is not needed.
-        let output = Command::new("npm")
-            .args([
-                "ci",
-                "--no-audit",
-                "--no-fund",
-                "--prefer-offline",
-                "--ignore-scripts",
-            ])
-            .current_dir(&dir)
-            .output()
-            .expect("run npm (is Node.js installed?)");
-        assert!(
-            output.status.success(),
-            "npm ci in {} failed:\n{}{}",
-            dir.display(),
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        npm_ci(&dir, &["--ignore-scripts"]);
     }
     *installed = true;
     assert!(

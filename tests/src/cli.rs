@@ -83,6 +83,32 @@ impl Ccwb {
         command
     }
 
+    /// `ccwb context create NAME --endpoint … --issuer … --client-id … [--region …]`, asserted.
+    pub fn create_context(
+        &self,
+        name: &str,
+        endpoint: &str,
+        issuer: &str,
+        client_id: &str,
+        region: Option<&str>,
+    ) -> Run {
+        let mut args = vec![
+            "context",
+            "create",
+            name,
+            "--endpoint",
+            endpoint,
+            "--issuer",
+            issuer,
+            "--client-id",
+            client_id,
+        ];
+        if let Some(region) = region {
+            args.extend(["--region", region]);
+        }
+        self.ok(&args)
+    }
+
     /// Runs `ccwb args…` to completion.
     pub fn run(&self, args: &[&str]) -> Run {
         self.command(args).output().expect("run ccwb").into()

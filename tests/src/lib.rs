@@ -56,6 +56,35 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// This computer's platform as packages name it (`linux-x64`, `linux-arm64`, `macos-arm64`,
+/// `macos-x64`): the binary `install.sh` picks here is `credential-process-<platform>`.
+pub fn host_platform() -> &'static str {
+    match (std::env::consts::OS, std::env::consts::ARCH) {
+        ("macos", "aarch64") => "macos-arm64",
+        ("macos", _) => "macos-x64",
+        (_, "aarch64") => "linux-arm64",
+        _ => "linux-x64",
+    }
+}
+
+/// `npm ci` in `dir` (a fixture's pinned `package-lock.json`), with `extra` arguments; panics with
+/// npm's output when it fails.
+pub fn npm_ci(dir: &std::path::Path, extra: &[&str]) {
+    let output = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--prefer-offline"])
+        .args(extra)
+        .current_dir(dir)
+        .output()
+        .expect("run npm (is Node.js installed?)");
+    assert!(
+        output.status.success(),
+        "npm ci in {} failed:\n{}{}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// A fresh directory under the system temp dir.
 pub fn temp_dir(label: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ccwb-e2e-{label}-{}", uuid::Uuid::new_v4()));

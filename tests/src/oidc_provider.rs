@@ -14,7 +14,7 @@ use reqwest::blocking::{Client, Response};
 use reqwest::redirect::Policy;
 use url::Url;
 
-use crate::{repo_root, spawn_supervised, temp_dir};
+use crate::{npm_ci, repo_root, spawn_supervised, temp_dir};
 
 /// How long the provider may take to print its ready line.
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
@@ -162,18 +162,7 @@ fn install() -> PathBuf {
     let dir = repo_root().join("tests/oidc-provider");
     let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
     if !*installed && !is_installed(&dir) {
-        let output = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--prefer-offline"])
-            .current_dir(&dir)
-            .output()
-            .expect("run npm (is Node.js installed?)");
-        assert!(
-            output.status.success(),
-            "npm ci in {} failed:\n{}{}",
-            dir.display(),
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        npm_ci(&dir, &[]);
     }
     *installed = true;
     dir

@@ -619,17 +619,7 @@ mod reqwest {
 fn login_stores_a_session_that_refreshes_and_logout_forgets_it() {
     let local = Local::start();
     let ccwb = Ccwb::new();
-    ccwb.ok(&[
-        "context",
-        "create",
-        "local",
-        "--endpoint",
-        &local.url,
-        "--issuer",
-        &local.url,
-        "--client-id",
-        "ccwb-local",
-    ]);
+    ccwb.create_context("local", &local.url, &local.url, "ccwb-local", None);
     assert!(sign_in(&ccwb).success());
     let me = ccwb.ok(&["-o", "json", "whoami"]).json();
     assert_eq!(

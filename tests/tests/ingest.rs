@@ -799,6 +799,8 @@ async fn claude_codes_reported_cost_is_kept_beside_ours_once_and_never_limits() 
 }
 
 // ---- protobuf, the encoding Claude Code uses with OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf ----
+// These message types mirror functions/ingest/src/otlp.rs on purpose: the test encodes as a
+// client does, from the OTLP field numbers, not with the parser it checks.
 
 #[derive(Clone, PartialEq, prost::Message)]
 struct PbRequest {

@@ -25,15 +25,7 @@ fn version() -> String {
 
 /// The package's name for this machine's binary, as `install.sh` picks it.
 fn platform_binary() -> String {
-    let os = match std::env::consts::OS {
-        "macos" => "macos",
-        _ => "linux",
-    };
-    let arch = match std::env::consts::ARCH {
-        "aarch64" => "arm64",
-        _ => "x64",
-    };
-    format!("credential-process-{os}-{arch}")
+    format!("credential-process-{}", ccwb_e2e::host_platform())
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

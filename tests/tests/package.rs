@@ -19,19 +19,13 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// A profile for `local` with an admin token in the environment, and a dist folder.
 fn admin(local: &Local) -> (Ccwb, std::path::PathBuf) {
     let ccwb = Ccwb::with_token(&local.url, &local.admin_token());
-    ccwb.ok(&[
-        "context",
-        "create",
+    ccwb.create_context(
         "corp",
-        "--endpoint",
         &local.url,
-        "--issuer",
         "https://idp.example.com",
-        "--client-id",
         "claude-code",
-        "--region",
-        "eu-west-1",
-    ]);
+        Some("eu-west-1"),
+    );
     (ccwb, temp_dir("dist"))
 }
 
@@ -236,12 +230,9 @@ fn ccwb_test_checks_the_package_and_the_quota_api_and_names_what_is_wrong() {
     let local = Local::start();
     let (ccwb, dist) = admin(&local);
     // The real credential-process for this computer, so `ccwb test` runs it on the package.
-    let platform = match std::env::consts::ARCH {
-        "aarch64" => "linux-arm64",
-        _ => "linux-x64",
-    };
     let binary = format!(
-        "{platform}={}",
+        "{}={}",
+        ccwb_e2e::host_platform(),
         ccwb_e2e::bin("credential-process").display()
     );
     let built = ccwb

@@ -292,14 +292,8 @@ fn read_dir_names(dir: &Path) -> Result<Vec<String>, CliError> {
 }
 
 fn read_optional(path: &Path) -> Result<Option<String>, CliError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(CliError::Config(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))),
-    }
+    ccwb_install::files::read_optional(path)
+        .map_err(|e| CliError::Config(format!("cannot read {}: {e}", path.display())))
 }
 
 /// `[profile NAME]`, or `[default]` for the default profile.
@@ -417,32 +411,6 @@ fn remove_settings(mut settings: Value, profile: &str, program: &str) -> Option<
     changed.then_some(settings)
 }
 
-/// Writes `content` to `path` in one step: through a link (a dotfiles repository, say) as
-/// the installer does, else a temp file renamed over it, keeping its permissions.
-fn write_file(path: &Path, content: &str) -> std::io::Result<()> {
-    if path.is_symlink() {
-        return std::fs::write(path, content);
-    }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = path.with_file_name(format!(".{name}.ccwb-cleanup.{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(content.as_bytes())?;
-        file.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&temp, meta.permissions())?;
-        }
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
-}
-
 /// An I/O error naming its file.
 fn io(path: &Path) -> impl Fn(std::io::Error) -> String + '_ {
     move |e| format!("{}: {e}", path.display())
@@ -479,7 +447,7 @@ fn apply(step: &Step, profile: &str) -> Result<(), String> {
         }
         Step::AwsConfig { path, content } | Step::ClaudeSettings { path, content } => match content
         {
-            Some(text) => write_file(path, text).map_err(io(path)),
+            Some(text) => ccwb_install::files::write_atomic(path, text).map_err(io(path)),
             None => std::fs::remove_file(path).map_err(io(path)),
         },
     }

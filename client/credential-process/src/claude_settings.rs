@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ccwb_install::{ClaudeSettings, Input, RECORD_FILE, Record};
+use ccwb_install::{ClaudeSettings, Input, RECORD_FILE, Record, files};
 
 use crate::config::Loaded;
 use crate::error::Error;
@@ -69,7 +69,7 @@ pub fn install(loaded: &Loaded, options: &Options) -> Result<String, Error> {
         } else {
             lines.push(format!("Created {}.", file.display()));
         }
-        write_atomic(&file, &merged.text).map_err(|e| denied(&file, options.managed, e))?;
+        files::write_atomic(&file, &merged.text).map_err(|e| denied(&file, options.managed, e))?;
     } else {
         lines.push(format!(
             "The Claude Code settings in {} are already set up.",
@@ -78,7 +78,7 @@ pub fn install(loaded: &Loaded, options: &Options) -> Result<String, Error> {
     }
     let record =
         serde_json::to_string_pretty(&merged.record).map_err(|e| Error::Output(e.to_string()))?;
-    write_atomic(&record_path, &(record + "\n"))
+    files::write_atomic(&record_path, &(record + "\n"))
         .map_err(|e| denied(&record_path, options.managed, e))?;
     if profile.quota_api_endpoint.is_none() {
         lines.push(format!(
@@ -107,14 +107,8 @@ fn user_settings_file() -> Result<PathBuf, Error> {
 }
 
 fn read_optional(path: &Path) -> Result<Option<String>, Error> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::Settings(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))),
-    }
+    files::read_optional(path)
+        .map_err(|e| Error::Settings(format!("cannot read {}: {e}", path.display())))
 }
 
 fn read_record(path: &Path) -> Result<Option<Record>, Error> {
@@ -154,25 +148,4 @@ fn backup_path(file: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "settings.json".into());
     file.with_file_name(format!("{name}.{stamp}.ccwb-backup"))
-}
-
-/// Writes through a temp file and a rename, so Claude Code never reads half a file; a symbolic
-/// link (dotfiles) stays a link and its target is written; the file's permissions are kept.
-fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let target = match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path)?,
-        _ => path.to_path_buf(),
-    };
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = target.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    if let Ok(meta) = std::fs::metadata(&target) {
-        std::fs::set_permissions(&tmp, meta.permissions())?;
-    }
-    std::fs::rename(&tmp, &target).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }

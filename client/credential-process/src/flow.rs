@@ -154,31 +154,21 @@ impl Flow {
         if let Some(token) = lasting(&cached) {
             return Ok(token);
         }
-        let profile = &self.loaded.profile;
-        let old = cached.tokens.clone();
-        let Some((old, refresh_token)) = old.and_then(|t| t.refresh_token.clone().map(|r| (t, r)))
-        else {
-            return Err(Error::SignIn(format!(
+        match self.renew(&mut cached).await {
+            None => Err(Error::SignIn(format!(
                 "no sign-in that can be renewed silently for profile {:?}; start claude (or run aws sts get-caller-identity --profile {}) to sign in",
                 self.loaded.name, self.loaded.name
-            )));
-        };
-        let fresh = signin::refresh(
-            &old.token_endpoint,
-            &profile.client_id,
-            profile.client_secret.as_deref(),
-            &refresh_token,
-        )
-        .await
-        .map_err(|e| Error::SignIn(format!("the saved sign-in could not be renewed: {e}")))?;
-        if fresh.expires_at - self.now <= TOKEN_MARGIN_SECS {
-            return Err(Error::SignIn(
-                "the identity provider renewed the sign-in with a token that is already expiring"
-                    .into(),
-            ));
+            ))),
+            Some(Err(err)) => Err(err),
+            // A provider whose tokens live less than the margin still gets its freshest token
+            // used, unless even that one is expiring.
+            Some(Ok(_)) => self.token_usable(&cached).ok_or_else(|| {
+                Error::SignIn(
+                    "the identity provider renewed the sign-in with a token that is already expiring"
+                        .into(),
+                )
+            }),
         }
-        // A provider whose tokens live less than the margin still gets its freshest token used.
-        self.keep_tokens(&mut cached, fresh, old.token_endpoint)
     }
 
     /// `GET /check` as is, for `--check-quota`.
@@ -218,7 +208,7 @@ impl Flow {
                 self.cache.save(cached)
             }
             Outcome::Unchecked => Ok(()),
-            Outcome::Blocked { reason } => {
+            Outcome::Blocked(reason) => {
                 cached.credentials = None;
                 cached.last_quota_check = None;
                 self.cache.save(cached)?;
@@ -234,24 +224,12 @@ impl Flow {
         if let Some(token) = self.token_usable(cached) {
             return Ok(token);
         }
-        let profile = &self.loaded.profile;
-        if let Some(old) = cached.tokens.clone()
-            && let Some(refresh_token) = old.refresh_token.as_deref()
-        {
-            match signin::refresh(
-                &old.token_endpoint,
-                &profile.client_id,
-                profile.client_secret.as_deref(),
-                refresh_token,
-            )
-            .await
-            {
-                Ok(fresh) => return self.keep_tokens(cached, fresh, old.token_endpoint),
-                Err(err) => eprintln!(
-                    "The saved sign-in could not be renewed ({err}); signing in again in the browser."
-                ),
-            }
+        match self.renew(cached).await {
+            Some(Ok(token)) => return Ok(token),
+            Some(Err(err)) => eprintln!("{err}; signing in again in the browser."),
+            None => {}
         }
+        let profile = &self.loaded.profile;
         let sign_in = provider::sign_in(profile).await?;
         eprintln!(
             "Signing in to {} for profile {:?} in your browser…",
@@ -265,6 +243,29 @@ impl Flow {
             })
             .await?;
         self.keep_tokens(cached, fresh, sign_in.token_endpoint)
+    }
+
+    /// Renews the sign-in with the saved refresh token and saves the new tokens; `None` when
+    /// there is no refresh token.
+    async fn renew(&self, cached: &mut Cached) -> Option<Result<String, Error>> {
+        let old = cached.tokens.clone()?;
+        let refresh_token = old.refresh_token.clone()?;
+        let profile = &self.loaded.profile;
+        Some(
+            match signin::refresh(
+                &old.token_endpoint,
+                &profile.client_id,
+                profile.client_secret.as_deref(),
+                &refresh_token,
+            )
+            .await
+            {
+                Ok(fresh) => self.keep_tokens(cached, fresh, old.token_endpoint),
+                Err(err) => Err(Error::SignIn(format!(
+                    "the saved sign-in could not be renewed ({err})"
+                ))),
+            },
+        )
     }
 
     /// Saves a sign-in's (or refresh's) tokens at once; returns the id token.

@@ -14,10 +14,7 @@ pub enum Outcome {
     /// No answer, and the profile fails open (warning already shown).
     Unchecked,
     /// Denied (banner already shown).
-    Blocked {
-        /// The reason code, e.g. `monthly_exceeded`.
-        reason: String,
-    },
+    Blocked(String),
 }
 
 /// Where the developer is told about their quota: stderr when run as `credential_process`
@@ -65,9 +62,7 @@ pub async fn enforce(
     match check(endpoint, id_token).await {
         Ok(response) if !response.allowed => {
             notices.show(&blocked_banner(&response));
-            Ok(Outcome::Blocked {
-                reason: response.reason.as_str().to_owned(),
-            })
+            Ok(Outcome::Blocked(response.reason.as_str().to_owned()))
         }
         Ok(response) => {
             if let Some(banner) = warning_banner(&response) {

@@ -9,8 +9,10 @@
 //! to restore the file: keys we added are removed, keys we changed get their old value back, and a
 //! key the developer changed since is left alone.
 //!
-//! Everything here is pure (text in, text out); reading, writing and backups are the callers'.
+//! Merging and undoing are pure (text in, text out); [`files`] holds the one way both programs
+//! read and replace these files.
 
+pub mod files;
 mod merge;
 mod settings;
 
