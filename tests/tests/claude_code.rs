@@ -44,25 +44,19 @@ impl Machine {
     fn installed() -> Self {
         let local = Local::start();
         let admin = Ccwb::with_token(&local.url, &local.admin_token());
-        admin.ok(&[
-            "context",
-            "create",
+        admin.create_context(
             "local",
-            "--endpoint",
             &local.url,
-            "--issuer",
             &local.url,
-            "--client-id",
             "ccwb-local",
-            "--region",
-            "us-east-1",
-        ]);
+            Some("us-east-1"),
+        );
         let dist = temp_dir("claude-dist");
-        let platform = match std::env::consts::ARCH {
-            "aarch64" => "linux-arm64",
-            _ => "linux-x64",
-        };
-        let binary = format!("{platform}={}", bin("credential-process").display());
+        let binary = format!(
+            "{}={}",
+            ccwb_e2e::host_platform(),
+            bin("credential-process").display()
+        );
         let built = admin
             .ok(&[
                 "-o",
@@ -203,13 +197,44 @@ fn per_answer() -> u64 {
     USAGE.input + USAGE.output + USAGE.cache_read + USAGE.cache_write
 }
 
-/// Checks the month's usage is exactly the stand-in's counts times the answers, per model.
+/// What one streamed answer costs in micro-dollars at `model`'s list prices (per million
+/// tokens: input, output, cache read, cache write), as ccwb and Claude Code both price it.
+fn answer_cost_micros(model: &str) -> u64 {
+    let (input, output, cache_read, cache_write) = match model {
+        m if m.ends_with("claude-opus-5-5") => (4.0, 20.0, 0.2, 5.0),
+        m if m.ends_with("claude-haiku-5-5") => (0.1, 0.5, 0.01, 0.125),
+        other => panic!("no expected price for {other}: add it here"),
+    };
+    (USAGE.input as f64 * input
+        + USAGE.output as f64 * output
+        + USAGE.cache_read as f64 * cache_read
+        + USAGE.cache_write as f64 * cache_write)
+        .round() as u64
+}
+
+/// A dollar amount of the API, in micro-dollars.
+fn micros(value: &Value) -> Option<u64> {
+    value.as_f64().map(|dollars| (dollars * 1e6).round() as u64)
+}
+
+/// Checks the month's usage is exactly the stand-in's counts times the answers, per model, and
+/// its cost both as ccwb prices it and as Claude Code reported it.
 fn assert_counted(usage: &Value, answers: &BTreeMap<String, u64>) {
     let total: u64 = answers.values().sum::<u64>() * per_answer();
     assert_eq!(
         usage["month"]["total_tokens"].as_u64(),
         Some(total),
         "exactly once: {usage:#}"
+    );
+    let cost: u64 = answers
+        .iter()
+        .map(|(model, count)| answer_cost_micros(model) * count)
+        .sum();
+    assert_eq!(micros(&usage["month"]["cost"]), Some(cost), "{usage:#}");
+    assert_eq!(
+        micros(&usage["month"]["claude_code_cost"]),
+        Some(cost),
+        "Claude Code's own figure agrees: {usage:#}"
     );
     let models = usage["month"]["models"].as_object().expect("models");
     for (model, count) in answers {
