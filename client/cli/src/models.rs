@@ -40,6 +40,19 @@ pub fn default_id(geography: &str, model: &str) -> String {
     format!("{geography}.anthropic.{model}")
 }
 
+/// The model `given` with `flag` (checked), else `default` in `geography`.
+pub fn pick(
+    flag: &str,
+    given: Option<&str>,
+    geography: &str,
+    default: &str,
+) -> Result<String, CliError> {
+    match given {
+        Some(id) => check(flag, id, geography),
+        None => Ok(default_id(geography, default)),
+    }
+}
+
 /// `id` if it is an inference profile developers in `geography` can call, else an error naming
 /// `flag` and what would work.
 pub fn check(flag: &str, id: &str, geography: &str) -> Result<String, CliError> {

@@ -255,16 +255,20 @@ fn config_json(
             "profile {profile_name:?} has region {region:?}, which has no Bedrock cross-region inference profiles for Claude"
         ))
     })?;
-    let model = match &options.model {
-        Some(id) => models::check("--model", id, geography)?,
-        None => models::default_id(geography, models::DEFAULT_MODEL),
-    };
-    let small_fast = match &options.small_fast_model {
-        Some(id) => models::check("--small-fast-model", id, geography)?,
-        None => models::default_id(geography, models::DEFAULT_SMALL_FAST_MODEL),
-    };
-    entry["claude_model"] = model.into();
-    entry["claude_small_fast_model"] = small_fast.into();
+    entry["claude_model"] = models::pick(
+        "--model",
+        options.model.as_deref(),
+        geography,
+        models::DEFAULT_MODEL,
+    )?
+    .into();
+    entry["claude_small_fast_model"] = models::pick(
+        "--small-fast-model",
+        options.small_fast_model.as_deref(),
+        geography,
+        models::DEFAULT_SMALL_FAST_MODEL,
+    )?
+    .into();
     let mut root = serde_json::Map::new();
     root.insert(options.profile_name.clone(), entry);
     serde_json::to_string_pretty(&root)
