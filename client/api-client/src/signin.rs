@@ -368,8 +368,12 @@ async fn respond(stream: &mut tokio::net::TcpStream, status: u16, message: &str)
         escape_html(message)
     );
     let reason = if status == 200 { "OK" } else { "Bad Request" };
+    let protective: String = ccwb_core::html::PROTECTIVE_HEADERS
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let response = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nContent-Security-Policy: default-src 'none'\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n{protective}Connection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = stream.write_all(response.as_bytes()).await;

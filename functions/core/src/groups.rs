@@ -1,4 +1,4 @@
-//! Group membership from claims, in every form identity providers and API Gateway produce.
+//! Group membership, read exactly from verified claims.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -37,14 +37,15 @@ impl fmt::Display for Group {
 }
 
 /// Every group the claims name, deduplicated and sorted so that results never depend on the
-/// order an identity provider happened to list them in.
+/// order an identity provider happened to list them in. Each string of a group claim is one
+/// group, never split: a group may be named `team ccwb-admins` or `CN=eng,OU=x`.
 pub fn groups_from_claims(claims: &Claims) -> Vec<Group> {
     let mut groups: BTreeSet<Group> = GROUP_CLAIMS
         .iter()
-        .filter_map(|name| claims.get(*name))
-        .flat_map(|value| parse_group_list(value))
+        .flat_map(|name| claims.strings(name))
+        .filter_map(Group::parse)
         .collect();
-    if let Some(department) = claims.get(DEPARTMENT_CLAIM) {
+    if let Some(department) = claims.string(DEPARTMENT_CLAIM) {
         let department = department.trim();
         if !department.is_empty() {
             groups.extend(Group::parse(&format!("department:{department}")));
@@ -53,25 +54,10 @@ pub fn groups_from_claims(claims: &Claims) -> Vec<Group> {
     groups.into_iter().collect()
 }
 
-/// Parses one claim value: a JSON array (non-string entries ignored), API Gateway's
-/// stringified array `[a b]`, a comma-separated list, or a single name.
+/// Parses a comma-separated list of group names typed by an administrator (the `groups`
+/// parameter of `/resolve` and `/usage/{email}`); blank entries are ignored.
 pub fn parse_group_list(value: &str) -> Vec<Group> {
-    let trimmed = value.trim();
-    if let Some(inner) = trimmed
-        .strip_prefix('[')
-        .and_then(|rest| rest.strip_suffix(']'))
-    {
-        if let Ok(serde_json::Value::Array(items)) = serde_json::from_str(trimmed) {
-            return items
-                .iter()
-                .filter_map(serde_json::Value::as_str)
-                .filter_map(Group::parse)
-                .collect();
-        }
-        // API Gateway renders a JSON array claim as `[a b]` (space-separated).
-        return inner.split_whitespace().filter_map(Group::parse).collect();
-    }
-    trimmed.split(',').filter_map(Group::parse).collect()
+    value.split(',').filter_map(Group::parse).collect()
 }
 
 /// The groups whose members may use admin routes (deployment setting, default `ccwb-admins`).
@@ -101,32 +87,39 @@ impl Default for AdminGroups {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn names(groups: &[Group]) -> Vec<&str> {
         groups.iter().map(Group::as_str).collect()
     }
 
-    fn claims(pairs: &[(&str, &str)]) -> Claims {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+    fn claims(value: serde_json::Value) -> Claims {
+        Claims::from_json(value.as_object().unwrap().clone())
     }
 
     #[test]
-    fn json_array_ignores_non_strings() {
-        let groups = parse_group_list(r#"["eng", 7, null, " ops ", {"a":1}, ""]"#);
+    fn array_claims_ignore_non_strings() {
+        let groups = groups_from_claims(&claims(
+            json!({"groups": ["eng", 7, null, " ops ", {"a": 1}, ""]}),
+        ));
         assert_eq!(names(&groups), ["eng", "ops"]);
     }
 
     #[test]
-    fn api_gateway_stringified_array() {
-        assert_eq!(names(&parse_group_list("[eng ops]")), ["eng", "ops"]);
-        assert!(parse_group_list("[]").is_empty());
+    fn a_group_name_is_never_split() {
+        let groups = groups_from_claims(&claims(json!({
+            "groups": ["team ccwb-admins", "\"ccwb-admins\""],
+            "cognito:groups": "CN=eng,OU=x"
+        })));
+        assert_eq!(
+            names(&groups),
+            ["\"ccwb-admins\"", "CN=eng,OU=x", "team ccwb-admins"]
+        );
+        assert!(!AdminGroups::default().admits(&groups));
     }
 
     #[test]
-    fn comma_list_and_single_value() {
+    fn admin_comma_list() {
         assert_eq!(names(&parse_group_list(" eng, ops ,,")), ["eng", "ops"]);
         assert_eq!(names(&parse_group_list("eng")), ["eng"]);
         assert!(parse_group_list("  ").is_empty());
@@ -134,11 +127,11 @@ mod tests {
 
     #[test]
     fn both_group_claims_and_department_are_merged_sorted_and_deduplicated() {
-        let groups = groups_from_claims(&claims(&[
-            ("groups", "[ops eng]"),
-            ("cognito:groups", "eng,admins"),
-            ("custom:department", " Research "),
-        ]));
+        let groups = groups_from_claims(&claims(json!({
+            "groups": ["ops", "eng"],
+            "cognito:groups": ["eng", "admins"],
+            "custom:department": " Research "
+        })));
         assert_eq!(
             names(&groups),
             ["admins", "department:Research", "eng", "ops"]
@@ -146,22 +139,16 @@ mod tests {
     }
 
     #[test]
-    fn claim_order_does_not_change_the_result() {
-        let a = groups_from_claims(&claims(&[("groups", "[b a c]")]));
-        let b = groups_from_claims(&claims(&[("groups", "c,a,b")]));
-        assert_eq!(a, b);
-    }
-
-    #[test]
-    fn blank_department_adds_nothing() {
-        assert!(groups_from_claims(&claims(&[("custom:department", " ")])).is_empty());
+    fn blank_or_non_string_department_adds_nothing() {
+        assert!(groups_from_claims(&claims(json!({"custom:department": " "}))).is_empty());
+        assert!(groups_from_claims(&claims(json!({"custom:department": ["x"]}))).is_empty());
     }
 
     #[test]
     fn admin_groups_admit_members_only() {
         let admins = AdminGroups::parse("ccwb-admins, platform").unwrap();
-        assert!(admins.admits(&parse_group_list("[eng platform]")));
-        assert!(!admins.admits(&parse_group_list("[eng]")));
+        assert!(admins.admits(&parse_group_list("eng,platform")));
+        assert!(!admins.admits(&parse_group_list("eng")));
         assert!(!admins.admits(&[]));
         assert_eq!(AdminGroups::parse(" , "), None);
         assert!(AdminGroups::default().admits(&parse_group_list("ccwb-admins")));

@@ -44,9 +44,18 @@ impl fmt::Display for Identity {
     }
 }
 
-/// Which claims name the user, in order of preference (deployment setting, default `email`).
+/// The claim that an identity provider marks with `email_verified`.
+const EMAIL_CLAIM: &str = "email";
+/// `false` when the provider has not verified the address in [`EMAIL_CLAIM`].
+const EMAIL_VERIFIED_CLAIM: &str = "email_verified";
+
+/// Which claims name the user, in order of preference (deployment setting, default `email`),
+/// and whether an address the identity provider marks unverified may still name one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdentityClaims(Vec<String>);
+pub struct IdentityClaims {
+    names: Vec<String>,
+    accept_unverified_email: bool,
+}
 
 impl IdentityClaims {
     /// Parses a comma-separated list of claim names; blank entries are ignored.
@@ -58,21 +67,39 @@ impl IdentityClaims {
             .filter(|name| !name.is_empty())
             .map(str::to_owned)
             .collect();
-        (!names.is_empty()).then_some(Self(names))
+        (!names.is_empty()).then_some(Self {
+            names,
+            accept_unverified_email: false,
+        })
     }
 
-    /// The identity from the first listed claim that holds a non-blank value.
+    /// Lets an `email` claim whose `email_verified` is `false` name the user (off by default:
+    /// anyone who can set an unverified address at the provider could otherwise be anyone).
+    pub fn accepting_unverified_email(mut self, accept: bool) -> Self {
+        self.accept_unverified_email = accept;
+        self
+    }
+
+    /// The identity from the first listed claim that is a non-blank string (an array is not an
+    /// identity), passing over an `email` the provider says is unverified.
     pub fn identity(&self, claims: &Claims) -> Option<Identity> {
-        self.0
+        let unverified = claims.flag(EMAIL_VERIFIED_CLAIM) == Some(false);
+        self.names
             .iter()
-            .filter_map(|name| claims.get(name))
-            .find_map(|value| Identity::parse(value))
+            .filter(|name| {
+                self.accept_unverified_email || !unverified || name.as_str() != EMAIL_CLAIM
+            })
+            .filter_map(|name| claims.string(name))
+            .find_map(Identity::parse)
     }
 }
 
 impl Default for IdentityClaims {
     fn default() -> Self {
-        Self(vec!["email".to_owned()])
+        Self {
+            names: vec![EMAIL_CLAIM.to_owned()],
+            accept_unverified_email: false,
+        }
     }
 }
 
@@ -80,11 +107,45 @@ impl Default for IdentityClaims {
 mod tests {
     use super::*;
 
+    use serde_json::json;
+
     fn claims(pairs: &[(&str, &str)]) -> Claims {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        Claims::from_json(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), json!(v)))
+                .collect(),
+        )
+    }
+
+    fn json_claims(value: serde_json::Value) -> Claims {
+        Claims::from_json(value.as_object().unwrap().clone())
+    }
+
+    #[test]
+    fn an_array_is_not_an_identity() {
+        let names = IdentityClaims::parse("email,upn").unwrap();
+        let id = names.identity(&json_claims(json!({"email": ["a@x.io"], "upn": "b@x.io"})));
+        assert_eq!(id.unwrap().as_str(), "b@x.io");
+        assert_eq!(
+            IdentityClaims::default().identity(&json_claims(json!({"email": ["a@x.io"]}))),
+            None
+        );
+    }
+
+    #[test]
+    fn an_unverified_email_names_nobody_unless_the_deployment_accepts_it() {
+        for verified in [json!(false), json!("false")] {
+            let token = json_claims(json!({"email": "a@x.io", "email_verified": verified}));
+            assert_eq!(IdentityClaims::default().identity(&token), None);
+            let accepting = IdentityClaims::default().accepting_unverified_email(true);
+            assert_eq!(accepting.identity(&token).unwrap().as_str(), "a@x.io");
+        }
+        let verified = json_claims(json!({"email": "a@x.io", "email_verified": true}));
+        assert!(IdentityClaims::default().identity(&verified).is_some());
+        let other = IdentityClaims::parse("email,upn").unwrap();
+        let token = json_claims(json!({"email": "a@x.io", "email_verified": false, "upn": "u@x.io"}));
+        assert_eq!(other.identity(&token).unwrap().as_str(), "u@x.io");
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub mod validate;
 pub use amount::TokenAmount;
 pub use audit::AuditEvent;
 pub use change::{Change, PolicyFields, PolicyPatch};
-pub use claims::Claims;
+pub use claims::{Claims, ClaimsSource};
 pub use decision::{CheckSettings, Decision, LimitStatus, Reason, Warning, decide};
 pub use groups::{AdminGroups, Group};
 pub use identity::{Identity, IdentityClaims};

@@ -65,7 +65,7 @@ impl FromStr for Usd {
 impl fmt::Display for Usd {
     /// `$12.50`; sub-cent amounts are shown to the cent, rounded half up.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cents = (self.0 + 5_000) / 10_000;
+        let cents = self.0.saturating_add(5_000) / 10_000;
         write!(f, "${}.{:02}", cents / 100, cents % 100)
     }
 }

@@ -5,6 +5,22 @@ use serde::{Deserialize, Serialize};
 use crate::period::{Day, Month};
 use crate::{LimitKind, Usd};
 
+/// A stored counter read back from its decimal text (DynamoDB numbers arrive as text): `None`
+/// when it is not a whole non-negative number. A number beyond `u64` (only reachable by adding
+/// up hostile points) reads as `u64::MAX`, which is over every limit, rather than making the
+/// user's item unreadable.
+pub fn stored_count(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.parse().unwrap_or(u64::MAX))
+}
+
+/// The sum of `values`, stopping at `u64::MAX` instead of overflowing.
+pub fn saturating_sum(values: impl IntoIterator<Item = u64>) -> u64 {
+    values.into_iter().fold(0, u64::saturating_add)
+}
+
 /// Tokens and cost counted in one period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct UsageTotals {

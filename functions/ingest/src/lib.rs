@@ -52,12 +52,9 @@ async fn export(
     } else {
         otlp::parse_json(&body)
     };
-    let mut parsed = parsed.map_err(|e| {
-        if e.contains("per request") {
-            HandlerError::TooLarge
-        } else {
-            HandlerError::BadRequest(e)
-        }
+    let mut parsed = parsed.map_err(|e| match e {
+        otlp::OtlpError::TooManyPoints(_) => HandlerError::TooLarge(e.to_string()),
+        otlp::OtlpError::Malformed(_) => HandlerError::BadRequest(e.to_string()),
     })?;
 
     let now = OffsetDateTime::now_utc();
@@ -211,7 +208,10 @@ fn decompressed(req: &Request) -> Result<Vec<u8>, HandlerError> {
         body.extend_from_slice(raw);
     }
     if body.len() as u64 > MAX_BODY_BYTES {
-        return Err(HandlerError::TooLarge);
+        return Err(HandlerError::TooLarge(format!(
+            "request body{} is over the 5 MB limit",
+            if gzip { " after decompression" } else { "" }
+        )));
     }
     Ok(body)
 }

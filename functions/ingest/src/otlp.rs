@@ -11,6 +11,17 @@ use serde::Deserialize;
 /// Largest number of data points in one request.
 pub const MAX_POINTS: usize = 10_000;
 
+/// Why a request cannot be read at all (a point that cannot be counted is rejected instead).
+#[derive(Debug, thiserror::Error)]
+pub enum OtlpError {
+    /// Not an OTLP metrics request in the declared encoding.
+    #[error("{0}")]
+    Malformed(String),
+    /// More data points than [`MAX_POINTS`].
+    #[error("{0} data points is over the limit of {MAX_POINTS} data points per request")]
+    TooManyPoints(usize),
+}
+
 /// What a request held: the counter points, and how many points were refused with why.
 #[derive(Debug, Default)]
 pub struct Parsed {
@@ -348,9 +359,10 @@ fn counted_value(metric: &str, number: Number) -> Result<u64, String> {
 }
 
 /// Parses a protobuf request.
-pub fn parse_protobuf(body: &[u8]) -> Result<Parsed, String> {
-    let request: PbRequest = prost::Message::decode(body)
-        .map_err(|e| format!("not an OTLP protobuf metrics request: {e}"))?;
+pub fn parse_protobuf(body: &[u8]) -> Result<Parsed, OtlpError> {
+    let request: PbRequest = prost::Message::decode(body).map_err(|e| {
+        OtlpError::Malformed(format!("not an OTLP protobuf metrics request: {e}"))
+    })?;
     let mut parsed = Parsed::default();
     for resource in &request.resource_metrics {
         let resource_attributes: BTreeMap<String, String> = resource
@@ -390,9 +402,9 @@ pub fn parse_protobuf(body: &[u8]) -> Result<Parsed, String> {
 }
 
 /// Parses a JSON request.
-pub fn parse_json(body: &[u8]) -> Result<Parsed, String> {
+pub fn parse_json(body: &[u8]) -> Result<Parsed, OtlpError> {
     let request: JsRequest = serde_json::from_slice(body)
-        .map_err(|e| format!("not an OTLP JSON metrics request: {e}"))?;
+        .map_err(|e| OtlpError::Malformed(format!("not an OTLP JSON metrics request: {e}")))?;
     let mut parsed = Parsed::default();
     for resource in &request.resource_metrics {
         let resource_attributes: BTreeMap<String, String> = resource
@@ -483,12 +495,10 @@ fn push(
     });
 }
 
-fn check_count(parsed: Parsed) -> Result<Parsed, String> {
+fn check_count(parsed: Parsed) -> Result<Parsed, OtlpError> {
     let total = parsed.points.len() + parsed.rejected;
     if total > MAX_POINTS {
-        Err(format!(
-            "{total} data points is over the {MAX_POINTS} per request"
-        ))
+        Err(OtlpError::TooManyPoints(total))
     } else {
         Ok(parsed)
     }

@@ -1,7 +1,8 @@
 //! The caller of a route, as API Gateway's authorizer established it.
 
 use ccwb_core::groups::groups_from_claims;
-use ccwb_core::{Claims, Group, Identity, IdentityClaims};
+use ccwb_core::{Claims, ClaimsSource, Group, Identity, IdentityClaims};
+use lambda_http::http::header;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 
@@ -30,17 +31,31 @@ impl Caller {
     }
 }
 
-/// The verified JWT claims API Gateway passed on, empty when the route had no JWT authorizer.
+/// The verified JWT claims of the request, empty when the route had no JWT authorizer: read
+/// with their JSON types from the bearer token API Gateway verified (see [`Claims::from_gateway`]).
 pub fn jwt_claims(req: &Request) -> Claims {
-    match req.request_context_ref() {
+    let flattened = match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx
             .authorizer
             .as_ref()
             .and_then(|authorizer| authorizer.jwt.as_ref())
-            .map(|jwt| jwt.claims.clone())
-            .unwrap_or_default(),
-        _ => Claims::new(),
+            .map(|jwt| &jwt.claims),
+        _ => None,
+    };
+    let Some(flattened) = flattened else {
+        return Claims::default();
+    };
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    let (claims, source) = Claims::from_gateway(flattened, authorization);
+    if source == ClaimsSource::Mismatch {
+        tracing::warn!(
+            "the Authorization header is not the token API Gateway verified; array claims (groups) are ignored"
+        );
     }
+    claims
 }
 
 /// The API Gateway route key the request was sent to, like `GET /policies/{type}/{id}`.
@@ -64,13 +79,34 @@ fn iam_user_arn(req: &Request) -> Option<String> {
 mod tests {
     use super::*;
 
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    /// A token with `claims` (the signature is API Gateway's business, not the function's).
+    fn bearer(claims: &serde_json::Value) -> String {
+        let part = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        format!(
+            "Bearer {}.{}.c2ln",
+            part(serde_json::json!({"alg": "RS256"})),
+            part(claims.clone())
+        )
+    }
+
     fn request_with_authorizer(authorizer: serde_json::Value) -> Request {
+        request_with(authorizer, None)
+    }
+
+    fn request_with(authorizer: serde_json::Value, authorization: Option<String>) -> Request {
+        let mut headers = serde_json::json!({"host": "api.example.com"});
+        if let Some(value) = authorization {
+            headers["authorization"] = serde_json::json!(value);
+        }
         let event = serde_json::json!({
             "version": "2.0",
             "routeKey": "GET /me",
             "rawPath": "/me",
             "rawQueryString": "email=mallory@example.com",
-            "headers": {"host": "api.example.com"},
+            "headers": headers,
             "queryStringParameters": {"email": "mallory@example.com"},
             "requestContext": {
                 "accountId": "123456789012",
@@ -91,15 +127,40 @@ mod tests {
     }
 
     #[test]
-    fn identity_and_groups_come_from_jwt_claims_not_the_query() {
-        let req = request_with_authorizer(serde_json::json!({
-            "jwt": {"claims": {"email": "Alice@Example.com", "cognito:groups": "[eng ccwb-admins]"},
-                    "scopes": null}
-        }));
+    fn identity_and_groups_come_from_the_verified_token_not_the_query() {
+        let token = serde_json::json!({"email": "Alice@Example.com", "cognito:groups": ["eng", "ccwb-admins"]});
+        let req = request_with(
+            serde_json::json!({
+                "jwt": {"claims": {"email": "Alice@Example.com", "cognito:groups": "[eng ccwb-admins]"},
+                        "scopes": null}
+            }),
+            Some(bearer(&token)),
+        );
         let caller = Caller::from_request(&req, &IdentityClaims::default());
         assert_eq!(caller.identity.unwrap().as_str(), "alice@example.com");
         let groups: Vec<&str> = caller.groups.iter().map(Group::as_str).collect();
         assert_eq!(groups, ["ccwb-admins", "eng"]);
+    }
+
+    #[test]
+    fn a_group_name_with_a_space_is_one_group() {
+        let token = serde_json::json!({"email": "m@x.io", "groups": ["team ccwb-admins"]});
+        let authorizer = serde_json::json!({
+            "jwt": {"claims": {"email": "m@x.io", "groups": "[team ccwb-admins]"}, "scopes": null}
+        });
+        let caller = Caller::from_request(
+            &request_with(authorizer.clone(), Some(bearer(&token))),
+            &IdentityClaims::default(),
+        );
+        let groups: Vec<&str> = caller.groups.iter().map(Group::as_str).collect();
+        assert_eq!(groups, ["team ccwb-admins"]);
+        // Without the token the flattened string cannot be split safely, so it is not read.
+        let caller = Caller::from_request(
+            &request_with(authorizer, None),
+            &IdentityClaims::default(),
+        );
+        assert!(caller.groups.is_empty());
+        assert_eq!(caller.identity.unwrap().as_str(), "m@x.io");
     }
 
     #[test]

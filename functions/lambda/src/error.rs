@@ -26,9 +26,9 @@ pub enum HandlerError {
     /// The thing existed but is no longer usable, e.g. an expired link (410).
     #[error("{0}")]
     Gone(String),
-    /// The body is over the limit.
-    #[error("request body is over the 1 MB limit")]
-    TooLarge,
+    /// The request is over a limit; the message names the limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// The store failed.
     #[error("storage error")]
     Store(#[from] StoreError),
@@ -50,7 +50,7 @@ impl HandlerError {
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "precondition_failed"),
             Self::Gone(_) => (StatusCode::GONE, "gone"),
-            Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::Store(StoreError::BadCursor) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };

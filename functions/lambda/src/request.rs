@@ -41,7 +41,10 @@ pub fn query(req: &Request, name: &str) -> Option<String> {
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, HandlerError> {
     let body = req.body().as_ref();
     if body.len() > MAX_BODY_BYTES {
-        return Err(HandlerError::TooLarge);
+        return Err(HandlerError::TooLarge(format!(
+            "request body of {} bytes is over the 1 MB limit",
+            body.len()
+        )));
     }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(HandlerError::BadRequest(

@@ -22,6 +22,9 @@ pub enum ConfigError {
     /// `CCWB_MISSING_IDENTITY` is neither `allow` nor `deny`.
     #[error("CCWB_MISSING_IDENTITY must be allow or deny, got {0:?}")]
     MissingIdentity(String),
+    /// `CCWB_UNVERIFIED_EMAIL` is neither `deny` nor `accept`.
+    #[error("CCWB_UNVERIFIED_EMAIL must be deny or accept, got {0:?}")]
+    UnverifiedEmail(String),
     /// `CCWB_DISTRIBUTION_ALLOWED_IPS` holds something that is not a CIDR block.
     #[error("CCWB_DISTRIBUTION_ALLOWED_IPS: {0}")]
     AllowedIps(String),
@@ -30,7 +33,8 @@ pub enum ConfigError {
 /// Settings from the environment.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Settings {
-    /// Which claims name the user (`CCWB_IDENTITY_CLAIMS`, default `email`).
+    /// Which claims name the user (`CCWB_IDENTITY_CLAIMS`, default `email`), and whether an
+    /// `email` with `email_verified: false` may (`CCWB_UNVERIFIED_EMAIL=accept`; default `deny`).
     pub identity_claims: IdentityClaims,
     /// Which groups are administrators (`CCWB_ADMIN_GROUPS`, default `ccwb-admins`).
     pub admin_groups: AdminGroups,
@@ -57,6 +61,13 @@ impl Settings {
             }
             None => IdentityClaims::default(),
         };
+        let accept_unverified_email =
+            match lookup("CCWB_UNVERIFIED_EMAIL").as_deref().map(str::trim) {
+                None | Some("deny") => false,
+                Some("accept") => true,
+                Some(other) => return Err(ConfigError::UnverifiedEmail(other.to_owned())),
+            };
+        let identity_claims = identity_claims.accepting_unverified_email(accept_unverified_email);
         let admin_groups = match lookup("CCWB_ADMIN_GROUPS") {
             Some(list) => AdminGroups::parse(&list).ok_or(ConfigError::NoAdminGroups(list))?,
             None => AdminGroups::default(),
@@ -137,5 +148,16 @@ mod tests {
         assert_eq!(settings.admin_groups, AdminGroups::default());
         assert_eq!(settings.identity_claims, IdentityClaims::default());
         assert!(!settings.check.allow_missing_identity);
+    }
+
+    #[test]
+    fn unverified_email_is_denied_unless_accepted() {
+        let accepting = Settings::from_lookup(with("CCWB_UNVERIFIED_EMAIL", "accept")).unwrap();
+        assert_eq!(
+            accepting.identity_claims,
+            IdentityClaims::default().accepting_unverified_email(true)
+        );
+        let err = Settings::from_lookup(with("CCWB_UNVERIFIED_EMAIL", "yes")).unwrap_err();
+        assert!(err.to_string().contains("CCWB_UNVERIFIED_EMAIL"), "{err}");
     }
 }

@@ -39,9 +39,12 @@ pub enum AuthError {
     /// Signature, issuer, expiry or not-before failed.
     #[error("invalid token: {0}")]
     Invalid(jsonwebtoken::errors::Error),
-    /// Neither `aud` nor `client_id` is one of the audiences.
+    /// `aud` (or, when there is no `aud`, `client_id`) is not one of the audiences.
     #[error("audience not accepted")]
     Audience,
+    /// `iat` is in the future, or not a number.
+    #[error("iat is not a time in the past")]
+    IssuedAt,
 }
 
 impl Authorizer {
@@ -100,23 +103,76 @@ impl Authorizer {
             .map_err(AuthError::Invalid)?
             .claims;
 
-        if self.audience_accepted(&claims) {
-            Ok(claims)
-        } else {
-            Err(AuthError::Audience)
+        if !self.audience_accepted(&claims) {
+            return Err(AuthError::Audience);
         }
+        if !issued_in_the_past(&claims, now_seconds()) {
+            return Err(AuthError::IssuedAt);
+        }
+        Ok(claims)
     }
 
+    /// API Gateway's rule: `aud` when the token has one (any entry of an array), `client_id`
+    /// only when it has none, so a token for another client never passes on its `client_id`.
     fn audience_accepted(&self, claims: &Map<String, Value>) -> bool {
         let accepted = |v: &Value| {
             v.as_str()
                 .is_some_and(|s| self.audiences.iter().any(|a| a == s))
         };
         match claims.get("aud") {
-            Some(Value::Array(values)) if values.iter().any(accepted) => return true,
-            Some(value) if accepted(value) => return true,
-            _ => {}
+            Some(Value::Array(values)) => values.iter().any(accepted),
+            Some(value) => accepted(value),
+            None => claims.get("client_id").is_some_and(accepted),
         }
-        claims.get("client_id").is_some_and(accepted)
+    }
+}
+
+/// Whether `iat`, when present, is a number no later than `now` (no leeway, as API Gateway).
+fn issued_in_the_past(claims: &Map<String, Value>, now: i64) -> bool {
+    match claims.get("iat") {
+        None => true,
+        Some(iat) => iat.as_f64().is_some_and(|iat| iat <= now as f64),
+    }
+}
+
+fn now_seconds() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn authorizer() -> Authorizer {
+        Authorizer::new(
+            "https://issuer".into(),
+            vec!["client-a".into()],
+            KeySource::Static(Default::default()),
+        )
+    }
+
+    fn claims(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn client_id_counts_only_without_aud() {
+        let a = authorizer();
+        assert!(a.audience_accepted(&claims(json!({"aud": "client-a"}))));
+        assert!(a.audience_accepted(&claims(json!({"aud": ["x", "client-a"]}))));
+        assert!(a.audience_accepted(&claims(json!({"client_id": "client-a"}))));
+        assert!(!a.audience_accepted(&claims(json!({"aud": "other", "client_id": "client-a"}))));
+        assert!(!a.audience_accepted(&claims(json!({"aud": ["other"], "client_id": "client-a"}))));
+        assert!(!a.audience_accepted(&claims(json!({"aud": 7, "client_id": "client-a"}))));
+        assert!(!a.audience_accepted(&claims(json!({}))));
+    }
+
+    #[test]
+    fn iat_must_not_be_in_the_future() {
+        assert!(issued_in_the_past(&claims(json!({})), 100));
+        assert!(issued_in_the_past(&claims(json!({"iat": 100})), 100));
+        assert!(!issued_in_the_past(&claims(json!({"iat": 101})), 100));
+        assert!(!issued_in_the_past(&claims(json!({"iat": "99"})), 100));
     }
 }

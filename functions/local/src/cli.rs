@@ -220,7 +220,11 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
         prices: settings.pricing.clone(),
         store: ccwb_store::DynamoStore::new(&sdk, names.clone()),
     });
-    let app = Arc::new(App { routes, authorizer });
+    let app = Arc::new(App {
+        routes,
+        authorizer,
+        healer: crate::heal::Healer::new(sdk.clone(), names.clone(), deployment.to_string()),
+    });
     let service = router(app, dev_issuer, dashboard)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     // The ready line is what scripts and tests wait for; print it only once requests are served.

@@ -7,13 +7,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use ccwb_core::{AdminGroups, PriceTable};
 use serde_json::json;
 
 use crate::authorizer::Authorizer;
-use crate::event::stringify;
 
 /// What the page needs.
 pub struct Dashboard {
@@ -56,26 +55,21 @@ pub async fn page(
     let claims = match dashboard.authorizer.verify(token.as_deref()).await {
         Ok(claims) => claims,
         Err(_) => {
-            return (
+            return page_response(
                 StatusCode::UNAUTHORIZED,
-                Html("<p>Unauthorized: open /dashboard?token=&lt;an administrator's id token&gt;</p>"),
-            )
-                .into_response();
+                "<p>Unauthorized: open /dashboard?token=&lt;an administrator's id token&gt;</p>".to_owned(),
+            );
         }
     };
-    let claims: ccwb_core::Claims = claims
-        .iter()
-        .map(|(k, v)| (k.clone(), stringify(v)))
-        .collect();
+    let claims = ccwb_core::Claims::from_json(claims);
     if !dashboard
         .admin_groups
         .admits(&ccwb_core::groups::groups_from_claims(&claims))
     {
-        return (
+        return page_response(
             StatusCode::FORBIDDEN,
-            Html("<p>Forbidden: the dashboard is for administrators.</p>"),
-        )
-            .into_response();
+            "<p>Forbidden: the dashboard is for administrators.</p>".to_owned(),
+        );
     }
     let days: i64 = query
         .get("days")
@@ -111,12 +105,19 @@ pub async fn page(
     } else {
         ("#ffffff", "#16191f")
     };
-    Html(format!(
+    page_response(StatusCode::OK, format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>ccwb dashboard</title>\
-<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\
 </head><body style=\"margin:16px;background:{background};color:{text};font-family:Helvetica,Arial,sans-serif\">\
 <h1 style=\"font-size:18px\">Claude Code usage, last {days} days</h1>\
 <div style=\"display:grid;grid-template-columns:repeat(24,minmax(0,1fr));gap:8px\">{cells}</div></body></html>"
     ))
-    .into_response()
+}
+
+/// An HTML page with the headers every page ccwb serves carries.
+fn page_response(status: StatusCode, html: String) -> Response {
+    let mut response = (status, Html(html)).into_response();
+    for (name, value) in ccwb_core::html::PROTECTIVE_HEADERS {
+        response.headers_mut().insert(name, HeaderValue::from_static(value));
+    }
+    response
 }

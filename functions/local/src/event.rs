@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use axum::http::{HeaderMap, Method, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use ccwb_core::claims::flatten;
 use serde_json::{Map, Value, json};
 
 /// An HTTP request as received, before routing.
@@ -71,7 +72,7 @@ pub fn api_gateway_event(
 
     let string_claims: BTreeMap<&String, String> = claims
         .iter()
-        .map(|(name, value)| (name, stringify(value)))
+        .map(|(name, value)| (name, flatten(value)))
         .collect();
     let scopes: Option<Vec<&str>> = claims
         .get("scope")
@@ -155,39 +156,9 @@ fn textual_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> Option<&'a str> {
     textual.then(|| std::str::from_utf8(body).ok()).flatten()
 }
 
-/// A claim value as API Gateway passes it on: strings as they are, numbers and booleans as
-/// text, arrays as `[a b]` and objects as `map[k:v]` (Go's `%v`, which is what it uses).
-pub fn stringify(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        Value::Bool(_) | Value::Number(_) => value.to_string(),
-        Value::Array(items) => {
-            let inner: Vec<String> = items.iter().map(stringify).collect();
-            format!("[{}]", inner.join(" "))
-        }
-        Value::Object(map) => {
-            let mut pairs: Vec<(&String, String)> =
-                map.iter().map(|(k, v)| (k, stringify(v))).collect();
-            pairs.sort();
-            let inner: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}:{v}")).collect();
-            format!("map[{}]", inner.join(" "))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn claims_are_stringified_like_api_gateway() {
-        assert_eq!(stringify(&json!(["a", "b"])), "[a b]");
-        assert_eq!(stringify(&json!([])), "[]");
-        assert_eq!(stringify(&json!(1_700_000_000)), "1700000000");
-        assert_eq!(stringify(&json!(true)), "true");
-        assert_eq!(stringify(&json!({"b": 2, "a": "x"})), "map[a:x b:2]");
-    }
 
     #[test]
     fn event_becomes_a_lambda_http_request_with_claims_query_and_binary_body() {

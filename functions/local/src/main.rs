@@ -7,6 +7,7 @@ mod dev_issuer;
 mod dev_key;
 mod error;
 mod event;
+mod heal;
 mod jwks;
 mod oauth;
 mod routes;

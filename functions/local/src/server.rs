@@ -14,11 +14,14 @@ use serde_json::json;
 use crate::authorizer::Authorizer;
 use crate::dev_issuer::DevIssuer;
 use crate::event::{Incoming, api_gateway_event};
+use crate::heal::Healer;
 use crate::oauth;
 use crate::routes::RouteTable;
 
 /// API Gateway's payload limit for HTTP APIs.
 const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+/// API Gateway's limit on the request line and header values together (HTTP APIs).
+pub const MAX_HEADER_BYTES: usize = 10 * 1024;
 
 /// Everything a request may need.
 pub struct App {
@@ -26,6 +29,8 @@ pub struct App {
     pub routes: RouteTable,
     /// The JWT authorizer in front of them.
     pub authorizer: Arc<Authorizer>,
+    /// Re-creates the resources when the AWS endpoint lost them.
+    pub healer: Healer,
 }
 
 /// The axum router for `app`, with the dev issuer's endpoints when it runs.
@@ -69,7 +74,35 @@ pub fn router(
             .with_state(issuer);
         router = router.merge(issuer_routes);
     }
-    router
+    router.layer(axum::middleware::from_fn(header_limit))
+}
+
+/// Refuses a request whose request line and header values exceed [`MAX_HEADER_BYTES`], before
+/// anything reads it, as API Gateway does.
+async fn header_limit(request: Request, next: axum::middleware::Next) -> Response {
+    let size = header_bytes(&request);
+    if size > MAX_HEADER_BYTES {
+        tracing::debug!(size, "request line and headers over the limit");
+        return gateway_message(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "Request Header Fields Too Large",
+        );
+    }
+    next.run(request).await
+}
+
+/// The size of `METHOD target HTTP/1.1` plus every header value.
+fn header_bytes(request: &Request) -> usize {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |target| target.as_str().len());
+    let line = request.method().as_str().len() + target + " HTTP/1.1".len() + 1;
+    line + request
+        .headers()
+        .values()
+        .map(|value| value.as_bytes().len())
+        .sum::<usize>()
 }
 
 /// One API request, as API Gateway handles it: route, authorize, build the event, invoke.
@@ -113,25 +146,50 @@ async fn api(
         &request_id,
         time::OffsetDateTime::now_utc(),
     );
-    let lambda_request = match lambda_http::request::from_str(&event.to_string()) {
-        Ok(req) => req,
-        Err(err) => {
-            tracing::error!(%err, "cannot build the Lambda event");
-            return gateway_message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+    let event = event.to_string();
+    let invoke = || async {
+        let lambda_request = match lambda_http::request::from_str(&event) {
+            Ok(req) => req,
+            Err(err) => {
+                tracing::error!(%err, "cannot build the Lambda event");
+                return None;
+            }
+        };
+        match (matched.handler)(lambda_request).await {
+            Ok(response) => Some(response),
+            Err(err) => {
+                tracing::error!(%err, route = %matched.route_key, "function failed");
+                None
+            }
         }
     };
-    let mut response = match (matched.handler)(lambda_request).await {
-        Ok(response) => into_axum(response),
-        Err(err) => {
-            // In AWS an invocation error becomes this same bare 500.
-            tracing::error!(%err, route = %matched.route_key, "function failed");
-            gateway_message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
-        }
+    let mut outcome = invoke().await;
+    if outcome.as_ref().is_none_or(failed) && app.healer.heal().await {
+        outcome = invoke().await;
+    }
+    let mut response = match outcome {
+        Some(response) => into_axum(response),
+        // In AWS an invocation error becomes this same bare 500.
+        None => gateway_message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
     };
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("apigw-requestid", value);
     }
     response
+}
+
+/// Whether a function's answer is a failure the store may have caused: a 5xx, or a quota
+/// decision of `check_failed` (which `/check` answers with 200).
+fn failed(response: &lambda_http::Response<lambda_http::Body>) -> bool {
+    if response.status().is_server_error() {
+        return true;
+    }
+    let lambda_http::Body::Text(text) = response.body() else {
+        return false;
+    };
+    serde_json::from_str::<serde_json::Value>(text).is_ok_and(|body| {
+        body["reason"] == ccwb_core::decision::Reason::CheckFailed.as_str()
+    })
 }
 
 fn into_axum(response: lambda_http::Response<lambda_http::Body>) -> Response {

@@ -103,11 +103,12 @@ fn add_point(
     let day = Day::of(point.time());
     let rollup = usage::day_rollup_pk(day);
     let mut add = |pk: &String, sk: &str, name: &str, value: u64| {
-        *counters
+        let sum = counters
             .entry((pk.clone(), sk.to_owned()))
             .or_default()
             .entry(name.to_owned())
-            .or_default() += value;
+            .or_default();
+        *sum = sum.saturating_add(value);
     };
     if let Some(counter) = point.activity_counter() {
         add(&user, &format!("DAY#{day}"), &counter, amount);

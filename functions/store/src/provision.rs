@@ -71,6 +71,22 @@ pub async fn provision(
     Ok(Provisioned { alert_topic_arn })
 }
 
+/// Whether any of the tables is gone (DynamoDB answers `ResourceNotFoundException`), as when a
+/// local moto restarted empty; other failures say nothing about that and count as present.
+pub async fn tables_missing(config: &SdkConfig, names: &ResourceNames) -> bool {
+    let dynamodb = aws_sdk_dynamodb::Client::new(config);
+    for table in all_tables(names) {
+        let described = dynamodb.describe_table().table_name(&table.name).send().await;
+        if described.is_err_and(|e| {
+            e.as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception())
+        }) {
+            return true;
+        }
+    }
+    false
+}
+
 async fn ensure_table(
     client: &aws_sdk_dynamodb::Client,
     spec: &TableSpec,

@@ -152,7 +152,7 @@ impl DynamoStore {
             let counters: Counters = item
                 .iter()
                 .filter_map(|(name, value)| {
-                    let number = value.as_n().ok()?.parse::<u64>().ok()?;
+                    let number = ccwb_core::usage::stored_count(value.as_n().ok()?)?;
                     Some((name.clone(), number))
                 })
                 .collect();
@@ -167,7 +167,7 @@ impl DynamoStore {
                         .and_then(|h| h.parse::<usize>().ok())
                         .filter(|h| *h < 24)
                     {
-                        rollup.hours[hour] += value;
+                        rollup.hours[hour] = rollup.hours[hour].saturating_add(*value);
                     }
                 }
             } else if let Some(user) = sk.strip_prefix(usage::ROLLUP_USER_PREFIX) {
@@ -211,6 +211,7 @@ impl DynamoStore {
 
 fn merge(into: &mut Counters, from: &Counters) {
     for (name, value) in from {
-        *into.entry(name.clone()).or_default() += value;
+        let sum = into.entry(name.clone()).or_default();
+        *sum = sum.saturating_add(*value);
     }
 }

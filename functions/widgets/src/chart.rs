@@ -23,7 +23,7 @@ pub fn columns(
             series
                 .iter()
                 .map(|(_, v)| v.get(i).copied().unwrap_or(0))
-                .sum()
+                .fold(0, u64::saturating_add)
         })
         .collect();
     let max = totals.iter().copied().max().unwrap_or(0).max(1) as f64;

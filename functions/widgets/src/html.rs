@@ -116,7 +116,7 @@ pub fn thousands(n: u64) -> String {
 
 /// Micro-dollars as `$1,234.56`.
 pub fn dollars(micros: u64) -> String {
-    let cents = (micros + 5_000) / 10_000;
+    let cents = micros.saturating_add(5_000) / 10_000;
     format!("${}.{:02}", thousands(cents / 100), cents % 100)
 }
 

@@ -117,7 +117,11 @@ fn offset_minutes(iso: &str) -> Option<i32> {
         _ => return None,
     };
     let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
-    let total = hours.parse::<i32>().ok()? * 60 + minutes.parse::<i32>().ok()?;
+    let (hours, minutes) = (hours.parse::<i32>().ok()?, minutes.parse::<i32>().ok()?);
+    if !(0..=14).contains(&hours) || !(0..60).contains(&minutes) {
+        return None;
+    }
+    let total = hours * 60 + minutes;
     (total <= 14 * 60).then_some(sign * total)
 }
 
@@ -191,6 +195,8 @@ mod tests {
         assert_eq!(offset_minutes("+05:30"), Some(330));
         assert_eq!(offset_minutes("-08:00"), Some(-480));
         assert_eq!(offset_minutes("Z"), None);
+        assert_eq!(offset_minutes("+99999999:00"), None, "no overflow");
+        assert_eq!(offset_minutes("+01:99"), None);
         assert_eq!(offset_minutes("+99:00"), None);
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use ccwb_core::usage::saturating_sum;
 use ccwb_core::{PriceTable, TokenType};
 use ccwb_store::items::usage::{CLAUDE_CODE_COST_MICROS, COST_MICROS};
 use ccwb_store::{Counters, DayRollup};
@@ -60,7 +61,7 @@ const TOKEN_TYPES: [(&str, &str); 4] = [
 ];
 
 fn sum<'a>(counters: impl Iterator<Item = &'a Counters>, name: &str) -> u64 {
-    counters.map(|c| c.get(name).copied().unwrap_or(0)).sum()
+    saturating_sum(counters.map(|c| c.get(name).copied().unwrap_or(0)))
 }
 
 fn merged<'a>(
@@ -70,7 +71,8 @@ fn merged<'a>(
     for (name, counters) in items {
         let entry = out.entry(name.clone()).or_default();
         for (k, v) in counters {
-            *entry.entry(k.clone()).or_default() += v;
+            let sum = entry.entry(k.clone()).or_default();
+            *sum = sum.saturating_add(*v);
         }
     }
     out
@@ -153,7 +155,7 @@ pub fn render(
                     let ours = counter(&c, COST_MICROS);
                     (model, ours, counter(&c, CLAUDE_CODE_COST_MICROS))
                 })
-                .filter(|(_, ours, reported)| ours + reported > 0)
+                .filter(|(_, ours, reported)| *ours > 0 || *reported > 0)
                 .collect();
             if costs.is_empty() {
                 return Ok(no_data(dark, "model usage"));
@@ -163,8 +165,8 @@ pub fn render(
                     .then(b.2.cmp(&a.2))
                     .then_with(|| a.0.cmp(&b.0))
             });
-            let ours: u64 = costs.iter().map(|r| r.1).sum();
-            let reported: u64 = costs.iter().map(|r| r.2).sum();
+            let ours = saturating_sum(costs.iter().map(|r| r.1));
+            let reported = saturating_sum(costs.iter().map(|r| r.2));
             let rows: Vec<(String, u64, String)> = costs
                 .into_iter()
                 .map(|(model, ours, reported)| {
@@ -254,7 +256,7 @@ pub fn render(
             let read = sum(by_model.values(), "cache_read_tokens");
             let input = sum(by_model.values(), "input_tokens");
             let write = sum(by_model.values(), "cache_write_tokens");
-            let all_input = read + input + write;
+            let all_input = saturating_sum([read, input, write]);
             if all_input == 0 {
                 return Ok(no_data(dark, "input tokens"));
             }
@@ -270,7 +272,7 @@ pub fn render(
                     let paid = prices.cost(model, TokenType::CacheRead, tokens).cost.0;
                     full.saturating_sub(paid)
                 })
-                .sum();
+                .fold(0, u64::saturating_add);
             let share = read as f64 * 100.0 / all_input as f64;
             let rows = vec![
                 vec!["Cache reads".to_owned(), thousands(read)],
@@ -312,20 +314,24 @@ pub fn render(
                     };
                     let entry = by_language.entry(language.to_owned()).or_default();
                     match decision {
-                        "accept" => entry.0 += value,
-                        "reject" => entry.1 += value,
+                        "accept" => entry.0 = entry.0.saturating_add(*value),
+                        "reject" => entry.1 = entry.1.saturating_add(*value),
                         _ => {}
                     }
                 }
             }
-            if by_language.values().all(|(a, r)| a + r == 0) {
+            if by_language.values().all(|(a, r)| *a == 0 && *r == 0) {
                 return Ok(no_data(dark, "edit decisions"));
             }
             let mut rows: Vec<(String, u64, u64)> = by_language
                 .into_iter()
                 .map(|(l, (a, r))| (l, a, r))
                 .collect();
-            rows.sort_by(|a, b| (b.1 + b.2).cmp(&(a.1 + a.2)).then_with(|| a.0.cmp(&b.0)));
+            rows.sort_by(|a, b| {
+                b.1.saturating_add(b.2)
+                    .cmp(&a.1.saturating_add(a.2))
+                    .then_with(|| a.0.cmp(&b.0))
+            });
             let rows: Vec<Vec<String>> = rows
                 .into_iter()
                 .map(|(language, a, r)| {
@@ -333,7 +339,7 @@ pub fn render(
                         language,
                         thousands(a),
                         thousands(r),
-                        format!("{:.0}%", a as f64 * 100.0 / (a + r).max(1) as f64),
+                        format!("{:.0}%", a as f64 * 100.0 / a.saturating_add(r).max(1) as f64),
                     ]
                 })
                 .collect();
@@ -358,7 +364,8 @@ pub fn render(
                     }
                     let local = midnight + time::Duration::hours(hour as i64) + offset;
                     let weekday = local.weekday().number_days_from_monday() as usize;
-                    grid[weekday][usize::from(local.hour())] += tokens;
+                    let cell = &mut grid[weekday][usize::from(local.hour())];
+                    *cell = cell.saturating_add(*tokens);
                 }
             }
             if grid.iter().flatten().all(|v| *v == 0) {
@@ -463,7 +470,7 @@ fn activity_columns(
         .collect();
     let totals: Vec<String> = series
         .iter()
-        .map(|(label, values)| format!("{} {label}", thousands(values.iter().sum())))
+        .map(|(label, values)| format!("{} {label}", thousands(saturating_sum(values.iter().copied()))))
         .collect();
     if series.iter().all(|(_, v)| v.iter().all(|n| *n == 0)) {
         return no_data(request.dark, what);

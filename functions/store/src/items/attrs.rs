@@ -51,14 +51,14 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// An optional non-negative integer (DynamoDB numbers arrive as text).
+    /// An optional non-negative integer (DynamoDB numbers arrive as text); beyond `u64` it reads
+    /// as `u64::MAX` (see [`ccwb_core::usage::stored_count`]).
     pub fn opt_u64(&self, name: &str) -> Result<Option<u64>, StoreError> {
         match self.item.get(name) {
             None | Some(AttributeValue::Null(_)) => Ok(None),
-            Some(AttributeValue::N(n)) => n
-                .parse()
+            Some(AttributeValue::N(n)) => ccwb_core::usage::stored_count(n)
                 .map(Some)
-                .map_err(|_| self.corrupt(name, "not a non-negative integer")),
+                .ok_or_else(|| self.corrupt(name, "not a non-negative integer")),
             Some(_) => Err(self.corrupt(name, "not a number")),
         }
     }
@@ -152,7 +152,8 @@ pub fn sortable_time(at: OffsetDateTime) -> String {
     )
 }
 
-/// Parses a non-negative decimal with at most 6 fractional digits into millionths.
+/// Parses a non-negative decimal with at most 6 fractional digits into millionths, `u64::MAX`
+/// beyond it (as [`ccwb_core::usage::stored_count`]).
 fn decimal_to_micros(text: &str) -> Option<u64> {
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     if whole.is_empty()
@@ -164,13 +165,13 @@ fn decimal_to_micros(text: &str) -> Option<u64> {
     {
         return None;
     }
-    let whole: u64 = whole.parse().ok()?;
+    let whole = ccwb_core::usage::stored_count(whole)?;
     let fraction: u64 = if fraction.is_empty() {
         0
     } else {
         format!("{fraction:0<6}").parse().ok()?
     };
-    whole.checked_mul(1_000_000)?.checked_add(fraction)
+    Some(whole.saturating_mul(1_000_000).saturating_add(fraction))
 }
 
 #[cfg(test)]
@@ -186,6 +187,7 @@ mod tests {
             assert_eq!(decimal_to_micros(&text), Some(micros), "{text}");
         }
         assert_eq!(decimal_to_micros("-1"), None);
+        assert_eq!(decimal_to_micros("99999999999999999999.5"), Some(u64::MAX));
         assert_eq!(decimal_to_micros("1.0000001"), None);
     }
 }

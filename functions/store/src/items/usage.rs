@@ -85,8 +85,9 @@ pub fn decode_totals(item: &Item) -> Result<UsageTotals, StoreError> {
             CACHE_WRITE_TOKENS,
         ]
         .iter()
-        .map(|name| r.u64_or_zero(name))
-        .sum::<Result<u64, _>>()?,
+        .try_fold(0u64, |sum, name| {
+            r.u64_or_zero(name).map(|value| sum.saturating_add(value))
+        })?,
     };
     Ok(UsageTotals {
         tokens: total,
