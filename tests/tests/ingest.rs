@@ -350,15 +350,24 @@ async fn gzip_oversize_bombs_and_garbage_get_the_right_status() {
         bomb.len() < 1024 * 1024,
         "a small body that inflates to 50 MB"
     );
-    assert_eq!(send(bomb, true).await.unwrap().status().as_u16(), 413);
-    assert_eq!(
-        send(vec![b' '; 6 * 1024 * 1024], false)
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        413
+    // Each limit names itself.
+    let refusal = |response: reqwest::Response| async move {
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap();
+        (
+            status,
+            body["error"]["message"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (status, message) = refusal(send(bomb, true).await.unwrap()).await;
+    assert_eq!(status, 413);
+    assert!(
+        message.contains("5 MB") && message.contains("decompression"),
+        "{message}"
     );
+    let (status, message) = refusal(send(vec![b' '; 6 * 1024 * 1024], false).await.unwrap()).await;
+    assert_eq!(status, 413);
+    assert!(message.contains("over the 5 MB limit"), "{message}");
     assert_eq!(
         send(b"not gzip".to_vec(), true)
             .await
@@ -374,14 +383,18 @@ async fn gzip_oversize_bombs_and_garbage_get_the_right_status() {
     let many: Vec<Value> = (0..10_001)
         .map(|i| point("input", "m", "x", t - 10, t + i, 1, &[]))
         .collect();
-    assert_eq!(
+    let (status, message) = refusal(
         send(request(1, many).to_string().into_bytes(), false)
             .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        413
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 413);
+    assert!(
+        message.contains("10001 data points") && message.contains("10000"),
+        "{message}"
     );
+    assert!(!message.contains("MB"), "{message}");
     let (status, _) = local.get("/v1/metrics", Some(&token)).await;
     assert_eq!(status, 404, "only POST");
 }

@@ -306,7 +306,9 @@ fn describe(code: u16) -> &'static str {
         404 => "not found",
         409 => "already exists, or changed concurrently",
         412 => "If-Match names another version",
-        413 => "over a size limit; the message names it (1 MB bodies; 5 MB and 10,000 data points for /v1/metrics)",
+        413 => {
+            "over a size limit; the message names it (1 MB bodies; 5 MB and 10,000 data points for /v1/metrics)"
+        }
         _ => "error",
     }
 }

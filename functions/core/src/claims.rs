@@ -156,9 +156,9 @@ fn agrees(token: &Map<String, Value>, flattened: &HashMap<String, String>) -> bo
             };
             match value {
                 Value::String(text) => text == passed,
-                Value::Number(number) => {
-                    number.as_f64().is_some_and(|n| passed.parse::<f64>() == Ok(n))
-                }
+                Value::Number(number) => number
+                    .as_f64()
+                    .is_some_and(|n| passed.parse::<f64>() == Ok(n)),
                 _ => true,
             }
         })
@@ -252,7 +252,11 @@ mod tests {
         );
         assert_eq!(claims.string("email"), None, "an array is not a string");
         assert_eq!(claims.strings("email"), ["a@x.io"]);
-        assert_eq!(claims.strings("groups"), ["a, b"], "one string is one value");
+        assert_eq!(
+            claims.strings("groups"),
+            ["a, b"],
+            "one string is one value"
+        );
         assert_eq!(claims.flag("v"), Some(false));
         assert_eq!(claims.flag("w"), Some(true));
         assert_eq!(claims.flag("n"), None);

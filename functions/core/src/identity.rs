@@ -144,7 +144,8 @@ mod tests {
         let verified = json_claims(json!({"email": "a@x.io", "email_verified": true}));
         assert!(IdentityClaims::default().identity(&verified).is_some());
         let other = IdentityClaims::parse("email,upn").unwrap();
-        let token = json_claims(json!({"email": "a@x.io", "email_verified": false, "upn": "u@x.io"}));
+        let token =
+            json_claims(json!({"email": "a@x.io", "email_verified": false, "upn": "u@x.io"}));
         assert_eq!(other.identity(&token).unwrap().as_str(), "u@x.io");
     }
 

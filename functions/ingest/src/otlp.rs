@@ -360,9 +360,8 @@ fn counted_value(metric: &str, number: Number) -> Result<u64, String> {
 
 /// Parses a protobuf request.
 pub fn parse_protobuf(body: &[u8]) -> Result<Parsed, OtlpError> {
-    let request: PbRequest = prost::Message::decode(body).map_err(|e| {
-        OtlpError::Malformed(format!("not an OTLP protobuf metrics request: {e}"))
-    })?;
+    let request: PbRequest = prost::Message::decode(body)
+        .map_err(|e| OtlpError::Malformed(format!("not an OTLP protobuf metrics request: {e}")))?;
     let mut parsed = Parsed::default();
     for resource in &request.resource_metrics {
         let resource_attributes: BTreeMap<String, String> = resource

@@ -155,10 +155,8 @@ mod tests {
         let groups: Vec<&str> = caller.groups.iter().map(Group::as_str).collect();
         assert_eq!(groups, ["team ccwb-admins"]);
         // Without the token the flattened string cannot be split safely, so it is not read.
-        let caller = Caller::from_request(
-            &request_with(authorizer, None),
-            &IdentityClaims::default(),
-        );
+        let caller =
+            Caller::from_request(&request_with(authorizer, None), &IdentityClaims::default());
         assert!(caller.groups.is_empty());
         assert_eq!(caller.identity.unwrap().as_str(), "m@x.io");
     }

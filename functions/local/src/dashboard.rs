@@ -57,7 +57,8 @@ pub async fn page(
         Err(_) => {
             return page_response(
                 StatusCode::UNAUTHORIZED,
-                "<p>Unauthorized: open /dashboard?token=&lt;an administrator's id token&gt;</p>".to_owned(),
+                "<p>Unauthorized: open /dashboard?token=&lt;an administrator's id token&gt;</p>"
+                    .to_owned(),
             );
         }
     };
@@ -105,19 +106,24 @@ pub async fn page(
     } else {
         ("#ffffff", "#16191f")
     };
-    page_response(StatusCode::OK, format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>ccwb dashboard</title>\
+    page_response(
+        StatusCode::OK,
+        format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>ccwb dashboard</title>\
 </head><body style=\"margin:16px;background:{background};color:{text};font-family:Helvetica,Arial,sans-serif\">\
 <h1 style=\"font-size:18px\">Claude Code usage, last {days} days</h1>\
 <div style=\"display:grid;grid-template-columns:repeat(24,minmax(0,1fr));gap:8px\">{cells}</div></body></html>"
-    ))
+        ),
+    )
 }
 
 /// An HTML page with the headers every page ccwb serves carries.
 fn page_response(status: StatusCode, html: String) -> Response {
     let mut response = (status, Html(html)).into_response();
     for (name, value) in ccwb_core::html::PROTECTIVE_HEADERS {
-        response.headers_mut().insert(name, HeaderValue::from_static(value));
+        response
+            .headers_mut()
+            .insert(name, HeaderValue::from_static(value));
     }
     response
 }

@@ -187,9 +187,8 @@ fn failed(response: &lambda_http::Response<lambda_http::Body>) -> bool {
     let lambda_http::Body::Text(text) = response.body() else {
         return false;
     };
-    serde_json::from_str::<serde_json::Value>(text).is_ok_and(|body| {
-        body["reason"] == ccwb_core::decision::Reason::CheckFailed.as_str()
-    })
+    serde_json::from_str::<serde_json::Value>(text)
+        .is_ok_and(|body| body["reason"] == ccwb_core::decision::Reason::CheckFailed.as_str())
 }
 
 fn into_axum(response: lambda_http::Response<lambda_http::Body>) -> Response {

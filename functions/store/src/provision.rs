@@ -76,7 +76,11 @@ pub async fn provision(
 pub async fn tables_missing(config: &SdkConfig, names: &ResourceNames) -> bool {
     let dynamodb = aws_sdk_dynamodb::Client::new(config);
     for table in all_tables(names) {
-        let described = dynamodb.describe_table().table_name(&table.name).send().await;
+        let described = dynamodb
+            .describe_table()
+            .table_name(&table.name)
+            .send()
+            .await;
         if described.is_err_and(|e| {
             e.as_service_error()
                 .is_some_and(|e| e.is_resource_not_found_exception())

@@ -339,7 +339,10 @@ pub fn render(
                         language,
                         thousands(a),
                         thousands(r),
-                        format!("{:.0}%", a as f64 * 100.0 / a.saturating_add(r).max(1) as f64),
+                        format!(
+                            "{:.0}%",
+                            a as f64 * 100.0 / a.saturating_add(r).max(1) as f64
+                        ),
                     ]
                 })
                 .collect();
@@ -470,7 +473,12 @@ fn activity_columns(
         .collect();
     let totals: Vec<String> = series
         .iter()
-        .map(|(label, values)| format!("{} {label}", thousands(saturating_sum(values.iter().copied()))))
+        .map(|(label, values)| {
+            format!(
+                "{} {label}",
+                thousands(saturating_sum(values.iter().copied()))
+            )
+        })
         .collect();
     if series.iter().all(|(_, v)| v.iter().all(|n| *n == 0)) {
         return no_data(request.dark, what);
