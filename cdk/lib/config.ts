@@ -56,6 +56,8 @@ export interface Config {
     readonly identityClaims: string;
     readonly failMode: 'open' | 'closed';
     readonly missingIdentity: 'allow' | 'deny';
+    /** Whether an `email` the identity provider marks `email_verified: false` names a user (`unverifiedEmail`, default deny). */
+    readonly unverifiedEmail: 'accept' | 'deny';
     readonly pricing?: string;
   };
 }
@@ -234,6 +236,7 @@ export function readConfig(node: Node): Config {
       identityClaims: list('identityClaims', 'email'),
       failMode: oneOf('failMode', ['open', 'closed'] as const, 'closed'),
       missingIdentity: oneOf('missingIdentity', ['allow', 'deny'] as const, 'deny'),
+      unverifiedEmail: oneOf('unverifiedEmail', ['accept', 'deny'] as const, 'deny'),
       pricing,
     },
   };

@@ -393,6 +393,7 @@ export class QuotaStack extends Stack {
       CCWB_IDENTITY_CLAIMS: config.settings.identityClaims,
       CCWB_FAIL_MODE: config.settings.failMode,
       CCWB_MISSING_IDENTITY: config.settings.missingIdentity,
+      CCWB_UNVERIFIED_EMAIL: config.settings.unverifiedEmail,
       RUST_LOG: 'info',
     };
     if (config.settings.pricing) environment.CCWB_PRICING = config.settings.pricing;

@@ -19,7 +19,7 @@ describe('context', () => {
     assert.equal(c.placeholderCode, false);
     assert.equal(c.lambdaArch, undefined);
     assert.equal(c.lambdaDir, path.resolve(__dirname, '..', '..', '..', 'target', 'lambda'));
-    assert.deepEqual(c.settings, { adminGroups: 'ccwb-admins', identityClaims: 'email', failMode: 'closed', missingIdentity: 'deny', pricing: undefined });
+    assert.deepEqual(c.settings, { adminGroups: 'ccwb-admins', identityClaims: 'email', failMode: 'closed', missingIdentity: 'deny', unverifiedEmail: 'deny', pricing: undefined });
     assert.equal(c.packageRetentionDays, 180);
     assert.equal(c.distributionAllowedIps, undefined);
     assert.equal(c.signerKeySerial, 1);

@@ -102,6 +102,7 @@ export const VARIANT_CONTEXT: Record<string, string> = {
   identityClaims: 'email,upn',
   failMode: 'open',
   missingIdentity: 'allow',
+  unverifiedEmail: 'accept',
   pricing: '{"opus":{"input":15}}',
   alertEmail: 'ops@example.com',
   deletionProtection: 'false',

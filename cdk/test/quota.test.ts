@@ -133,6 +133,7 @@ describe('functions', () => {
       CCWB_IDENTITY_CLAIMS: 'email',
       CCWB_FAIL_MODE: 'closed',
       CCWB_MISSING_IDENTITY: 'deny',
+      CCWB_UNVERIFIED_EMAIL: 'deny',
       RUST_LOG: 'info',
     };
     for (const spec of FUNCTIONS) {
@@ -153,6 +154,7 @@ describe('functions', () => {
           CCWB_IDENTITY_CLAIMS: 'email,upn',
           CCWB_FAIL_MODE: 'open',
           CCWB_MISSING_IDENTITY: 'allow',
+          CCWB_UNVERIFIED_EMAIL: 'accept',
           CCWB_PRICING: '{"opus":{"input":15}}',
           CCWB_AUDIT_STREAM: 'acme-audit',
         }),

@@ -121,7 +121,7 @@ test('every CCWB_ variable given to the functions is one the Rust code reads', (
     }
   }
   // And every setting the functions read is set explicitly rather than left to a default.
-  for (const setting of ['CCWB_ADMIN_GROUPS', 'CCWB_IDENTITY_CLAIMS', 'CCWB_FAIL_MODE', 'CCWB_MISSING_IDENTITY', 'CCWB_STACK_NAME']) {
+  for (const setting of ['CCWB_ADMIN_GROUPS', 'CCWB_IDENTITY_CLAIMS', 'CCWB_FAIL_MODE', 'CCWB_MISSING_IDENTITY', 'CCWB_UNVERIFIED_EMAIL', 'CCWB_STACK_NAME']) {
     assert.ok(known.has(setting), `${setting} is read by the Rust code`);
   }
 });
