@@ -220,6 +220,30 @@ async fn huge_values_are_refused_and_huge_totals_stay_one_users_problem() {
     let (_, check) = status_with(&local, "/check", &local.token(bob, &[])).await;
     assert_eq!(check["allowed"], true, "{check}");
 
+    // A corrupt item is its own user's error only.
+    let carol = "carol@example.com";
+    let month = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!("[year]-[month]"))
+        .unwrap();
+    local
+        .put_item(
+            &local.usage_table(),
+            json!({"pk": {"S": format!("USER#{carol}")}, "sk": {"S": format!("MONTH#{month}")},
+                   "total_tokens": {"S": "lots"}}),
+        )
+        .await;
+    local
+        .put_item(
+            &local.usage_table(),
+            json!({"pk": {"S": format!("ROLLUP#MONTH#{month}")}, "sk": {"S": format!("USER#{carol}")},
+                   "total_tokens": {"S": "lots"}}),
+        )
+        .await;
+    let (_, check) = status_with(&local, "/check", &local.token(carol, &[])).await;
+    assert_eq!(check["reason"], "check_failed", "{check}");
+    let (_, check) = status_with(&local, "/check", &local.token(bob, &[])).await;
+    assert_eq!(check["allowed"], true, "{check}");
+
     // Every widget still draws.
     let page = reqwest::get(format!("{}/dashboard?token={admin}", local.url))
         .await

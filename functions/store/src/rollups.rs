@@ -94,7 +94,11 @@ impl RollupReads for DynamoStore {
             .partition(usage::month_rollup_pk(month), "Query (month rollup)")
             .await?
         {
-            users.extend(decode_month_user(&item)?);
+            // One unreadable line is that user's problem, not every other user's.
+            match decode_month_user(&item) {
+                Ok(user) => users.extend(user),
+                Err(err) => tracing::warn!(error = %err, "month rollup line skipped"),
+            }
         }
         Ok(users)
     }
