@@ -2,7 +2,7 @@
 //! sees them, for administrators.
 
 use ccwb_api::{CheckResponse, GroupsSource, PeriodUsage, ResolveResponse, UsageResponse};
-use ccwb_core::{CurrentUsage, Day, Group, Identity, decide, explain, resolve};
+use ccwb_core::{Checked, Day, Group, Identity, Unblocks, explain};
 use ccwb_store::{PolicyStore, QuotaReads, RollupReads};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -23,9 +23,10 @@ pub async fn resolve_user(state: &State, req: Request) -> Result<Response<Body>,
         .store
         .check_inputs(&identity, &groups, Day::of(now))
         .await?;
-    let resolution = resolve(inputs.user, inputs.groups, inputs.default);
-    let usage = CurrentUsage::on(Day::of(now), inputs.month, inputs.day);
-    let decision = decide(&resolution, &usage, inputs.unblock.as_ref(), now);
+    let Checked {
+        resolution,
+        decision,
+    } = inputs.decide(now, Unblocks::Honoured);
     let effective = decision.policy.as_ref().and_then(|(t, id)| {
         resolution
             .policies()
@@ -69,9 +70,7 @@ pub async fn usage(state: &State, req: Request) -> Result<Response<Body>, AdminE
     };
     let ((groups, groups_source, inputs), (month, day)) =
         tokio::try_join!(groups_and_inputs, detail)?;
-    let resolution = resolve(inputs.user, inputs.groups, inputs.default);
-    let current = CurrentUsage::on(today, inputs.month, inputs.day);
-    let decision = decide(&resolution, &current, inputs.unblock.as_ref(), now);
+    let decision = inputs.decide(now, Unblocks::Honoured).decision;
     Ok(ccwb_lambda::json_response(
         StatusCode::OK,
         &UsageResponse {

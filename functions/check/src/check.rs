@@ -2,7 +2,7 @@
 
 use ccwb_api::CheckResponse;
 use ccwb_core::decision::{check_failed, missing_identity};
-use ccwb_core::{CheckSettings, CurrentUsage, Day, Decision, Group, Identity, decide, resolve};
+use ccwb_core::{CheckSettings, Day, Decision, Group, Identity, Unblocks};
 use ccwb_lambda::{Caller, json_response};
 use ccwb_store::QuotaReads;
 use lambda_http::http::StatusCode;
@@ -51,11 +51,7 @@ pub async fn quota_decision(
 ) -> Decision {
     let today = Day::of(now);
     match store.check_inputs(identity, groups, today).await {
-        Ok(inputs) => {
-            let resolution = resolve(inputs.user, inputs.groups, inputs.default);
-            let usage = CurrentUsage::on(today, inputs.month, inputs.day);
-            decide(&resolution, &usage, inputs.unblock.as_ref(), now)
-        }
+        Ok(inputs) => inputs.decide(now, Unblocks::Honoured).decision,
         Err(err) => {
             tracing::error!(error = %err, identity = identity.as_str(), "quota check could not read the store");
             check_failed(settings)

@@ -173,9 +173,7 @@ async fn alert(
             return tracing::warn!(error = %err, "usage alerts skipped: the policy could not be read");
         }
     };
-    let resolution = ccwb_core::resolve(inputs.user, inputs.groups, inputs.default);
-    let usage = ccwb_core::CurrentUsage::on(today, inputs.month, inputs.day);
-    let decision = ccwb_core::decide(&resolution, &usage, None, now);
+    let decision = inputs.decide(now, ccwb_core::Unblocks::Ignored).decision;
     let policy = decision
         .policy
         .as_ref()

@@ -29,6 +29,7 @@ pub use names::ResourceNames;
 pub use outbox::{Delivery, Outbox};
 pub use packages::{Found, PackageStore, Presigned};
 pub use policies::{Expect, Page, PolicyStore, PolicyWrite};
-pub use quota::{CheckInputs, QuotaReads};
+pub use ccwb_core::CheckInputs;
+pub use quota::QuotaReads;
 pub use rollups::{Counters, DayRollup, MonthUser, RollupReads};
 pub use unblocks::UnblockStore;

@@ -3,28 +3,11 @@
 
 use std::future::Future;
 
-use ccwb_core::{Day, DayUsage, Group, Identity, MonthUsage, Policy, PolicyType, Unblock};
+use ccwb_core::{CheckInputs, Day, Group, Identity, PolicyType};
 
 use crate::StoreError;
 use crate::dynamo::DynamoStore;
 use crate::items::{policy, unblock, usage};
-
-/// Everything one check needs, as found (absent items are `None`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CheckInputs {
-    /// The user's policy.
-    pub user: Option<Policy>,
-    /// Policies of the user's groups that exist.
-    pub groups: Vec<Policy>,
-    /// The default policy.
-    pub default: Option<Policy>,
-    /// This month's usage item.
-    pub month: Option<MonthUsage>,
-    /// Today's usage item.
-    pub day: Option<DayUsage>,
-    /// The current unblock item.
-    pub unblock: Option<Unblock>,
-}
 
 /// Reads for quota checks.
 pub trait QuotaReads {
