@@ -343,9 +343,96 @@ fn export_then_import_round_trips_every_value() {
         .stdout;
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
     assert!(
-        stdout.contains("a@x.io,1.234567M,0,99.99,,block,block,false"),
+        stdout.contains(r#""a@x.io","1.234567M","0","99.99","","block","block","false""#),
         "{stdout}"
     );
+}
+
+/// Identifiers a spreadsheet would run as formulas (OWASP "CSV Injection"), one that really starts
+/// with the escape mark, and ones that only look harmless.
+const FORMULA_IDENTIFIERS: [(&str, &str); 9] = [
+    ("user", "=cmd|' /c calc'!a0@x.io"),
+    ("user", "@sum(1+1)@x.io"),
+    ("group", "+1+2"),
+    ("group", "-2+3"),
+    ("group", "=HYPERLINK(\"http://x.invalid\",\"y\")"),
+    ("group", "'quoted"),
+    ("group", "''=twice"),
+    ("group", "a;=1+2"),
+    ("group", "plain"),
+];
+
+#[test]
+fn csv_export_neutralises_formulas_and_import_reads_them_back_unchanged() {
+    let source = Local::start();
+    let admin = Ccwb::with_token(&source.url, &source.admin_token());
+    let dir = ccwb_e2e::temp_dir("csv-injection");
+    let seed = dir.join("seed.json");
+    let policies: Vec<Value> = FORMULA_IDENTIFIERS
+        .iter()
+        .map(|(kind, id)| json!({"type": kind, "identifier": id, "monthly_token_limit": "5M"}))
+        .collect();
+    std::fs::write(&seed, json!({ "policies": policies }).to_string()).unwrap();
+    admin.ok(&["quota", "import", seed.to_str().unwrap()]);
+
+    let csv_path = dir.join("policies.csv");
+    let csv_path = csv_path.to_str().unwrap();
+    admin.ok(&["quota", "export", csv_path]);
+    let text = std::fs::read_to_string(csv_path).unwrap();
+
+    // What a spreadsheet sees: no cell starts a formula, and every cell is quoted, so a `;` in a
+    // cell cannot start a new one where `;` is the list separator.
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let cells: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    for cell in cells.iter().flatten() {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "{cell:?} would run as a formula:\n{text}"
+        );
+    }
+    for line in text.lines() {
+        assert!(
+            line.starts_with('"') && line.ends_with('"'),
+            "every cell is quoted: {line}"
+        );
+    }
+    let exported: Vec<&str> = cells.iter().skip(1).map(|row| row[1].as_str()).collect();
+    for (_, id) in FORMULA_IDENTIFIERS {
+        let expected = if id.starts_with(['=', '+', '-', '@', '\'']) {
+            format!("'{id}")
+        } else {
+            id.to_owned()
+        };
+        assert!(
+            exported.contains(&expected.as_str()),
+            "{id:?} exported as {expected:?}:\n{text}"
+        );
+    }
+
+    // Imported elsewhere, the file gives exactly the original identifiers and settings back.
+    let target = Local::start();
+    let target_admin = Ccwb::with_token(&target.url, &target.admin_token());
+    target_admin.ok(&["quota", "import", csv_path]);
+    let identifiers = |ccwb: &Ccwb| -> Vec<Value> {
+        ccwb.ok(&["-o", "json", "quota", "list"]).json()["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| json!([p["type"], p["identifier"], p["monthly_token_limit"]]))
+            .collect()
+    };
+    let before = identifiers(&admin);
+    assert_eq!(before.len(), FORMULA_IDENTIFIERS.len());
+    assert!(
+        before.contains(&json!(["group", "'quoted", 5_000_000])),
+        "{before:?}"
+    );
+    assert_eq!(identifiers(&target_admin), before);
 }
 
 #[test]
