@@ -53,3 +53,25 @@ fn spawn_with_parent_death_signal(command: &mut Command) -> io::Result<Child> {
 fn spawn_with_parent_death_signal(command: &mut Command) -> io::Result<Child> {
     command.spawn()
 }
+
+/// `command` run through `sh` under `umask` (such as `"000"`), with the same program, arguments,
+/// environment and directory: how a user whose umask lets everyone write runs it. Standard
+/// input and output are set on the result.
+pub fn under_umask(command: &Command, umask: &str) -> Command {
+    let mut wrapped = Command::new("sh");
+    wrapped
+        .arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => wrapped.env(key, value),
+            None => wrapped.env_remove(key),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    wrapped
+}

@@ -1,9 +1,10 @@
 //! The `ccwb` binary against the local stack: every command, exit codes 0/1/2, and what it prints.
 
 use std::io::{BufRead, BufReader};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 
-use ccwb_e2e::cli::Ccwb;
+use ccwb_e2e::cli::{Ccwb, Run};
+use ccwb_e2e::process::under_umask;
 use ccwb_e2e::{Local, free_port};
 use serde_json::{Value, json};
 
@@ -343,9 +344,96 @@ fn export_then_import_round_trips_every_value() {
         .stdout;
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
     assert!(
-        stdout.contains("a@x.io,1.234567M,0,99.99,,block,block,false"),
+        stdout.contains(r#""a@x.io","1.234567M","0","99.99","","block","block","false""#),
         "{stdout}"
     );
+}
+
+/// Identifiers a spreadsheet would run as formulas (OWASP "CSV Injection"), one that really starts
+/// with the escape mark, and ones that only look harmless.
+const FORMULA_IDENTIFIERS: [(&str, &str); 9] = [
+    ("user", "=cmd|' /c calc'!a0@x.io"),
+    ("user", "@sum(1+1)@x.io"),
+    ("group", "+1+2"),
+    ("group", "-2+3"),
+    ("group", "=HYPERLINK(\"http://x.invalid\",\"y\")"),
+    ("group", "'quoted"),
+    ("group", "''=twice"),
+    ("group", "a;=1+2"),
+    ("group", "plain"),
+];
+
+#[test]
+fn csv_export_neutralises_formulas_and_import_reads_them_back_unchanged() {
+    let source = Local::start();
+    let admin = Ccwb::with_token(&source.url, &source.admin_token());
+    let dir = ccwb_e2e::temp_dir("csv-injection");
+    let seed = dir.join("seed.json");
+    let policies: Vec<Value> = FORMULA_IDENTIFIERS
+        .iter()
+        .map(|(kind, id)| json!({"type": kind, "identifier": id, "monthly_token_limit": "5M"}))
+        .collect();
+    std::fs::write(&seed, json!({ "policies": policies }).to_string()).unwrap();
+    admin.ok(&["quota", "import", seed.to_str().unwrap()]);
+
+    let csv_path = dir.join("policies.csv");
+    let csv_path = csv_path.to_str().unwrap();
+    admin.ok(&["quota", "export", csv_path]);
+    let text = std::fs::read_to_string(csv_path).unwrap();
+
+    // What a spreadsheet sees: no cell starts a formula, and every cell is quoted, so a `;` in a
+    // cell cannot start a new one where `;` is the list separator.
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let cells: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    for cell in cells.iter().flatten() {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "{cell:?} would run as a formula:\n{text}"
+        );
+    }
+    for line in text.lines() {
+        assert!(
+            line.starts_with('"') && line.ends_with('"'),
+            "every cell is quoted: {line}"
+        );
+    }
+    let exported: Vec<&str> = cells.iter().skip(1).map(|row| row[1].as_str()).collect();
+    for (_, id) in FORMULA_IDENTIFIERS {
+        let expected = if id.starts_with(['=', '+', '-', '@', '\'']) {
+            format!("'{id}")
+        } else {
+            id.to_owned()
+        };
+        assert!(
+            exported.contains(&expected.as_str()),
+            "{id:?} exported as {expected:?}:\n{text}"
+        );
+    }
+
+    // Imported elsewhere, the file gives exactly the original identifiers and settings back.
+    let target = Local::start();
+    let target_admin = Ccwb::with_token(&target.url, &target.admin_token());
+    target_admin.ok(&["quota", "import", csv_path]);
+    let identifiers = |ccwb: &Ccwb| -> Vec<Value> {
+        ccwb.ok(&["-o", "json", "quota", "list"]).json()["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| json!([p["type"], p["identifier"], p["monthly_token_limit"]]))
+            .collect()
+    };
+    let before = identifiers(&admin);
+    assert_eq!(before.len(), FORMULA_IDENTIFIERS.len());
+    assert!(
+        before.contains(&json!(["group", "'quoted", 5_000_000])),
+        "{before:?}"
+    );
+    assert_eq!(identifiers(&target_admin), before);
 }
 
 #[test]
@@ -556,18 +644,26 @@ fn contexts_and_config_manage_profiles() {
 /// Plays the browser for `ccwb login --no-browser`: opens the printed address, follows the
 /// dev issuer's redirect to the CLI's loopback listener, after first knocking with a wrong state.
 fn sign_in(ccwb: &Ccwb) -> std::process::ExitStatus {
-    let mut child = ccwb
-        .command(&["login", "--no-browser"])
+    sign_in_with(ccwb.command(&["login", "--no-browser"])).0
+}
+
+/// [`sign_in`] with `login` as given (`ccwb login --no-browser`, perhaps under another umask);
+/// returns its exit status and everything it wrote on stderr.
+fn sign_in_with(mut login: Command) -> (std::process::ExitStatus, String) {
+    let mut child = login
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .expect("spawn login");
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
+    let mut printed = String::new();
     let url = lines
         .by_ref()
         .map_while(Result::ok)
         .find_map(|line| {
+            printed.push_str(&line);
+            printed.push('\n');
             line.trim()
                 .starts_with("http")
                 .then(|| line.trim().to_owned())
@@ -580,8 +676,11 @@ fn sign_in(ccwb: &Ccwb) -> std::process::ExitStatus {
     wrong.set_query(Some("code=x&state=wrong"));
     assert!(client(wrong.as_str(), true).contains("not the sign-in you started"));
     assert!(client(callback.as_str(), true).contains("Signed in"));
-    for _ in lines.map_while(Result::ok) {}
-    child.wait().expect("login exit")
+    for line in lines.map_while(Result::ok) {
+        printed.push_str(&line);
+        printed.push('\n');
+    }
+    (child.wait().expect("login exit"), printed)
 }
 
 mod reqwest {
@@ -653,4 +752,85 @@ fn login_stores_a_session_that_refreshes_and_logout_forgets_it() {
     let run = ccwb.run(&["whoami"]);
     assert_eq!(run.code, Some(1));
     assert!(run.stderr.contains("not signed in"), "{}", run.stderr);
+}
+
+/// The permission bits of `path`.
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+#[cfg(unix)]
+#[test]
+fn login_under_umask_000_keeps_the_config_and_token_directories_private() {
+    let local = Local::start();
+    let home = ccwb_e2e::temp_dir("umask");
+    let ccwb = Ccwb {
+        config_dir: home.join("config").join("ccwb"),
+        endpoint: None,
+        token: None,
+    };
+    let create = ccwb.command(&[
+        "context",
+        "create",
+        "local",
+        "--endpoint",
+        &local.url,
+        "--issuer",
+        &local.url,
+        "--client-id",
+        "ccwb-local",
+    ]);
+    let run: Run = under_umask(&create, "000").output().unwrap().into();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let (status, stderr) = sign_in_with(under_umask(
+        &ccwb.command(&["login", "--no-browser"]),
+        "000",
+    ));
+    assert!(status.success(), "{stderr}");
+
+    // Every directory ccwb made is the user's alone, whatever the umask; the files are 0600.
+    let tokens = ccwb.config_dir.join("tokens");
+    for dir in [home.join("config"), ccwb.config_dir.clone(), tokens.clone()] {
+        assert_eq!(mode(&dir), 0o700, "{} is {:o}", dir.display(), mode(&dir));
+    }
+    for file in [
+        ccwb.config_dir.join("config.json"),
+        tokens.join("local.json"),
+    ] {
+        assert_eq!(
+            mode(&file),
+            0o600,
+            "{} is {:o}",
+            file.display(),
+            mode(&file)
+        );
+    }
+    assert!(!stderr.contains("Warning"), "{stderr}");
+
+    // A token directory others can write to (as an earlier ccwb left it under umask 000) is
+    // made private again at the next sign-in, and ccwb says so.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&tokens, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (status, stderr) = sign_in_with(under_umask(
+        &ccwb.command(&["login", "--no-browser"]),
+        "000",
+    ));
+    assert!(status.success(), "{stderr}");
+    assert_eq!(mode(&tokens), 0o700);
+    assert!(
+        stderr.contains(&format!("Warning: {}", tokens.display())) && stderr.contains("0777"),
+        "{stderr}"
+    );
+
+    // One others can only read is left as it is: the files in it are 0600.
+    std::fs::set_permissions(&tokens, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(sign_in(&ccwb).success());
+    assert_eq!(mode(&tokens), 0o755);
+    assert_eq!(mode(&tokens.join("local.json")), 0o600);
 }

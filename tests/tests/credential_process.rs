@@ -602,3 +602,66 @@ async fn a_third_party_openid_provider_signs_in_and_the_api_accepts_its_tokens()
         check.stdout
     );
 }
+
+/// The permission bits of `path`.
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+#[cfg(unix)]
+#[test]
+fn under_umask_000_the_cache_directory_and_its_files_stay_private() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Stdio;
+
+    let local = Local::start();
+    let dev = Developer::new(moto());
+    let settings = json!({"quota_check_interval": 0});
+    dev.write_config(json!({ PROFILE: profile(&local, Some(&local.url), settings) }));
+    let run_under_umask_000 = || {
+        let mut command = ccwb_e2e::process::under_umask(&dev.command(&[]), "000");
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command.spawn().expect("spawn credential-process")
+    };
+    let first = dev.finish_with_dev_issuer(run_under_umask_000(), 1);
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    assert_credentials(&first.stdout);
+    for dir in [dev.home.join("cache"), dev.cache_dir.clone()] {
+        assert_eq!(mode(&dir), 0o700, "{} is {:o}", dir.display(), mode(&dir));
+    }
+    for name in ["ClaudeCode.json", "ClaudeCode.lock"] {
+        let file = dev.cache_dir.join(name);
+        assert_eq!(
+            mode(&file),
+            0o600,
+            "{} is {:o}",
+            file.display(),
+            mode(&file)
+        );
+    }
+
+    // A cache directory others can write to is made private again by the next run that writes
+    // (a quota check at every run here), which says so on stderr; stdout stays the credentials.
+    std::fs::set_permissions(&dev.cache_dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let second = wait(run_under_umask_000());
+    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    assert_credentials(&second.stdout);
+    assert_eq!(mode(&dev.cache_dir), 0o700);
+    assert!(
+        second
+            .stderr
+            .contains(&format!("Warning: {}", dev.cache_dir.display()))
+            && second.stderr.contains("0777"),
+        "{}",
+        second.stderr
+    );
+}

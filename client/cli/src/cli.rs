@@ -300,6 +300,11 @@ pub enum QuotaCommand {
         email: String,
     },
     /// Export policies to a .json or .csv file, or to standard output.
+    ///
+    /// CSV: every cell is in double quotes, and a cell that starts with =, +, -, @, a tab or a
+    /// carriage return (which a spreadsheet would run as a formula), or with ', gets one ' in
+    /// front, so spreadsheets show it as text. `ccwb quota import` removes that ', so the file
+    /// reads back exactly as exported.
     Export {
         /// The file; its extension chooses the format.
         #[arg(required_unless_present = "stdout", conflicts_with = "stdout")]
@@ -315,6 +320,10 @@ pub enum QuotaCommand {
         r#type: Option<TypeArg>,
     },
     /// Import policies from a .json or .csv file.
+    ///
+    /// CSV: one leading ' is removed from every cell, the mark `ccwb quota export` puts before a
+    /// value starting with =, +, -, @, a tab, a carriage return or ' so that spreadsheets do not
+    /// run it as a formula. In a file written by hand, write '' for a value that starts with '.
     Import {
         /// The file; its extension chooses the format.
         file: PathBuf,

@@ -1,6 +1,19 @@
 //! Policy files for export and import: JSON (`{"version": "1.0", "policies": [...]}`, the
 //! original ccwb layout) and CSV, with errors that cite the file's row numbers.
+//!
+//! CSV files are opened in spreadsheets, which run a cell that starts with `=`, `+`, `-`, `@`,
+//! tab or carriage return as a formula (OWASP's "CSV Injection"): a group named
+//! `=HYPERLINK(…)` must not become a link in an administrator's spreadsheet. So every CSV cell is
+//! written in double quotes (a `;` inside a cell then cannot start a new cell where `;` is the
+//! list separator), and a cell whose value starts with one of those characters, or with `'`, gets
+//! one `'` in front ([`escape_cell`]): spreadsheets show such a cell as the text after the `'`.
+//! Import removes exactly one leading `'` from every cell ([`unescape_cell`]), so an exported
+//! file reads back as the original values, including values that themselves start with `'`.
+//! The rule is the same for every column; numeric cells never start with those characters
+//! (amounts cannot be negative), so it only ever changes text. A hand-written cell starting with
+//! `'` loses that `'` on import, as the file format says.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use ccwb_api::ImportRow;
@@ -26,6 +39,28 @@ pub const CSV_COLUMNS: [&str; 9] = [
 /// Fields of a JSON entry that describe the stored policy, not its settings: exported for
 /// information, ignored on import.
 const METADATA: [&str; 4] = ["version", "created_at", "updated_at", "updated_by"];
+
+/// The characters that make a spreadsheet read a cell as a formula when it starts with one.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// What spreadsheets read as "the rest of this cell is text"; the CSV escape mark.
+const TEXT_MARK: char = '\'';
+
+/// A value as a CSV cell a spreadsheet reads as text: a value starting with a formula character
+/// (`=`, `+`, `-`, `@`, tab, carriage return) or with `'` gets one more `'` in front; any other
+/// value is unchanged. [`unescape_cell`] undoes it.
+pub fn escape_cell(value: &str) -> Cow<'_, str> {
+    if value.starts_with(FORMULA_STARTS) || value.starts_with(TEXT_MARK) {
+        Cow::Owned(format!("{TEXT_MARK}{value}"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+/// The value of a CSV cell: one leading `'` removed, if there is one (see [`escape_cell`]).
+pub fn unescape_cell(cell: &str) -> &str {
+    cell.strip_prefix(TEXT_MARK).unwrap_or(cell)
+}
 
 /// A row read from a file, with where it came from.
 #[derive(Debug, Clone)]
@@ -71,26 +106,29 @@ pub fn render(policies: &[Policy], format: FileFormat) -> Result<String, CliErro
                 .map_err(|e| CliError::Output(e.to_string()))
         }
         FileFormat::Csv => {
-            let mut writer = csv::Writer::from_writer(Vec::new());
+            let mut writer = csv::WriterBuilder::new()
+                .quote_style(csv::QuoteStyle::Always)
+                .from_writer(Vec::new());
             let error = |e: csv::Error| CliError::Output(e.to_string());
             writer.write_record(CSV_COLUMNS).map_err(error)?;
             for p in policies {
+                let cells = [
+                    p.policy_type.as_str().to_owned(),
+                    p.identifier.clone(),
+                    p.monthly_token_limit
+                        .map(|t| t.to_string())
+                        .unwrap_or_default(),
+                    p.daily_token_limit
+                        .map(|t| t.to_string())
+                        .unwrap_or_default(),
+                    p.monthly_cost_limit.map(decimal).unwrap_or_default(),
+                    p.daily_cost_limit.map(decimal).unwrap_or_default(),
+                    p.enforcement_mode.as_str().to_owned(),
+                    p.daily_enforcement_mode.as_str().to_owned(),
+                    p.enabled.to_string(),
+                ];
                 writer
-                    .write_record([
-                        p.policy_type.as_str().to_owned(),
-                        p.identifier.clone(),
-                        p.monthly_token_limit
-                            .map(|t| t.to_string())
-                            .unwrap_or_default(),
-                        p.daily_token_limit
-                            .map(|t| t.to_string())
-                            .unwrap_or_default(),
-                        p.monthly_cost_limit.map(decimal).unwrap_or_default(),
-                        p.daily_cost_limit.map(decimal).unwrap_or_default(),
-                        p.enforcement_mode.as_str().to_owned(),
-                        p.daily_enforcement_mode.as_str().to_owned(),
-                        p.enabled.to_string(),
-                    ])
+                    .write_record(cells.iter().map(|cell| escape_cell(cell).into_owned()))
                     .map_err(error)?;
             }
             let bytes = writer
@@ -263,6 +301,7 @@ fn parse_csv(text: &str) -> Result<Parsed, CliError> {
                     .iter()
                     .find(|(h, _)| h == name)
                     .and_then(|(_, i)| record.get(*i))
+                    .map(unescape_cell)
                     .filter(|v| !v.is_empty())
                     .map(str::to_owned)
             })
@@ -374,8 +413,200 @@ mod tests {
     }
 
     #[test]
+    fn csv_cells_starting_a_formula_or_the_mark_get_one_mark_more() {
+        let cases = [
+            ("=1+2", "'=1+2"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("'a", "''a"),
+            ("'", "''"),
+            ("''=x", "'''=x"),
+            ("", ""),
+            ("a=b", "a=b"),
+            (" =x", " =x"),
+            ("\"=x\"", "\"=x\""),
+            ("12.50", "12.50"),
+            ("é=", "é="),
+        ];
+        for (value, cell) in cases {
+            assert_eq!(escape_cell(value), cell, "{value:?}");
+            assert_eq!(unescape_cell(&escape_cell(value)), value, "{value:?}");
+        }
+        assert_eq!(unescape_cell("plain"), "plain");
+    }
+
+    #[test]
+    fn csv_export_quotes_every_cell_neutralises_formulas_and_reads_them_back() {
+        let ids = [
+            "=HYPERLINK(\"x\")",
+            "@a",
+            "+1",
+            "-1",
+            "'quoted",
+            "a;=1",
+            "plain",
+        ];
+        let policies: Vec<Policy> = ids
+            .iter()
+            .map(|id| Policy::new(PolicyType::Group, *id))
+            .collect();
+        let text = render(&policies, FileFormat::Csv).unwrap();
+        for line in [
+            "\"group\",\"'=HYPERLINK(\"\"x\"\")\",",
+            "\"group\",\"'@a\",",
+            "\"group\",\"'+1\",",
+            "\"group\",\"'-1\",",
+            "\"group\",\"''quoted\",",
+            "\"group\",\"a;=1\",",
+            "\"group\",\"plain\",\"\",",
+        ] {
+            assert!(text.contains(line), "{line} in\n{text}");
+        }
+        let (rows, errors) = parse(&text, FileFormat::Csv).unwrap();
+        assert!(errors.is_empty(), "{errors:?}");
+        let got: Vec<&str> = rows.iter().map(|r| r.row.identifier.as_str()).collect();
+        assert_eq!(got, ids);
+    }
+
+    #[test]
     fn unknown_columns_are_refused() {
         let err = parse("type,identifier,monthly\nuser,a,1\n", FileFormat::Csv).unwrap_err();
         assert!(err.to_string().contains("monthly"), "{err}");
+    }
+}
+
+/// Properties over arbitrary input: stored policies survive export and import in both formats,
+/// and no text makes the parser panic.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Limits take at most 2 decimals and at most 10^15 cents (`Usd::from_dollars`).
+    const MAX_CENTS: u64 = 1_000_000_000_000_000;
+
+    /// JSON carries a limit as a number of dollars (an `f64`), exact while the micro-dollars fit
+    /// in its 53-bit mantissa: up to about $9 billion. CSV writes decimals and is exact to
+    /// `MAX_CENTS`.
+    const MAX_JSON_CENTS: u64 = (1 << 53) / 10_000;
+
+    fn mode() -> impl Strategy<Value = Mode> {
+        prop_oneof![Just(Mode::Alert), Just(Mode::Block)]
+    }
+
+    fn usd(max_cents: u64) -> impl Strategy<Value = Option<Usd>> {
+        proptest::option::of((0..=max_cents).prop_map(|cents| Usd(cents * 10_000)))
+    }
+
+    /// Text that often starts like a formula, an escape mark or CSV syntax.
+    fn tricky_text() -> impl Strategy<Value = String> {
+        const STARTS: [&str; 14] = [
+            "", "=", "+", "-", "@", "'", "''", "\t", "\r", "\"", ",", ";", " ", "\u{feff}",
+        ];
+        (proptest::sample::select(&STARTS[..]), "\\PC{0,24}")
+            .prop_map(|(start, rest)| format!("{start}{rest}"))
+    }
+
+    /// A policy as the API stores it (its identifier normalised by the API's own rule), with
+    /// cost limits up to `max_cents`.
+    fn stored_policy(max_cents: u64) -> impl Strategy<Value = Policy> {
+        let kind = prop_oneof![
+            Just(PolicyType::User),
+            Just(PolicyType::Group),
+            Just(PolicyType::Default)
+        ];
+        let tokens = || proptest::option::of(any::<u64>().prop_map(TokenAmount));
+        (
+            (kind, tricky_text()),
+            (tokens(), tokens(), usd(max_cents), usd(max_cents)),
+            (mode(), mode(), any::<bool>()),
+        )
+            .prop_filter_map(
+                "an identifier the API accepts",
+                |((kind, raw), (monthly, daily, budget, daily_budget), (mode, daily_mode, on))| {
+                    let raw = if kind == PolicyType::Default {
+                        "default".to_owned()
+                    } else {
+                        raw
+                    };
+                    let identifier = ccwb_core::validate::identifier(kind, &raw).ok()?;
+                    let mut policy = Policy::new(kind, identifier);
+                    policy.monthly_token_limit = monthly;
+                    policy.daily_token_limit = daily;
+                    policy.monthly_cost_limit = budget;
+                    policy.daily_cost_limit = daily_budget;
+                    policy.enforcement_mode = mode;
+                    policy.daily_enforcement_mode = daily_mode;
+                    policy.enabled = on;
+                    Some(policy)
+                },
+            )
+    }
+
+    /// Renders `policies` in `format`, parses the text and expects exactly their rows back.
+    fn round_trip(policies: &[Policy], format: FileFormat) -> Result<(), TestCaseError> {
+        let expected: Vec<ImportRow> = policies.iter().map(ImportRow::from_policy).collect();
+        let text = render(policies, format).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let (rows, errors) =
+            parse(&text, format).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(errors.is_empty(), "{:?}\n{}", errors, text);
+        let got: Vec<ImportRow> = rows.into_iter().map(|r| r.row).collect();
+        prop_assert_eq!(&got, &expected, "{}", text);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn csv_export_then_import_is_the_identity(
+            policies in proptest::collection::vec(stored_policy(MAX_CENTS), 0..8)
+        ) {
+            round_trip(&policies, FileFormat::Csv)?;
+        }
+
+        #[test]
+        fn json_export_then_import_is_the_identity(
+            policies in proptest::collection::vec(stored_policy(MAX_JSON_CENTS), 0..8)
+        ) {
+            round_trip(&policies, FileFormat::Json)?;
+        }
+
+        #[test]
+        fn no_csv_cell_of_an_export_starts_a_formula(policy in stored_policy(MAX_CENTS)) {
+            let text = render(&[policy], FileFormat::Csv).unwrap();
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(text.as_bytes());
+            for record in reader.records() {
+                for cell in record.unwrap().iter() {
+                    prop_assert!(!cell.starts_with(FORMULA_STARTS), "{:?}", cell);
+                }
+            }
+        }
+
+        #[test]
+        fn cells_unescape_to_what_was_escaped(value in tricky_text()) {
+            let cell = escape_cell(&value);
+            prop_assert_eq!(unescape_cell(&cell), value.as_str());
+        }
+
+        #[test]
+        fn the_parser_never_panics(
+            text in prop_oneof![any::<String>(), tricky_text()],
+            lines in proptest::collection::vec(prop_oneof![any::<String>(), tricky_text()], 0..6),
+        ) {
+            let csv = format!(
+                "type,identifier,monthly_token_limit,monthly_cost_limit,enabled\n{}",
+                lines.join("\n")
+            );
+            for format in [FileFormat::Csv, FileFormat::Json] {
+                let _ = parse(&text, format);
+                let _ = parse(&csv, format);
+            }
+        }
     }
 }

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -158,22 +157,16 @@ impl Config {
     }
 }
 
-/// Writes `name` in `dir` with mode 0600, atomically: readers never see half a file.
+/// Writes `name` in `dir` with mode 0600, atomically (readers never see half a file), in a
+/// directory only the user can write to ([`ccwb_install::files::create_private_dir`]: created
+/// 0700, or made so, with a warning, if others could write to it).
 pub fn write_private(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), CliError> {
-    let error = |e: std::io::Error| {
-        CliError::Config(format!("cannot write {}: {e}", dir.join(name).display()))
-    };
-    fs::create_dir_all(dir).map_err(error)?;
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&tmp).map_err(error)?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(error)?;
-    fs::rename(&tmp, dir.join(name)).map_err(error)
+    let tightened = ccwb_install::files::write_private(dir, name, bytes)
+        .map_err(|e| CliError::Config(format!("cannot write {}: {e}", dir.join(name).display())))?;
+    if let Some(tightened) = tightened {
+        eprintln!("Warning: {tightened}");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

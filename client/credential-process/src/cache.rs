@@ -1,11 +1,12 @@
 //! What is kept between runs, per profile: credentials, the sign-in's tokens and when the quota
-//! was last checked. In a 0600 file written atomically (temp + rename), or in the OS keyring.
-//! A lock file next to it makes concurrent runs share one sign-in.
+//! was last checked. In a 0600 file written atomically (temp + rename) in a private folder
+//! (0700 whatever the umask; [`ccwb_install::files`] says how an existing one is treated), or in
+//! the OS keyring. A lock file next to it (also 0600) makes concurrent runs share one sign-in.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use ccwb_install::files;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{APP_DIR, Storage};
@@ -138,7 +139,18 @@ impl Cache {
         let text = serde_json::to_string(cached)
             .map_err(|e| Error::Cache(format!("cannot encode the cache: {e}")))?;
         match self.storage {
-            Storage::File => write_private(&self.dir, &format!("{}.json", self.stem()), &text),
+            Storage::File => {
+                let name = format!("{}.json", self.stem());
+                let tightened =
+                    files::write_private(&self.dir, &name, text.as_bytes()).map_err(|e| {
+                        Error::Cache(format!(
+                            "cannot write {}: {e}",
+                            self.dir.join(&name).display()
+                        ))
+                    })?;
+                warn(tightened);
+                Ok(())
+            }
             Storage::Keyring => keyring_store::write(&self.profile, &text),
         }
     }
@@ -169,14 +181,11 @@ impl Cache {
     }
 
     fn lock_file(&self) -> Result<(fs::File, PathBuf), Error> {
-        let path = self.dir.join(format!("{}.lock", self.stem()));
-        create_private_dir(&self.dir)?;
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
+        let name = format!("{}.lock", self.stem());
+        let path = self.dir.join(&name);
+        let (file, tightened) = files::open_private(&self.dir, &name)
             .map_err(|e| Error::Cache(format!("cannot lock {}: {e}", path.display())))?;
+        warn(tightened);
         Ok((file, path))
     }
 
@@ -211,38 +220,12 @@ fn remove(path: &Path) -> Result<bool, Error> {
     }
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), Error> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .map_err(|e| Error::Cache(format!("cannot create {}: {e}", dir.display())))
-}
-
-/// Writes `dir/name` readable by the user only, atomically: readers see the old or the new
-/// file, never half of one.
-fn write_private(dir: &Path, name: &str, text: &str) -> Result<(), Error> {
-    let target = dir.join(name);
-    let error = |e: std::io::Error| Error::Cache(format!("cannot write {}: {e}", target.display()));
-    create_private_dir(dir)?;
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let result = options
-        .open(&tmp)
-        .and_then(|mut file| {
-            file.write_all(text.as_bytes())?;
-            file.sync_all()
-        })
-        .and_then(|()| fs::rename(&tmp, &target));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+/// Says on stderr (never stdout, which carries the credentials) that the cache folder was
+/// made private.
+fn warn(tightened: Option<files::Tightened>) {
+    if let Some(tightened) = tightened {
+        eprintln!("Warning: {tightened}");
     }
-    result.map_err(error)
 }
 
 /// The OS keyring, in chunks: Windows' Credential Manager holds at most 2,560 bytes per entry

@@ -10,7 +10,8 @@
 //! key the developer changed since is left alone.
 //!
 //! Merging and undoing are pure (text in, text out); [`files`] holds the one way both programs
-//! read and replace these files.
+//! read and replace these files, and the one way they keep tokens and credentials private
+//! (directories 0700, files 0600, whatever the umask).
 
 pub mod files;
 mod merge;
