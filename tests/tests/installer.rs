@@ -147,6 +147,14 @@ impl Setup {
     /// `<shell> install.sh <args>`, started from HOME (not the package dir), without a terminal
     /// and without the developer's environment.
     fn run_with(&self, args: &[&str], env: &[(&str, &Path)]) -> Run {
+        let output = self
+            .command(args, env)
+            .output()
+            .unwrap_or_else(|e| panic!("run {}: {e}", self.shell));
+        Run::new(self.shell, output)
+    }
+
+    fn command(&self, args: &[&str], env: &[(&str, &Path)]) -> Command {
         let mut words = self.shell.split(' ');
         let mut command = Command::new(words.next().expect("shell"));
         command
@@ -161,10 +169,7 @@ impl Setup {
         for (key, value) in env {
             command.env(key, value);
         }
-        let output = command
-            .output()
-            .unwrap_or_else(|e| panic!("run {}: {e}", self.shell));
-        Run::new(self.shell, output)
+        command
     }
 
     fn run(&self, args: &[&str]) -> Run {
@@ -357,6 +362,29 @@ fn installs_the_program_config_and_profile_then_a_second_run_changes_nothing() {
             std::fs::read(setup.settings()).expect("settings"),
             settings_before,
             "{shell}"
+        );
+    }
+}
+
+#[test]
+fn under_a_permissive_umask_nothing_installed_is_writable_by_others() {
+    let setup = Setup::new("umask", "sh");
+    let command = ccwb_e2e::process::under_umask(&setup.command(&[], &[]), "000");
+    let output = { command }.output().expect("run install.sh");
+    Run::new("sh", output).assert_ok();
+    for path in [
+        setup.install_dir(),
+        setup.install_dir().join("credential-process"),
+        setup.install_dir().join("config.json"),
+        setup.aws_config(),
+        setup.settings(),
+    ] {
+        assert_eq!(
+            mode(&path) & 0o022,
+            0,
+            "{} is {:o}: others could replace what the developer runs",
+            path.display(),
+            mode(&path)
         );
     }
 }

@@ -10,6 +10,10 @@ if [ -n "${ZSH_VERSION:-}" ]; then
 fi
 set -eu
 unset CDPATH
+# What this installs runs as the developer (the program, the settings that name it): under a
+# permissive umask another local user could replace it, so nothing is made group- or
+# world-writable whatever the caller's umask.
+umask 022
 
 PROFILE='@PROFILE@'
 REGION='@REGION@'

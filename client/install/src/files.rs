@@ -37,7 +37,8 @@ pub fn read_optional(path: &Path) -> std::io::Result<Option<String>> {
 
 /// Writes `text` through a temp file in the same folder and a rename, so Claude Code (or an AWS
 /// SDK) never reads half a file. A symbolic link (a dotfiles repository, say) stays a link and
-/// its target is replaced; the file's permissions are kept.
+/// its target is replaced; the file's permissions are kept, and a new file is never group- or
+/// world-writable.
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     let target = match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path)?,
@@ -52,8 +53,18 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(text.as_bytes())?;
         file.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(&target) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
+        match std::fs::metadata(&target) {
+            Ok(meta) => std::fs::set_permissions(&tmp, meta.permissions())?,
+            // A new file names commands the developer runs (settings hold helper commands):
+            // never group- or world-writable, whatever the umask.
+            #[cfg(unix)]
+            Err(_) => {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = file.metadata()?.permissions().mode() & 0o644;
+                std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))?;
+            }
+            #[cfg(not(unix))]
+            Err(_) => {}
         }
         std::fs::rename(&tmp, &target)
     })();
