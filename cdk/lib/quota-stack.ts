@@ -19,6 +19,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { type Config, REPO_ROOT } from './config';
+import { routesOf } from './routes';
 import { UsageDashboard } from './dashboard';
 import { Distribution } from './distribution';
 import type { LambdaCode } from './lambda-code';
@@ -55,7 +56,7 @@ export interface FunctionSpec {
   readonly id: string;
   /** The `[[bin]]` name: code from `<lambdaDir>/<binary>/bootstrap`. */
   readonly binary: string;
-  /** The crate's `ROUTES`, as API Gateway route keys; empty for a function off the API. */
+  /** The routes the Rust route catalogue gives the binary (API Gateway route keys); empty off the API. */
   readonly routes: readonly string[];
   /** An EventBridge schedule expression that invokes the function (`rate(1 minute)`). */
   readonly schedule?: string;
@@ -80,7 +81,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     id: 'Check',
     binary: 'ccwb-check',
-    routes: ['GET /check', 'GET /me'],
+    routes: routesOf('ccwb-check'),
     timeout: Duration.seconds(10),
     // quota.rs check_inputs: one BatchGetItem across both tables. GET /me reads nothing.
     statements: (r) => [allow('ReadQuotaInputs', ['dynamodb:BatchGetItem'], [r.policies.tableArn, r.usage.tableArn])],
@@ -88,17 +89,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     id: 'Admin',
     binary: 'ccwb-admin',
-    routes: [
-      'GET /policies',
-      'GET /policies/export',
-      'POST /policies/import',
-      'GET /policies/{type}/{id}',
-      'PUT /policies/{type}/{id}',
-      'PATCH /policies/{type}/{id}',
-      'DELETE /policies/{type}/{id}',
-      'GET /resolve',
-      'GET /usage/{email}',
-    ],
+    routes: routesOf('ccwb-admin'),
     // Imports of up to 5,000 rows; API Gateway gives up after 30 s anyway.
     timeout: Duration.seconds(29),
     statements: (r) => [
@@ -123,7 +114,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     id: 'Unblock',
     binary: 'ccwb-unblock',
-    routes: ['POST /unblocks/{email}', 'DELETE /unblocks/{email}', 'GET /unblocks/{email}', 'GET /audit'],
+    routes: routesOf('ccwb-unblock'),
     timeout: Duration.seconds(10),
     statements: (r) => [
       // unblocks.rs: current_unblock (GetItem), unblock_history (Query), grant (Put, Put),
@@ -142,7 +133,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     id: 'Ingest',
     binary: 'ccwb-ingest',
-    routes: ['POST /v1/metrics'],
+    routes: routesOf('ccwb-ingest'),
     timeout: Duration.seconds(29),
     statements: (r) => [
       // alert(): check_inputs reads the policies with the usage (BatchGetItem).
@@ -163,7 +154,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     id: 'Status',
     binary: 'ccwb-status',
-    routes: ['GET /status'],
+    routes: routesOf('ccwb-status'),
     timeout: Duration.seconds(10),
     environment: (names) => ({ CCWB_CFN_STACKS: `${names.quotaStack},${names.analyticsStack}` }),
     statements: (r) => [
@@ -177,7 +168,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // Installer packages: presigned upload, verified publication, download links (admins only).
     id: 'Distribution',
     binary: 'ccwb-distribution',
-    routes: ['POST /distributions', 'POST /distributions/{id}/publish', 'GET /distributions/latest'],
+    routes: routesOf('ccwb-distribution'),
     // Publishing hashes the whole upload (streamed), and API Gateway gives up after 30 s: a
     // run that outlived the API would record a publication the caller was told had failed.
     timeout: Duration.seconds(29),

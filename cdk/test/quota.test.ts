@@ -3,34 +3,16 @@ import { describe, test } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { USAGE_ROWS } from '../lib/dashboard';
 import { FUNCTIONS } from '../lib/quota-stack';
+import { ROUTES } from '../lib/routes';
 import { ENV, ISSUER, dashboardBody, defaultApp, logicalId, resourceAt, resourcesOfType, variantApp } from './helpers';
 
 const { quota, quotaTemplate: template } = defaultApp();
 const resources = template.toJSON().Resources as Record<string, any>;
 
-/** Which function serves each route: the crates' ROUTES (see rust-contract.test.ts). */
-const ROUTE_OWNERS: Record<string, string> = {
-  'GET /check': 'Check',
-  'GET /me': 'Check',
-  'GET /policies': 'Admin',
-  'GET /policies/export': 'Admin',
-  'POST /policies/import': 'Admin',
-  'GET /policies/{type}/{id}': 'Admin',
-  'PUT /policies/{type}/{id}': 'Admin',
-  'PATCH /policies/{type}/{id}': 'Admin',
-  'DELETE /policies/{type}/{id}': 'Admin',
-  'GET /resolve': 'Admin',
-  'GET /usage/{email}': 'Admin',
-  'POST /unblocks/{email}': 'Unblock',
-  'DELETE /unblocks/{email}': 'Unblock',
-  'GET /unblocks/{email}': 'Unblock',
-  'GET /audit': 'Unblock',
-  'POST /v1/metrics': 'Ingest',
-  'GET /status': 'Status',
-  'POST /distributions': 'Distribution',
-  'POST /distributions/{id}/publish': 'Distribution',
-  'GET /distributions/latest': 'Distribution',
-};
+/** Which function serves each route: the Rust route catalogue's manifest, by function id. */
+const ROUTE_OWNERS: Record<string, string> = Object.fromEntries(
+  ROUTES.map((r) => [r.route, FUNCTIONS.find((f) => f.binary === r.binary)!.id]),
+);
 
 describe('HTTP API', () => {
   const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');

@@ -7,6 +7,7 @@ pub mod error;
 pub mod me;
 pub mod openapi;
 pub mod policies;
+pub mod routes;
 pub mod status;
 pub mod unblocks;
 

@@ -6,17 +6,18 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
+use crate::routes::{
+    AdminRoute, CATALOGUE, CheckRoute, DistributionRoute, Entry, IngestRoute, Route, StatusRoute,
+    UnblockRoute,
+};
 use crate::{
     AuditPage, CheckResponse, CreateDistribution, DistributionRecord, ErrorEnvelope, ImportRequest,
     ImportResponse, MeResponse, PolicyExport, PolicyList, PublishRequest, ResolveResponse,
     StatusResponse, UnblockHistory, UnblockRecord, UnblockRequest, UploadTicket, UsageResponse,
 };
 
-/// One operation: route key, summary, who may call it, parameters, body and answer.
-struct Operation {
-    route: &'static str,
-    summary: &'static str,
-    admin: bool,
+/// What the document says of a route beyond its catalogue entry: parameters, body, answers.
+struct Details {
     query: &'static [(&'static str, &'static str)],
     request: Option<Value>,
     response: (u16, Option<Value>),
@@ -26,156 +27,102 @@ struct Operation {
 /// The `groups` parameter of `/resolve` and `/usage/{email}`.
 const GROUPS_PARAM: &str = "comma-separated groups; without it, the groups of the token the user's latest telemetry this month came with (groups_source says which)";
 
-/// The document, for `GET /openapi.json`.
-pub fn document() -> Value {
-    let mut generator: SchemaGenerator = SchemaSettings::openapi3().into_generator();
-    let mut schema = |f: fn(&mut SchemaGenerator) -> schemars::Schema| f(&mut generator).to_value();
-    fn of<T: JsonSchema>(g: &mut SchemaGenerator) -> schemars::Schema {
-        g.subschema_for::<T>()
-    }
-    let policy = schema(of::<Policy>);
-    let mut operations = vec![
-        Operation {
-            route: "GET /check",
-            summary: "Quota decision for the caller (what credential helpers ask at every refresh)",
-            admin: false,
-            query: &[],
-            request: None,
-            response: (200, Some(schema(of::<CheckResponse>))),
-            errors: &[401],
-        },
-        Operation {
-            route: "GET /me",
-            summary: "The caller's identity, groups and admin standing",
-            admin: false,
-            query: &[],
-            request: None,
-            response: (200, Some(schema(of::<MeResponse>))),
-            errors: &[401],
-        },
-        Operation {
-            route: "GET /policies",
-            summary: "A page of policies in stable order (type, identifier)",
-            admin: true,
-            query: &[
+/// The schema of `T`, registered with the document's components.
+fn of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Value {
+    generator.subschema_for::<T>().to_value()
+}
+
+/// The details of `route`: exhaustive, so a new route cannot be left out of the document.
+fn details(route: Route, g: &mut SchemaGenerator) -> Details {
+    let d = |query, request, response, errors| Details {
+        query,
+        request,
+        response,
+        errors,
+    };
+    match route {
+        Route::Check(CheckRoute::Check) => {
+            d(&[], None, (200, Some(of::<CheckResponse>(g))), &[401])
+        }
+        Route::Check(CheckRoute::Me) => d(&[], None, (200, Some(of::<MeResponse>(g))), &[401]),
+        Route::Admin(AdminRoute::ListPolicies) => d(
+            &[
                 ("type", "user, group or default"),
                 ("limit", "1 to 1000 (default 100)"),
                 ("next", "cursor from the previous page"),
             ],
-            request: None,
-            response: (200, Some(schema(of::<PolicyList>))),
-            errors: &[400, 401, 403],
-        },
-        Operation {
-            route: "GET /policies/export",
-            summary: "Every policy with every field",
-            admin: true,
-            query: &[("type", "user, group or default")],
-            request: None,
-            response: (200, Some(schema(of::<PolicyExport>))),
-            errors: &[400, 401, 403],
-        },
-        Operation {
-            route: "POST /policies/import",
-            summary: "Create, skip or update many policies; per-row results",
-            admin: true,
-            query: &[],
-            request: Some(schema(of::<ImportRequest>)),
-            response: (200, Some(schema(of::<ImportResponse>))),
-            errors: &[400, 401, 403, 413],
-        },
-        Operation {
-            route: "GET /policies/{type}/{id}",
-            summary: "One policy (ETag carries its version)",
-            admin: true,
-            query: &[],
-            request: None,
-            response: (200, Some(policy.clone())),
-            errors: &[400, 401, 403, 404],
-        },
-        Operation {
-            route: "PUT /policies/{type}/{id}",
-            summary: "Create or replace; If-None-Match: * creates only, If-Match replaces only that version",
-            admin: true,
-            query: &[],
-            request: Some(schema(of::<PolicyFields>)),
-            response: (200, Some(policy.clone())),
-            errors: &[400, 401, 403, 409, 412, 413],
-        },
-        Operation {
-            route: "PATCH /policies/{type}/{id}",
-            summary: "Change only the given fields (null clears a limit); If-Match for a version",
-            admin: true,
-            query: &[],
-            request: Some(schema(of::<PolicyPatch>)),
-            response: (200, Some(policy)),
-            errors: &[400, 401, 403, 404, 409, 412, 413],
-        },
-        Operation {
-            route: "DELETE /policies/{type}/{id}",
-            summary: "Delete a policy; If-Match for a version",
-            admin: true,
-            query: &[],
-            request: None,
-            response: (204, None),
-            errors: &[400, 401, 403, 404, 409, 412],
-        },
-        Operation {
-            route: "GET /resolve",
-            summary: "A user's effective policy, every applicable policy, and why",
-            admin: true,
-            query: &[
+            None,
+            (200, Some(of::<PolicyList>(g))),
+            &[400, 401, 403],
+        ),
+        Route::Admin(AdminRoute::ExportPolicies) => d(
+            &[("type", "user, group or default")],
+            None,
+            (200, Some(of::<PolicyExport>(g))),
+            &[400, 401, 403],
+        ),
+        Route::Admin(AdminRoute::ImportPolicies) => d(
+            &[],
+            Some(of::<ImportRequest>(g)),
+            (200, Some(of::<ImportResponse>(g))),
+            &[400, 401, 403, 413],
+        ),
+        Route::Admin(AdminRoute::GetPolicy) => d(
+            &[],
+            None,
+            (200, Some(of::<Policy>(g))),
+            &[400, 401, 403, 404],
+        ),
+        Route::Admin(AdminRoute::PutPolicy) => d(
+            &[],
+            Some(of::<PolicyFields>(g)),
+            (200, Some(of::<Policy>(g))),
+            &[400, 401, 403, 409, 412, 413],
+        ),
+        Route::Admin(AdminRoute::PatchPolicy) => d(
+            &[],
+            Some(of::<PolicyPatch>(g)),
+            (200, Some(of::<Policy>(g))),
+            &[400, 401, 403, 404, 409, 412, 413],
+        ),
+        Route::Admin(AdminRoute::DeletePolicy) => {
+            d(&[], None, (204, None), &[400, 401, 403, 404, 409, 412])
+        }
+        Route::Admin(AdminRoute::Resolve) => d(
+            &[
                 ("email", "the user's e-mail address (required)"),
                 ("groups", GROUPS_PARAM),
             ],
-            request: None,
-            response: (200, Some(schema(of::<ResolveResponse>))),
-            errors: &[400, 401, 403],
-        },
-        Operation {
-            route: "GET /usage/{email}",
-            summary: "A user's usage this month and today against the effective limits",
-            admin: true,
-            query: &[("groups", GROUPS_PARAM)],
-            request: None,
-            response: (200, Some(schema(of::<UsageResponse>))),
-            errors: &[400, 401, 403],
-        },
-    ];
-    operations.push(Operation { route: "POST /v1/metrics", summary: "OTLP/HTTP metrics from Claude Code (application/json or application/x-protobuf, optionally gzip); usage goes to the token's user, counted exactly once", admin: false, query: &[], request: Some(json!({"type": "object", "description": "opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest"})), response: (200, Some(json!({"type": "object", "description": "ExportMetricsServiceResponse (partialSuccess when points were rejected)"}))), errors: &[400, 401, 403, 413] });
-    operations.extend([
-        Operation {
-            route: "POST /unblocks/{email}",
-            summary: "Let a user through until the unblock expires (history and audit kept)",
-            admin: true,
-            query: &[],
-            request: Some(schema(of::<UnblockRequest>)),
-            response: (201, Some(schema(of::<UnblockRecord>))),
-            errors: &[400, 401, 403, 409, 413],
-        },
-        Operation {
-            route: "DELETE /unblocks/{email}",
-            summary: "Revoke the unblock in force",
-            admin: true,
-            query: &[],
-            request: None,
-            response: (200, Some(schema(of::<UnblockRecord>))),
-            errors: &[400, 401, 403, 404, 409],
-        },
-        Operation {
-            route: "GET /unblocks/{email}",
-            summary: "The unblock in force and every unblock ever granted, newest first",
-            admin: true,
-            query: &[],
-            request: None,
-            response: (200, Some(schema(of::<UnblockHistory>))),
-            errors: &[400, 401, 403],
-        },
-        Operation {
-            route: "GET /audit",
-            summary: "The audit trail, newest first",
-            admin: true,
-            query: &[
+            None,
+            (200, Some(of::<ResolveResponse>(g))),
+            &[400, 401, 403],
+        ),
+        Route::Admin(AdminRoute::Usage) => d(
+            &[("groups", GROUPS_PARAM)],
+            None,
+            (200, Some(of::<UsageResponse>(g))),
+            &[400, 401, 403],
+        ),
+        Route::Unblock(UnblockRoute::Grant) => d(
+            &[],
+            Some(of::<UnblockRequest>(g)),
+            (201, Some(of::<UnblockRecord>(g))),
+            &[400, 401, 403, 409, 413],
+        ),
+        Route::Unblock(UnblockRoute::Revoke) => d(
+            &[],
+            None,
+            (200, Some(of::<UnblockRecord>(g))),
+            &[400, 401, 403, 404, 409],
+        ),
+        Route::Unblock(UnblockRoute::History) => d(
+            &[],
+            None,
+            (200, Some(of::<UnblockHistory>(g))),
+            &[400, 401, 403],
+        ),
+        Route::Unblock(UnblockRoute::Audit) => d(
+            &[
                 ("since", "RFC 3339, a date, or 7d/24h/30m back (default 7d)"),
                 ("until", "RFC 3339 or a date (default now)"),
                 ("actor", "only this administrator"),
@@ -184,52 +131,59 @@ pub fn document() -> Value {
                 ("limit", "1 to 500 (default 100)"),
                 ("next", "cursor from the previous page"),
             ],
-            request: None,
-            response: (200, Some(schema(of::<AuditPage>))),
-            errors: &[400, 401, 403],
-        },
-        Operation {
-            route: "POST /distributions",
-            summary: "Declare a package (name, SHA-256, size, platforms); get a presigned upload bound to them",
-            admin: true,
-            query: &[],
-            request: Some(schema(of::<CreateDistribution>)),
-            response: (201, Some(schema(of::<UploadTicket>))),
-            errors: &[400, 401, 403],
-        },
-        Operation {
-            route: "POST /distributions/{id}/publish",
-            summary: "Verify the uploaded package (size, SHA-256) and publish a presigned download link",
-            admin: true,
-            query: &[],
-            request: Some(schema(of::<PublishRequest>)),
-            response: (200, Some(schema(of::<DistributionRecord>))),
-            errors: &[400, 401, 403, 404, 409],
-        },
-        Operation {
-            route: "GET /distributions/latest",
-            summary: "The latest published package and its link (404 none, 410 expired)",
-            admin: true,
-            query: &[],
-            request: None,
-            response: (200, Some(schema(of::<DistributionRecord>))),
-            errors: &[401, 403, 404, 410],
-        },
-        Operation {
-            route: "GET /status",
-            summary: "The deployment: stacks and their outputs, function versions, tables",
-            admin: true,
-            query: &[],
-            request: None,
-            response: (200, Some(schema(of::<StatusResponse>))),
-            errors: &[401, 403],
-        },
-    ]);
-    let error = schema(of::<ErrorEnvelope>);
+            None,
+            (200, Some(of::<AuditPage>(g))),
+            &[400, 401, 403],
+        ),
+        Route::Distribution(DistributionRoute::Create) => d(
+            &[],
+            Some(of::<CreateDistribution>(g)),
+            (201, Some(of::<UploadTicket>(g))),
+            &[400, 401, 403],
+        ),
+        Route::Distribution(DistributionRoute::Publish) => d(
+            &[],
+            Some(of::<PublishRequest>(g)),
+            (200, Some(of::<DistributionRecord>(g))),
+            &[400, 401, 403, 404, 409],
+        ),
+        Route::Distribution(DistributionRoute::Latest) => d(
+            &[],
+            None,
+            (200, Some(of::<DistributionRecord>(g))),
+            &[401, 403, 404, 410],
+        ),
+        Route::Status(StatusRoute::Status) => {
+            d(&[], None, (200, Some(of::<StatusResponse>(g))), &[401, 403])
+        }
+        Route::Ingest(IngestRoute::Metrics) => d(
+            &[],
+            Some(
+                json!({"type": "object", "description": "opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest"}),
+            ),
+            (
+                200,
+                Some(
+                    json!({"type": "object", "description": "ExportMetricsServiceResponse (partialSuccess when points were rejected)"}),
+                ),
+            ),
+            &[400, 401, 403, 413],
+        ),
+    }
+}
+
+/// The document, for `GET /openapi.json`.
+pub fn document() -> Value {
+    let mut generator: SchemaGenerator = SchemaSettings::openapi3().into_generator();
+    let operations: Vec<(&Entry, Details)> = CATALOGUE
+        .iter()
+        .map(|entry| (entry, details(entry.route, &mut generator)))
+        .collect();
+    let error = of::<ErrorEnvelope>(&mut generator);
 
     let mut paths = Map::new();
-    for op in operations {
-        let (method, path) = op.route.split_once(' ').unwrap_or(("GET", op.route));
+    for (entry, op) in operations {
+        let (method, path) = (entry.method, entry.path);
         let mut parameters: Vec<Value> = path
             .split('/')
             .filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
@@ -266,8 +220,8 @@ pub fn document() -> Value {
             responses.insert(code.to_string(), json!({"description": describe(*code), "content": {"application/json": {"schema": body}}}));
         }
         let mut operation = json!({
-            "summary": op.summary,
-            "tags": [if op.admin { "admin" } else { "user" }],
+            "summary": entry.summary,
+            "tags": [if entry.admin { "admin" } else { "user" }],
             "parameters": parameters,
             "responses": responses,
         });

@@ -3,17 +3,18 @@
 use ccwb_api::CheckResponse;
 use ccwb_core::decision::{check_failed, missing_identity};
 use ccwb_core::{CheckSettings, Day, Decision, Group, Identity, Unblocks};
+use ccwb_lambda::HandlerError;
 use ccwb_lambda::{Caller, json_response};
 use ccwb_store::QuotaReads;
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Error, Request, Response};
+use lambda_http::{Body, Request, Response};
 use time::OffsetDateTime;
 
 use crate::State;
 
 /// Decides for the caller of `req`. Always answers 200 with a decision: errors become
 /// `check_failed`, allowed only when the deployment fails open.
-pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Error> {
+pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, HandlerError> {
     let caller = Caller::from_request(&req, &state.settings.identity_claims);
     let now = OffsetDateTime::now_utc();
     let decision = match &caller.identity {

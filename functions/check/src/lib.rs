@@ -5,7 +5,8 @@
 pub mod check;
 pub mod me;
 
-use lambda_http::http::StatusCode;
+use ccwb_api::routes::CheckRoute;
+use ccwb_lambda::HandlerError;
 use lambda_http::{Body, Error, Request, Response};
 
 pub use ccwb_lambda::State;
@@ -13,20 +14,10 @@ pub use ccwb_lambda::settings::{ConfigError, Settings};
 
 /// Dispatches an API Gateway event to the route it was sent to (`routeKey`).
 pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {
-    let route_key = ccwb_lambda::route_key(&req);
-    match route_key.as_deref() {
-        Some("GET /check") => check::handle(state, req).await,
-        Some("GET /me") => me::handle(state, req).await,
-        other => Ok(ccwb_lambda::error_response(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!(
-                "this function does not serve route {}",
-                other.unwrap_or("(none)")
-            ),
-        )),
-    }
+    let result = match ccwb_lambda::served::<CheckRoute>(&req) {
+        Ok(CheckRoute::Check) => check::handle(state, req).await,
+        Ok(CheckRoute::Me) => me::handle(state, req).await,
+        Err(not_served) => Err(not_served),
+    };
+    Ok(result.unwrap_or_else(HandlerError::into_response))
 }
-
-/// The routes this function serves, for the local gateway and the CDK stack.
-pub const ROUTES: [&str; 2] = ["GET /check", "GET /me"];

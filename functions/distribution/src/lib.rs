@@ -6,18 +6,12 @@ pub mod latest;
 pub mod publish;
 pub mod upload;
 
+use ccwb_api::routes::DistributionRoute;
 use ccwb_lambda::HandlerError;
 use ccwb_lambda::settings::{ConfigError, Settings};
 use ccwb_store::aws::SdkConfig;
 use ccwb_store::{DynamoStore, PackageStore, ResourceNames};
 use lambda_http::{Body, Error, Request, Response};
-
-/// The routes this function serves, for the local gateway and the CDK stack.
-pub const ROUTES: [&str; 3] = [
-    "POST /distributions",
-    "POST /distributions/{id}/publish",
-    "GET /distributions/latest",
-];
 
 /// What the handlers need, built once per Lambda instance.
 #[derive(Debug, Clone)]
@@ -50,14 +44,11 @@ impl State {
 
 /// Every route of the function, by API Gateway route key.
 pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {
-    let route_key = ccwb_lambda::route_key(&req);
-    let result = match route_key.as_deref().unwrap_or_default() {
-        "POST /distributions" => upload::handle(state, req).await,
-        "POST /distributions/{id}/publish" => publish::handle(state, req).await,
-        "GET /distributions/latest" => latest::handle(state, req).await,
-        other => Err(HandlerError::NotFound(format!(
-            "this function does not serve route {other:?}"
-        ))),
+    let result = match ccwb_lambda::served::<DistributionRoute>(&req) {
+        Ok(DistributionRoute::Create) => upload::handle(state, req).await,
+        Ok(DistributionRoute::Publish) => publish::handle(state, req).await,
+        Ok(DistributionRoute::Latest) => latest::handle(state, req).await,
+        Err(not_served) => Err(not_served),
     };
     Ok(result.unwrap_or_else(HandlerError::into_response))
 }

@@ -6,6 +6,7 @@ pub mod otlp;
 
 use std::io::Read;
 
+use ccwb_api::routes::IngestRoute;
 use ccwb_lambda::{Caller, HandlerError};
 use ccwb_store::UsageStore;
 use lambda_http::http::{HeaderValue, StatusCode, header};
@@ -17,11 +18,11 @@ pub use ccwb_lambda::State;
 /// Largest request body after decompression.
 pub const MAX_BODY_BYTES: u64 = 5 * 1024 * 1024;
 
-/// The routes this function serves, for the local gateway and the CDK stack.
-pub const ROUTES: [&str; 1] = ["POST /v1/metrics"];
-
 /// The only route: metrics export.
 pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {
+    if let Err(not_served) = ccwb_lambda::served::<IngestRoute>(&req) {
+        return Ok(not_served.into_response());
+    }
     let protobuf = is_protobuf(&req);
     Ok(match export(state, &req, protobuf).await {
         Ok((rejected, message)) => success(protobuf, rejected, &message),

@@ -1,10 +1,13 @@
 //! The caller of a route, as API Gateway's authorizer established it.
 
+use ccwb_api::routes::{Route, Served};
 use ccwb_core::groups::groups_from_claims;
 use ccwb_core::{Claims, ClaimsSource, Group, Identity, IdentityClaims};
 use lambda_http::http::header;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
+
+use crate::HandlerError;
 
 /// Who is calling: only ever built from the authorizer context, which API Gateway (or
 /// ccwb-local) fills from a verified token. Request bodies and query strings never name the caller.
@@ -64,6 +67,22 @@ pub fn route_key(req: &Request) -> Option<String> {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.route_key.clone(),
         _ => None,
     }
+}
+
+/// The route of `req` in the function's own route enum `R` (see `ccwb_api::routes`); a route
+/// key the catalogue does not give this function is a 404 naming it.
+pub fn served<R: Served>(req: &Request) -> Result<R, HandlerError> {
+    let key = route_key(req);
+    key.as_deref()
+        .and_then(Route::from_key)
+        .and_then(R::from_route)
+        .ok_or_else(|| {
+            HandlerError::NotFound(format!(
+                "{} does not serve route {}",
+                R::FUNCTION.binary(),
+                key.as_deref().unwrap_or("(none)")
+            ))
+        })
 }
 
 fn iam_user_arn(req: &Request) -> Option<String> {

@@ -10,7 +10,7 @@ pub mod response;
 pub mod settings;
 pub mod state;
 
-pub use caller::{Caller, route_key};
+pub use caller::{Caller, route_key, served};
 pub use error::HandlerError;
 pub use response::{error_response, json_response};
 pub use state::State;

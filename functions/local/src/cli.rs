@@ -30,6 +30,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print an id token signed by the dev issuer of a state directory.
     Token(TokenArgs),
+    /// Print the route manifest the CDK stack reads (functions/api/routes.json).
+    Routes,
 }
 
 /// `ccwb-local serve`.
@@ -95,6 +97,10 @@ pub async fn run(cli: Cli) -> Result<(), LocalError> {
         Command::Serve(args) => serve(args).await,
         Command::Token(args) => {
             println!("{}", token(&args)?);
+            Ok(())
+        }
+        Command::Routes => {
+            print!("{}", ccwb_api::routes::manifest());
             Ok(())
         }
     }

@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::http::Method;
+use ccwb_api::routes::{CATALOGUE, Function};
 use lambda_http::{Body, Request, Response};
 
 /// What a handler returns: a response, or an error that API Gateway turns into a 500.
@@ -44,34 +45,25 @@ pub struct Functions {
     pub distribution: Arc<ccwb_distribution::State>,
 }
 
-/// The API's routes: each function's routes integrated with its dispatcher, as the HTTP API
-/// integrates each route with a function in AWS.
+/// The API's routes: every catalogue entry (`ccwb_api::routes::CATALOGUE`) integrated with the
+/// dispatcher of the function that serves it, as the HTTP API integrates each route in AWS.
 pub fn api_routes(functions: &Functions) -> Result<RouteTable, String> {
+    let handler = |function: Function| -> Handler {
+        match function {
+            Function::Check => lambda!(functions.check, ccwb_check::route),
+            Function::Admin => lambda!(functions.admin, ccwb_admin::route),
+            Function::Unblock => lambda!(functions.unblock, ccwb_unblock::route),
+            Function::Ingest => lambda!(functions.ingest, ccwb_ingest::route),
+            Function::Status => lambda!(functions.status, ccwb_status::route),
+            Function::Distribution => lambda!(functions.distribution, ccwb_distribution::route),
+        }
+    };
     let mut table = RouteTable::default();
-    table.function(
-        &ccwb_check::ROUTES,
-        lambda!(functions.check, ccwb_check::route),
-    )?;
-    table.function(
-        &ccwb_admin::ROUTES,
-        lambda!(functions.admin, ccwb_admin::route),
-    )?;
-    table.function(
-        &ccwb_unblock::ROUTES,
-        lambda!(functions.unblock, ccwb_unblock::route),
-    )?;
-    table.function(
-        &ccwb_ingest::ROUTES,
-        lambda!(functions.ingest, ccwb_ingest::route),
-    )?;
-    table.function(
-        &ccwb_status::ROUTES,
-        lambda!(functions.status, ccwb_status::route),
-    )?;
-    table.function(
-        &ccwb_distribution::ROUTES,
-        lambda!(functions.distribution, ccwb_distribution::route),
-    )?;
+    for entry in &CATALOGUE {
+        let method = Method::from_bytes(entry.method.as_bytes())
+            .map_err(|_| format!("route {} has no valid method", entry.key()))?;
+        table.route(method, entry.path, handler(entry.route.function()))?;
+    }
     Ok(table)
 }
 
@@ -115,19 +107,6 @@ impl RouteTable {
             return Err(format!("route {method} {template} is defined twice"));
         }
         methods.push((method, handler));
-        Ok(())
-    }
-
-    /// Adds every `METHOD /template` route key of one function.
-    pub fn function(&mut self, route_keys: &[&str], handler: Handler) -> Result<(), String> {
-        for route_key in route_keys {
-            let (method, template) = route_key
-                .split_once(' ')
-                .ok_or_else(|| format!("route key {route_key:?} is not `METHOD /path`"))?;
-            let method = Method::from_bytes(method.as_bytes())
-                .map_err(|_| format!("route key {route_key:?} has no valid method"))?;
-            self.route(method, template, handler.clone())?;
-        }
         Ok(())
     }
 

@@ -2,14 +2,12 @@
 
 pub mod report;
 
+use ccwb_api::routes::StatusRoute;
 use ccwb_lambda::HandlerError;
 use ccwb_lambda::settings::{ConfigError, Settings};
 use ccwb_store::aws::SdkConfig;
 use ccwb_store::{DeploymentReader, ResourceNames};
 use lambda_http::{Body, Error, Request, Response};
-
-/// The routes this function serves, for the local gateway and the CDK stack.
-pub const ROUTES: [&str; 1] = ["GET /status"];
 
 /// What the handler needs, built once per Lambda instance.
 #[derive(Debug, Clone)]
@@ -39,12 +37,9 @@ impl State {
 
 /// Every route of the function, by API Gateway route key.
 pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {
-    let route_key = ccwb_lambda::route_key(&req);
-    let result = match route_key.as_deref().unwrap_or_default() {
-        "GET /status" => report::handle(state, req).await,
-        other => Err(HandlerError::NotFound(format!(
-            "this function does not serve route {other:?}"
-        ))),
+    let result = match ccwb_lambda::served::<StatusRoute>(&req) {
+        Ok(StatusRoute::Status) => report::handle(state, req).await,
+        Err(not_served) => Err(not_served),
     };
     Ok(result.unwrap_or_else(HandlerError::into_response))
 }

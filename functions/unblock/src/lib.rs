@@ -4,30 +4,20 @@
 pub mod audit;
 pub mod unblocks;
 
+use ccwb_api::routes::UnblockRoute;
 use ccwb_lambda::HandlerError;
 use lambda_http::{Body, Error, Request, Response};
 
 pub use ccwb_lambda::State;
 
-/// The routes this function serves, for the local gateway and the CDK stack.
-pub const ROUTES: [&str; 4] = [
-    "POST /unblocks/{email}",
-    "DELETE /unblocks/{email}",
-    "GET /unblocks/{email}",
-    "GET /audit",
-];
-
 /// Every route of the function, by API Gateway route key.
 pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {
-    let route_key = ccwb_lambda::route_key(&req);
-    let result = match route_key.as_deref().unwrap_or_default() {
-        "POST /unblocks/{email}" => unblocks::grant(state, req).await,
-        "DELETE /unblocks/{email}" => unblocks::revoke(state, req).await,
-        "GET /unblocks/{email}" => unblocks::history(state, req).await,
-        "GET /audit" => audit::handle(state, req).await,
-        other => Err(HandlerError::NotFound(format!(
-            "this function does not serve route {other:?}"
-        ))),
+    let result = match ccwb_lambda::served::<UnblockRoute>(&req) {
+        Ok(UnblockRoute::Grant) => unblocks::grant(state, req).await,
+        Ok(UnblockRoute::Revoke) => unblocks::revoke(state, req).await,
+        Ok(UnblockRoute::History) => unblocks::history(state, req).await,
+        Ok(UnblockRoute::Audit) => audit::handle(state, req).await,
+        Err(not_served) => Err(not_served),
     };
     Ok(result.unwrap_or_else(HandlerError::into_response))
 }
