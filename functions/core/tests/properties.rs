@@ -35,7 +35,7 @@ use time::OffsetDateTime;
 // ---- configuration ----
 
 /// The seed every run starts from unless `PROPTEST_RNG_SEED` names another.
-const SEED: u64 = 0x00cc_b0_2026;
+const SEED: u64 = 0x0000_ccb0_2026;
 
 /// `cases` cases from [`SEED`], failures saved beside this file. `PROPTEST_CASES` and
 /// `PROPTEST_RNG_SEED` override the two for a deeper run by hand.
