@@ -21,6 +21,7 @@ pub mod unblocks;
 
 pub use alerts::AlertStore;
 pub use audit_log::{AuditFilter, AuditLog};
+pub use ccwb_core::CheckInputs;
 pub use deployment::DeploymentReader;
 pub use dynamo::DynamoStore;
 pub use error::StoreError;
@@ -29,7 +30,6 @@ pub use names::ResourceNames;
 pub use outbox::{Delivery, Outbox};
 pub use packages::{Found, PackageStore, Presigned};
 pub use policies::{Expect, Page, PolicyStore, PolicyWrite};
-pub use ccwb_core::CheckInputs;
 pub use quota::QuotaReads;
 pub use rollups::{Counters, DayRollup, MonthUser, RollupReads};
 pub use unblocks::UnblockStore;
