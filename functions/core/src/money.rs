@@ -168,5 +168,10 @@ mod tests {
         assert_eq!(Usd(12_500_000).to_string(), "$12.50");
         assert_eq!(Usd(4_999).to_string(), "$0.00");
         assert_eq!(Usd(5_000).to_string(), "$0.01");
+        assert_eq!(
+            Usd(u64::MAX).to_string(),
+            "$18446744073709.55",
+            "no overflow"
+        );
     }
 }

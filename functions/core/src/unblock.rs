@@ -93,7 +93,9 @@ impl FromStr for UnblockDuration {
         if text == "until-reset" {
             return Ok(Self::UntilReset);
         }
-        let (number, unit) = text.split_at(text.len().saturating_sub(1));
+        // The unit is the last character, which may be more than one byte (`5€`).
+        let unit_start = text.char_indices().last().map_or(0, |(i, _)| i);
+        let (number, unit) = text.split_at(unit_start);
         if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
             return Err(refuse());
         }
@@ -145,7 +147,7 @@ mod tests {
     fn zero_negative_fractional_too_long_and_garbage_are_refused() {
         for bad in [
             "0h", "0d", "-1h", "1.5h", "169h", "8d", "24", "h", "", "1w", "forever", "24hours",
-            "+5h",
+            "+5h", "5€", "€",
         ] {
             let err = bad.parse::<UnblockDuration>().unwrap_err();
             assert!(err.contains("until-reset"), "{bad}: {err}");

@@ -29,7 +29,11 @@ impl ValidationError {
 /// control characters; user identifiers lower-cased (as identities are); the default policy's
 /// identifier is always `default`.
 pub fn identifier(policy_type: PolicyType, raw: &str) -> Result<String, ValidationError> {
-    let value = raw.trim();
+    // The bounds hold for what is stored: a lower case can be longer (`İ` is `i` and a dot).
+    let value = match policy_type {
+        PolicyType::User => raw.trim().to_lowercase(),
+        PolicyType::Group | PolicyType::Default => raw.trim().to_owned(),
+    };
     let error = |message: &str| ValidationError::new("identifier", message);
     if value.is_empty() {
         return Err(error("must not be empty"));
@@ -41,12 +45,10 @@ pub fn identifier(policy_type: PolicyType, raw: &str) -> Result<String, Validati
         return Err(error("must not contain control characters"));
     }
     match policy_type {
-        PolicyType::User => Ok(value.to_lowercase()),
-        PolicyType::Group => Ok(value.to_owned()),
-        PolicyType::Default if value == "default" => Ok(value.to_owned()),
-        PolicyType::Default => Err(error(
+        PolicyType::Default if value != "default" => Err(error(
             "the default policy's identifier is always \"default\"",
         )),
+        _ => Ok(value),
     }
 }
 
@@ -70,6 +72,10 @@ mod tests {
         assert!(identifier(PolicyType::Group, "a\u{7}b").is_err());
         assert!(identifier(PolicyType::Group, &"x".repeat(257)).is_err());
         assert!(identifier(PolicyType::Group, &"é".repeat(256)).is_ok());
+        assert!(
+            identifier(PolicyType::User, &"İ".repeat(129)).is_err(),
+            "258 characters once lower-cased"
+        );
         assert_eq!(
             identifier(PolicyType::Group, "").unwrap_err().field,
             "identifier"

@@ -86,21 +86,27 @@ pub fn instant(text: &str, now: OffsetDateTime) -> Result<OffsetDateTime, String
     ) {
         return Ok(date.midnight().assume_utc());
     }
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    // The unit is the last character, which may be more than one byte (`7€`).
+    let unit_start = text.char_indices().last().map_or(0, |(i, _)| i);
+    let (number, unit) = text.split_at(unit_start);
     let amount: i64 = number.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
         format!("{text:?} is not a time: use RFC 3339, a date like 2026-11-21, or 7d, 24h, 30m")
     })?;
-    let span = match unit {
-        "d" => Duration::days(amount),
-        "h" => Duration::hours(amount),
-        "m" => Duration::minutes(amount),
+    let unit_seconds = match unit {
+        "d" => Duration::DAY.whole_seconds(),
+        "h" => Duration::HOUR.whole_seconds(),
+        "m" => Duration::MINUTE.whole_seconds(),
         _ => {
             return Err(format!(
                 "{text:?} is not a time: use RFC 3339, a date like 2026-11-21, or 7d, 24h, 30m"
             ));
         }
     };
-    Ok(now - span)
+    // Checked: `Duration::days` and `now - span` panic past what `time` can count.
+    amount
+        .checked_mul(unit_seconds)
+        .and_then(|seconds| now.checked_sub(Duration::seconds(seconds)))
+        .ok_or_else(|| format!("{text:?} reaches further back than a time can be"))
 }
 
 #[cfg(test)]
@@ -121,7 +127,16 @@ mod tests {
             instant("2026-11-01T10:00:00Z", now),
             Ok(datetime!(2026-11-01 10:00 UTC))
         );
-        for bad in ["0d", "-1d", "soon", "7w", ""] {
+        for bad in [
+            "0d",
+            "-1d",
+            "soon",
+            "7w",
+            "",
+            "7€",
+            "999999999999999d",
+            "9999999d",
+        ] {
             assert!(instant(bad, now).is_err(), "{bad}");
         }
     }
