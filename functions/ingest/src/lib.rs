@@ -54,7 +54,9 @@ async fn export(
         otlp::parse_json(&body)
     };
     let mut parsed = parsed.map_err(|e| match e {
-        otlp::OtlpError::TooManyPoints(_) => HandlerError::TooLarge(e.to_string()),
+        otlp::OtlpError::TooManyPoints(_) | otlp::OtlpError::TooMuchRepeated(_) => {
+            HandlerError::TooLarge(e.to_string())
+        }
         otlp::OtlpError::Malformed(_) => HandlerError::BadRequest(e.to_string()),
     })?;
 

@@ -10,6 +10,10 @@ use serde::Deserialize;
 
 /// Largest number of data points in one request.
 pub const MAX_POINTS: usize = 10_000;
+/// Most bytes of metric names and resource attributes the points of one request may hold: each
+/// point carries its own copy of both, so a long name or many resource attributes over
+/// thousands of points would otherwise hold far more memory than the body (a 300 KB body, 100 MB).
+pub const MAX_REPEATED_BYTES: usize = 32 * 1024 * 1024;
 
 /// Why a request cannot be read at all (a point that cannot be counted is rejected instead).
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +24,12 @@ pub enum OtlpError {
     /// More data points than [`MAX_POINTS`].
     #[error("{0} data points is over the limit of {MAX_POINTS} data points per request")]
     TooManyPoints(usize),
+    /// Metric names and resource attributes, repeated for every point, over [`MAX_REPEATED_BYTES`].
+    #[error(
+        "metric names and resource attributes repeated for each data point come to {} MB, over the limit of 32 MB per request; send fewer points per request or shorter attributes",
+        .0 / (1024 * 1024)
+    )]
+    TooMuchRepeated(usize),
 }
 
 /// What a request held: the counter points, and how many points were refused with why.
@@ -72,6 +82,39 @@ struct PbMetric {
     gauge: Option<PbGauge>,
     #[prost(message, optional, tag = "7")]
     sum: Option<PbSum>,
+    #[prost(message, optional, tag = "9")]
+    histogram: Option<PbOtherPoints>,
+    #[prost(message, optional, tag = "10")]
+    exponential_histogram: Option<PbOtherPoints>,
+    #[prost(message, optional, tag = "11")]
+    summary: Option<PbOtherPoints>,
+}
+/// The points of a metric type ccwb does not count (histograms, summaries): only how many.
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbOtherPoints {
+    #[prost(message, repeated, tag = "1")]
+    data_points: Vec<PbIgnored>,
+}
+/// A point whose fields are not read (prost skips them).
+#[derive(Clone, PartialEq, prost::Message)]
+struct PbIgnored {}
+
+impl PbMetric {
+    /// Points of every type, counted toward [`MAX_POINTS`].
+    fn point_count(&self) -> usize {
+        self.gauge.as_ref().map_or(0, |g| g.data_points.len())
+            + self.sum.as_ref().map_or(0, |s| s.data_points.len())
+            + self.uncounted_points()
+    }
+
+    /// Points of the types that are rejected whole.
+    fn uncounted_points(&self) -> usize {
+        [&self.histogram, &self.exponential_histogram, &self.summary]
+            .into_iter()
+            .flatten()
+            .map(|other| other.data_points.len())
+            .sum()
+    }
 }
 #[derive(Clone, PartialEq, prost::Message)]
 struct PbGauge {
@@ -170,12 +213,39 @@ struct JsScopeMetrics {
     metrics: Vec<JsMetric>,
 }
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct JsMetric {
+    /// The proto3 JSON mapping leaves out a field holding its default: no `name` is `""`.
+    #[serde(default)]
     name: String,
     #[serde(default)]
     gauge: Option<JsGauge>,
     #[serde(default)]
     sum: Option<JsSum>,
+    #[serde(default)]
+    histogram: Option<JsGauge>,
+    #[serde(default)]
+    exponential_histogram: Option<JsGauge>,
+    #[serde(default)]
+    summary: Option<JsGauge>,
+}
+
+impl JsMetric {
+    /// Points of every type, counted toward [`MAX_POINTS`].
+    fn point_count(&self) -> usize {
+        self.gauge.as_ref().map_or(0, |g| g.data_points.len())
+            + self.sum.as_ref().map_or(0, |s| s.data_points.len())
+            + self.uncounted_points()
+    }
+
+    /// Points of the types that are rejected whole.
+    fn uncounted_points(&self) -> usize {
+        [&self.histogram, &self.exponential_histogram, &self.summary]
+            .into_iter()
+            .flatten()
+            .map(|other| other.data_points.len())
+            .sum()
+    }
 }
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -208,6 +278,7 @@ struct JsPoint {
 }
 #[derive(Deserialize)]
 struct JsKeyValue {
+    #[serde(default)]
     key: String,
     #[serde(default)]
     value: serde_json::Value,
@@ -230,8 +301,11 @@ fn js_attribute(value: &serde_json::Value) -> String {
         js_u64(v)
             .map(|n| n.to_string())
             .unwrap_or_else(|| v.to_string().trim_matches('"').to_owned())
-    } else if let Some(v) = inner("boolValue").or_else(|| inner("doubleValue")) {
+    } else if let Some(v) = inner("boolValue") {
         v.to_string()
+    } else if let Some(v) = inner("doubleValue") {
+        // Rendered as the protobuf reader renders an f64, so a series is one series in both.
+        js_double(v).map_or_else(|| v.to_string(), |d| d.to_string())
     } else {
         String::new()
     }
@@ -362,15 +436,34 @@ fn counted_value(metric: &str, number: Number) -> Result<u64, String> {
 pub fn parse_protobuf(body: &[u8]) -> Result<Parsed, OtlpError> {
     let request: PbRequest = prost::Message::decode(body)
         .map_err(|e| OtlpError::Malformed(format!("not an OTLP protobuf metrics request: {e}")))?;
-    let mut parsed = Parsed::default();
-    for resource in &request.resource_metrics {
-        let resource_attributes: BTreeMap<String, String> = resource
-            .resource
+    let resources: Vec<BTreeMap<String, String>> = request
+        .resource_metrics
+        .iter()
+        .map(|resource| {
+            resource
+                .resource
+                .iter()
+                .flat_map(|r| r.attributes.iter())
+                .map(|kv| (kv.key.clone(), pb_attribute(kv.value.as_ref())))
+                .collect()
+        })
+        .collect();
+    check_shape(
+        request
+            .resource_metrics
             .iter()
-            .flat_map(|r| r.attributes.iter())
-            .map(|kv| (kv.key.clone(), pb_attribute(kv.value.as_ref())))
-            .collect();
+            .zip(&resources)
+            .map(|(r, attributes)| {
+                let metrics = r.scope_metrics.iter().flat_map(|s| s.metrics.iter());
+                (attributes, metrics.map(|m| (m.name.len(), m.point_count())))
+            }),
+    )?;
+    let mut parsed = Parsed::default();
+    for (resource, resource_attributes) in request.resource_metrics.iter().zip(&resources) {
         for metric in resource.scope_metrics.iter().flat_map(|s| s.metrics.iter()) {
+            for _ in 0..metric.uncounted_points() {
+                parsed.reject("histograms and summaries are not counted");
+            }
             if let Some(gauge) = &metric.gauge {
                 for _ in &gauge.data_points {
                     parsed.reject("gauges are not counted");
@@ -397,22 +490,41 @@ pub fn parse_protobuf(body: &[u8]) -> Result<Parsed, OtlpError> {
             }
         }
     }
-    check_count(parsed)
+    Ok(parsed)
 }
 
 /// Parses a JSON request.
 pub fn parse_json(body: &[u8]) -> Result<Parsed, OtlpError> {
     let request: JsRequest = serde_json::from_slice(body)
         .map_err(|e| OtlpError::Malformed(format!("not an OTLP JSON metrics request: {e}")))?;
-    let mut parsed = Parsed::default();
-    for resource in &request.resource_metrics {
-        let resource_attributes: BTreeMap<String, String> = resource
-            .resource
+    let resources: Vec<BTreeMap<String, String>> = request
+        .resource_metrics
+        .iter()
+        .map(|resource| {
+            resource
+                .resource
+                .iter()
+                .flat_map(|r| r.attributes.iter())
+                .map(|kv| (kv.key.clone(), js_attribute(&kv.value)))
+                .collect()
+        })
+        .collect();
+    check_shape(
+        request
+            .resource_metrics
             .iter()
-            .flat_map(|r| r.attributes.iter())
-            .map(|kv| (kv.key.clone(), js_attribute(&kv.value)))
-            .collect();
+            .zip(&resources)
+            .map(|(r, attributes)| {
+                let metrics = r.scope_metrics.iter().flat_map(|s| s.metrics.iter());
+                (attributes, metrics.map(|m| (m.name.len(), m.point_count())))
+            }),
+    )?;
+    let mut parsed = Parsed::default();
+    for (resource, resource_attributes) in request.resource_metrics.iter().zip(&resources) {
         for metric in resource.scope_metrics.iter().flat_map(|s| s.metrics.iter()) {
+            for _ in 0..metric.uncounted_points() {
+                parsed.reject("histograms and summaries are not counted");
+            }
             if let Some(gauge) = &metric.gauge {
                 for _ in &gauge.data_points {
                     parsed.reject("gauges are not counted");
@@ -462,7 +574,7 @@ pub fn parse_json(body: &[u8]) -> Result<Parsed, OtlpError> {
             }
         }
     }
-    check_count(parsed)
+    Ok(parsed)
 }
 
 fn push(
@@ -494,13 +606,30 @@ fn push(
     });
 }
 
-fn check_count(parsed: Parsed) -> Result<Parsed, OtlpError> {
-    let total = parsed.points.len() + parsed.rejected;
-    if total > MAX_POINTS {
-        Err(OtlpError::TooManyPoints(total))
-    } else {
-        Ok(parsed)
+/// Refuses a request before any point is built: over [`MAX_POINTS`], or with more than
+/// [`MAX_REPEATED_BYTES`] of names and resource attributes once copied into every point. Takes,
+/// per resource, its attributes and each metric's name length and number of points.
+fn check_shape<'a, M>(
+    resources: impl Iterator<Item = (&'a BTreeMap<String, String>, M)>,
+) -> Result<(), OtlpError>
+where
+    M: Iterator<Item = (usize, usize)>,
+{
+    let (mut points, mut repeated) = (0usize, 0usize);
+    for (attributes, metrics) in resources {
+        let resource_bytes: usize = attributes.iter().map(|(k, v)| k.len() + v.len()).sum();
+        for (name_bytes, count) in metrics {
+            points = points.saturating_add(count);
+            repeated = repeated.saturating_add(count.saturating_mul(name_bytes + resource_bytes));
+        }
     }
+    if points > MAX_POINTS {
+        return Err(OtlpError::TooManyPoints(points));
+    }
+    if repeated > MAX_REPEATED_BYTES {
+        return Err(OtlpError::TooMuchRepeated(repeated));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -610,6 +739,9 @@ mod tests {
                     metrics: vec![PbMetric {
                         name: "claude_code.token.usage".into(),
                         gauge: None,
+                        histogram: None,
+                        exponential_histogram: None,
+                        summary: None,
                         sum: Some(PbSum {
                             aggregation_temporality: 2,
                             data_points: vec![PbNumberDataPoint {
