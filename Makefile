@@ -18,7 +18,7 @@ LOCAL_AWS_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
 	AWS_SESSION_TOKEN= AWS_PROFILE= AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
 	AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: help run stop build test lint fmt bench clean build-lambdas synth deploy destroy
+.PHONY: help run stop build prerequisites test lint fmt bench clean build-lambdas synth deploy destroy
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -81,7 +81,10 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 fmt: ## Format the code
 	cargo fmt --all
 
-test: $(MOTO) lint ## Every check and test (what CI runs): Rust, end to end, CDK offline
+prerequisites: ## Check (and install what it can of) what `make test` needs beyond Rust
+	@tools/prerequisites.sh
+
+test: prerequisites $(MOTO) lint ## Every check and test (what CI runs): Rust, end to end, CDK offline
 	VENV=$(abspath $(VENV)) cdk/check.sh
 	cargo build --workspace --bins
 	cargo test --workspace
