@@ -138,14 +138,17 @@ async fn every_bad_token_is_refused_with_a_bare_401() {
     )
     .await;
 
+    // A token that fills the 10 KB of request line and headers API Gateway allows never reaches
+    // the authorizer: 431, as in AWS.
     let mut huge = good.clone();
     huge["padding"] = json!("x".repeat(17 * 1024));
-    assert_unauthorized(
-        &local,
-        Some(&format!("Bearer {}", signer.sign(&huge))),
-        "over 16 KB",
-    )
-    .await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/me", local.url))
+        .bearer_auth(signer.sign(&huge))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 431, "over 10 KB of headers");
 }
 
 #[tokio::test]
