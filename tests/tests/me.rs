@@ -6,7 +6,7 @@ use ccwb_e2e::{Local, LocalOptions};
 use serde_json::json;
 
 #[tokio::test]
-async fn group_claims_in_every_form_are_parsed() {
+async fn group_claims_in_every_form_are_read_exactly() {
     let local = Local::start();
     let signer = Signer::for_local(&local).await;
     let cases = [
@@ -16,16 +16,24 @@ async fn group_claims_in_every_form_are_parsed() {
             json!(["ccwb-admins", "eng"]),
             true,
         ),
+        // A string claim is one group, read exactly: splitting it could make `team ccwb-admins`
+        // (or `eng,ccwb-admins`) an administrator.
         (
-            "comma list",
+            "one string with a comma",
             json!({"groups": "eng, ops"}),
-            json!(["eng", "ops"]),
+            json!(["eng, ops"]),
             false,
         ),
         (
-            "stringified",
-            json!({"groups": "[eng ops]"}),
-            json!(["eng", "ops"]),
+            "one string that looks like a flattened array",
+            json!({"groups": "[eng ccwb-admins]"}),
+            json!(["[eng ccwb-admins]"]),
+            false,
+        ),
+        (
+            "one string",
+            json!({"groups": "eng"}),
+            json!(["eng"]),
             false,
         ),
         (

@@ -176,8 +176,7 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
         "audience": args.audience.first().map(String::as_str).unwrap_or("ccwb-local"),
         "version": env!("CARGO_PKG_VERSION"),
     });
-    let provisioned =
-        ccwb_store::provision::provision(&sdk, &names, &deployment.to_string()).await?;
+    let provisioned = crate::provision::provision(&sdk, &names, &deployment.to_string()).await?;
     names
         .alert_topic_arn
         .get_or_insert(provisioned.alert_topic_arn);

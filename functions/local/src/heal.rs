@@ -31,14 +31,14 @@ impl Healer {
     /// `true` (the request is worth retrying); otherwise `false`.
     pub async fn heal(&self) -> bool {
         let _guard = self.busy.lock().await;
-        if !ccwb_store::provision::tables_missing(&self.sdk, &self.names).await {
+        if !crate::provision::tables_missing(&self.sdk, &self.names).await {
             return false;
         }
         tracing::warn!(
             stack = %self.names.stack,
             "the AWS endpoint lost ccwb's tables (moto restarted?); provisioning them again"
         );
-        match ccwb_store::provision::provision(&self.sdk, &self.names, &self.deployment).await {
+        match crate::provision::provision(&self.sdk, &self.names, &self.deployment).await {
             Ok(_) => {
                 tracing::warn!(stack = %self.names.stack, "resources provisioned again; retrying the request");
                 true

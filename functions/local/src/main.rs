@@ -10,6 +10,7 @@ mod event;
 mod heal;
 mod jwks;
 mod oauth;
+mod provision;
 mod routes;
 mod server;
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 pub use aws_config::SdkConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::error::DisplayErrorContext;
 
 /// Loads the SDK configuration from the standard sources (environment, profile, role).
 /// `endpoint` overrides the service endpoints, as `AWS_ENDPOINT_URL` does; the timeouts keep an
@@ -41,7 +42,8 @@ pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
 }
 
 /// Renders an SDK error in one line: the service's code and message when the service answered,
-/// else the cause chain (the default `Display` says only "service error").
+/// else the cause chain through `DisplayErrorContext` (the default `Display` says only
+/// "dispatch failure").
 pub fn describe<E, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> String
 where
     E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + 'static,
@@ -53,15 +55,7 @@ where
             service.code().unwrap_or("ServiceError"),
             service.message().unwrap_or("no message")
         ),
-        None => {
-            let mut text = err.to_string();
-            let mut source = std::error::Error::source(err);
-            while let Some(cause) = source {
-                text.push_str(": ");
-                text.push_str(&cause.to_string());
-                source = cause.source();
-            }
-            text
-        }
+        // The SDK's own rendering of the whole cause chain (timeouts, DNS, TLS...).
+        None => DisplayErrorContext(err).to_string(),
     }
 }

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use aws_sdk_dynamodb::types::KeysAndAttributes;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem};
 
 use crate::aws::{describe, endpoint_label};
 use crate::items::attrs::Item;
@@ -14,6 +15,22 @@ use crate::{ResourceNames, StoreError};
 const MAX_KEYS_PER_BATCH: usize = 100;
 /// Retries of keys DynamoDB left unprocessed (throttling), with doubling back-off from 20 ms.
 pub(crate) const UNPROCESSED_RETRIES: u32 = 5;
+/// The pause before retry `attempt` (from 0) of a throttled or cancelled request: 20 ms doubling,
+/// at most 1.28 s. The one back-off of every retry loop in the store.
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(20 << attempt.min(6))
+}
+
+/// How one `TransactWriteItems` ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Transacted {
+    /// Every write applied.
+    Done,
+    /// Nothing applied. The indexes of the items whose condition failed; empty when DynamoDB
+    /// cancelled for a passing reason (a conflicting transaction, throttling): worth a retry.
+    Cancelled(Vec<usize>),
+}
+
 /// How long a sender's claim on an item (audit event, alert, outbox record) lasts before
 /// another sender may take it over.
 pub(crate) const CLAIM: Duration = Duration::from_secs(60);
@@ -87,7 +104,7 @@ impl DynamoStore {
                         ),
                     });
                 }
-                tokio::time::sleep(Duration::from_millis(20 << retries)).await;
+                tokio::time::sleep(backoff(retries)).await;
                 retries += 1;
                 pending.extend(unprocessed);
             }
@@ -138,6 +155,41 @@ impl DynamoStore {
                 Ok(false)
             }
             Err(err) => Err(self.aws_error("UpdateItem", &err)),
+        }
+    }
+
+    /// Runs one `TransactWriteItems`; cancellations and throttling are outcomes, not errors.
+    pub(crate) async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Transacted, StoreError> {
+        let Err(err) = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        else {
+            return Ok(Transacted::Done);
+        };
+        match err.as_service_error() {
+            Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                let failed = cancelled
+                    .cancellation_reasons()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, reason)| reason.code() == Some("ConditionalCheckFailed"))
+                    .map(|(i, _)| i)
+                    .collect();
+                Ok(Transacted::Cancelled(failed))
+            }
+            Some(
+                TransactWriteItemsError::ThrottlingException(_)
+                | TransactWriteItemsError::ProvisionedThroughputExceededException(_)
+                | TransactWriteItemsError::RequestLimitExceeded(_)
+                | TransactWriteItemsError::TransactionInProgressException(_),
+            ) => Ok(Transacted::Cancelled(Vec::new())),
+            _ => Err(self.aws_error("TransactWriteItems", &err)),
         }
     }
 

@@ -6,15 +6,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
-use std::time::Duration;
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use ccwb_core::telemetry::{CounterPoint, Watermark, increase, token_increment};
 use ccwb_core::{Day, Group, PriceTable};
 
 use crate::StoreError;
-use crate::dynamo::DynamoStore;
+use crate::dynamo::{DynamoStore, Transacted, backoff};
 use crate::items::attrs::{Item, Reader, n, s};
 use crate::items::usage::{
     self, CLAUDE_CODE_COST_MICROS, COST_MICROS, MODEL_PREFIX, TOTAL_TOKENS, user_pk,
@@ -303,21 +301,11 @@ impl DynamoStore {
         if items.is_empty() {
             return Ok(Some(outcome));
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(Some(outcome)),
-            Err(err) => match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(_))
-                | Some(TransactWriteItemsError::ThrottlingException(_))
-                | Some(TransactWriteItemsError::TransactionInProgressException(_)) => Ok(None),
-                _ => Err(self.aws_error("TransactWriteItems", &err)),
-            },
-        }
+        // A cancelled round (a watermark moved meanwhile) is read again and retried whole.
+        Ok(match self.transact(items).await? {
+            Transacted::Done => Some(outcome),
+            Transacted::Cancelled(_) => None,
+        })
     }
 }
 
@@ -360,7 +348,7 @@ impl UsageStore for DynamoStore {
                             "usage kept changing concurrently; the client will retry".into(),
                         ));
                     }
-                    tokio::time::sleep(Duration::from_millis(10 << attempt.min(6))).await;
+                    tokio::time::sleep(backoff(attempt)).await;
                 }
             }
         }

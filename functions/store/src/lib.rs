@@ -13,7 +13,6 @@ pub mod names;
 pub mod outbox;
 pub mod packages;
 pub mod policies;
-pub mod provision;
 pub mod quota;
 pub mod rollups;
 pub mod tables;

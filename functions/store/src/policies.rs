@@ -2,9 +2,7 @@
 //! audit event in the same transaction.
 
 use std::future::Future;
-use std::time::Duration;
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, DeleteRequest, Put, PutRequest, TransactWriteItem, WriteRequest,
 };
@@ -14,7 +12,7 @@ use ccwb_core::{AuditEvent, Day, Policy, PolicyType, UsageDetail};
 
 use crate::StoreError;
 use crate::aws::describe;
-use crate::dynamo::{DynamoStore, UNPROCESSED_RETRIES};
+use crate::dynamo::{DynamoStore, Transacted, UNPROCESSED_RETRIES, backoff};
 use crate::items::attrs::{Item, n};
 use crate::items::{audit, policy, usage};
 use crate::tables::POLICY_TYPE_INDEX;
@@ -177,42 +175,24 @@ impl DynamoStore {
         Ok([change, audit])
     }
 
-    /// Runs one transaction; on cancellation returns which rows failed their condition.
-    async fn transact(&self, writes: &[PolicyWrite]) -> Result<TransactOutcome, StoreError> {
+    /// Runs one transaction of each write's change and audit event; on cancellation returns
+    /// which writes failed their condition.
+    async fn transact_writes(&self, writes: &[PolicyWrite]) -> Result<Transacted, StoreError> {
         let mut items = Vec::with_capacity(writes.len() * 2);
         for write in writes {
             items.extend(self.transact_item(write)?);
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(TransactOutcome::Done),
-            Err(err) => match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
-                    let reasons = cancelled.cancellation_reasons();
-                    let failed: Vec<usize> = (0..writes.len())
-                        .filter(|i| {
-                            reasons
-                                .get(i * 2)
-                                .and_then(|r| r.code())
-                                .is_some_and(|code| code == "ConditionalCheckFailed")
-                        })
-                        .collect();
-                    Ok(TransactOutcome::Cancelled(failed))
-                }
-                // Throttled: nothing applied, worth another try after a pause.
-                Some(
-                    TransactWriteItemsError::ThrottlingException(_)
-                    | TransactWriteItemsError::ProvisionedThroughputExceededException(_)
-                    | TransactWriteItemsError::RequestLimitExceeded(_),
-                ) => Ok(TransactOutcome::Cancelled(Vec::new())),
-                _ => Err(self.aws_error("TransactWriteItems", &err)),
-            },
-        }
+        Ok(match self.transact(items).await? {
+            Transacted::Done => Transacted::Done,
+            // Item 2i is write i's change (its audit event, 2i + 1, has no condition of its own).
+            Transacted::Cancelled(items) => Transacted::Cancelled(
+                items
+                    .into_iter()
+                    .filter(|i| i % 2 == 0)
+                    .map(|i| i / 2)
+                    .collect(),
+            ),
+        })
     }
 }
 
@@ -291,16 +271,10 @@ impl DynamoStore {
                 return failed;
             }
             attempts += 1;
-            tokio::time::sleep(Duration::from_millis(20 << attempts)).await;
+            tokio::time::sleep(backoff(attempts)).await;
         }
         failed
     }
-}
-
-enum TransactOutcome {
-    Done,
-    /// Cancelled; these rows failed their condition (the others were not applied either).
-    Cancelled(Vec<usize>),
 }
 
 fn conflict(write: &PolicyWrite) -> StoreError {
@@ -426,17 +400,17 @@ impl PolicyStore for DynamoStore {
     async fn write_policy(&self, write: PolicyWrite) -> Result<(), StoreError> {
         let mut attempts = 0;
         loop {
-            match self.transact(std::slice::from_ref(&write)).await? {
-                TransactOutcome::Done => return Ok(()),
-                TransactOutcome::Cancelled(failed) if !failed.is_empty() => {
+            match self.transact_writes(std::slice::from_ref(&write)).await? {
+                Transacted::Done => return Ok(()),
+                Transacted::Cancelled(failed) if !failed.is_empty() => {
                     return Err(conflict(&write));
                 }
                 // Throttled or conflicting with another transaction: nothing applied, retry.
-                TransactOutcome::Cancelled(_) if attempts < UNPROCESSED_RETRIES => {
+                Transacted::Cancelled(_) if attempts < UNPROCESSED_RETRIES => {
                     attempts += 1;
-                    tokio::time::sleep(Duration::from_millis(20 << attempts)).await;
+                    tokio::time::sleep(backoff(attempts)).await;
                 }
-                TransactOutcome::Cancelled(_) => {
+                Transacted::Cancelled(_) => {
                     return Err(StoreError::Conflict(
                         "the write kept being cancelled by concurrent transactions".into(),
                     ));

@@ -4,12 +4,11 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use ccwb_core::{AuditEvent, Unblock, UnblockGrant};
 
 use crate::StoreError;
-use crate::dynamo::DynamoStore;
+use crate::dynamo::{DynamoStore, Transacted};
 use crate::items::attrs::{s, timestamp};
 use crate::items::{audit, unblock, usage};
 
@@ -69,20 +68,11 @@ impl DynamoStore {
         items: Vec<TransactWriteItem>,
         what: &str,
     ) -> Result<(), StoreError> {
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) => match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(_)) => Err(
-                    StoreError::Conflict(format!("{what} changed meanwhile; try again")),
-                ),
-                _ => Err(self.aws_error("TransactWriteItems", &err)),
-            },
+        match self.transact(items).await? {
+            Transacted::Done => Ok(()),
+            Transacted::Cancelled(_) => Err(StoreError::Conflict(format!(
+                "{what} changed meanwhile; try again"
+            ))),
         }
     }
 }

@@ -10,9 +10,9 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, TableStatus,
 };
 
-use crate::aws::{describe, endpoint_label, s3_client};
-use crate::tables::{IndexSpec, TableSpec, all_tables};
-use crate::{ResourceNames, StoreError};
+use ccwb_store::aws::{describe, endpoint_label, s3_client};
+use ccwb_store::tables::{IndexSpec, TableSpec, all_tables};
+use ccwb_store::{ResourceNames, StoreError};
 
 /// What provisioning created that callers need to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
