@@ -2,6 +2,12 @@
 //! tokens, and makes sure no child outlives the test process, even when a test panics or the
 //! run is killed.
 
+// Used by the benchmark (src/bin/ccwb-bench.rs), not by the harness itself.
+use {ccwb_api as _, ccwb_core as _, ccwb_store as _, ccwb_widgets as _, flate2 as _, time as _};
+// The end-to-end tests' own dependencies (tests/*.rs), which the harness's unit tests do not use.
+#[cfg(test)]
+use {csv as _, futures as _, png as _, prost as _, sha2 as _, zip as _};
+
 pub mod aws;
 pub mod bedrock;
 pub mod claude_code;

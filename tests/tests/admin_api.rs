@@ -1,6 +1,9 @@
 //! The admin API over HTTP: validation, versions and preconditions, pagination, bulk import,
 //! and the audit trail.
 
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use ccwb_e2e::Local;
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -1,6 +1,9 @@
 //! The JWT authorizer matrix, through HTTP: every bad token gets 401 `{"message":"Unauthorized"}`
 //! and nothing more, exactly as API Gateway answers.
 
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use ccwb_e2e::Local;
 use ccwb_e2e::tokens::{Signer, b64, now};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};

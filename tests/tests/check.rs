@@ -1,6 +1,9 @@
 //! `GET /check` end to end: seeded policies, usage and unblocks in moto, decisions through
 //! ccwb-local, the DynamoDB request count, and a store outage.
 
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use ccwb_e2e::proxy::RecordingProxy;
 use ccwb_e2e::tokens::Signer;
 use ccwb_e2e::{Local, LocalOptions, Moto, moto};

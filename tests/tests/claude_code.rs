@@ -5,6 +5,9 @@
 //! its telemetry to the local API, where the exact tokens are counted once. A block policy then
 //! stops the next run before Bedrock sees anything and the developer is told why in Claude
 //! Code's own sign-in box; an unblock lets them back in; `ccwb cleanup` restores the settings.
+
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
 #![cfg(unix)]
 
 use std::collections::BTreeMap;

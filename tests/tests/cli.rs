@@ -1,5 +1,8 @@
 //! The `ccwb` binary against the local stack: every command, exit codes 0/1/2, and what it prints.
 
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 

@@ -1,6 +1,9 @@
 //! A real identity provider's tokens: a Cognito user pool (served by moto) with `--issuer` and
 //! `--jwks-url`, since Cognito's JWKS is not under the issuer string moto puts in tokens.
 
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use ccwb_e2e::{Local, LocalOptions, moto};
 use serde_json::{Value, json};
 

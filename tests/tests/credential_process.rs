@@ -2,6 +2,9 @@
 //! test plays the browser), asks the real `/check`, and gets credentials from moto's STS or
 //! Cognito identity pool. Recording proxies count every AWS and API request it makes.
 
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use std::time::Duration;
 
 use ccwb_e2e::credential_process::{Developer, wait};

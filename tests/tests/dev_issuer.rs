@@ -1,5 +1,8 @@
 //! The development issuer's sign-in: discovery, authorization code with PKCE (S256), refresh.
 
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use std::collections::HashMap;
 
 use ccwb_e2e::Local;

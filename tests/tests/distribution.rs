@@ -1,6 +1,9 @@
 //! The distribution API end to end: a presigned upload bound to size and checksum, publication
 //! that verifies the upload, the latest record in SSM (moto), and the download link.
 
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use ccwb_e2e::Local;
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -3,6 +3,9 @@
 //! API Gateway refuses, unverified e-mail, counters beyond `u64`, pages without protective
 //! headers, oversized headers, and a moto that restarted empty.
 
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use ccwb_e2e::tokens::{Signer, now};
 use ccwb_e2e::{Local, LocalOptions, Moto};
 use reqwest::Method;

@@ -1,5 +1,8 @@
 //! `POST /v1/metrics`: Claude Code's OTLP metrics counted exactly once, with cost.
 
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use std::io::Write;
 
 use ccwb_e2e::Local;

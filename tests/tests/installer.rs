@@ -3,6 +3,9 @@
 //! real credential-process, which merges the Claude Code settings), with a temp HOME. It must
 //! check the package, install the program and config.json, add the AWS profile once and merge
 //! the Claude Code settings, never overwriting what a developer already has unless told to.
+
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
 #![cfg(unix)]
 
 use std::os::unix::fs::PermissionsExt;

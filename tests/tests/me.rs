@@ -1,6 +1,9 @@
 //! `GET /me`: identity and groups reach the function in API Gateway's encoding and are read
 //! back the same way whatever form the identity provider used.
 
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use ccwb_e2e::tokens::Signer;
 use ccwb_e2e::{Local, LocalOptions};
 use serde_json::json;

@@ -1,5 +1,8 @@
 //! ccwb-local refuses to start, loudly, when it cannot do its job.
 
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,9 @@
 //! `GET /status` and `ccwb status` against CloudFormation stacks created in moto, and the
 //! `ccwb deploy` / `ccwb destroy` plumbing (offline: a dry run synthesises the CDK app).
 
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use ccwb_e2e::cli::Ccwb;
 use ccwb_e2e::{Local, repo_root};
 use serde_json::{Value, json};

@@ -2,6 +2,9 @@
 //! decision credential helpers ask for at every refresh; `GET /me` tells the caller who the API
 //! thinks they are.
 
+// The runtime is started by the binary (main.rs), which shares this crate's dependencies.
+use tokio as _;
+
 pub mod check;
 pub mod me;
 

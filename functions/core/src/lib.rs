@@ -2,6 +2,10 @@
 //! and the quota decision. Nothing here performs I/O or reads the clock: time and settings
 //! arrive as parameters so every rule can be tested as a table.
 
+// The property suite (tests/properties.rs) is the dev-dependency's user.
+#[cfg(test)]
+use proptest as _;
+
 pub mod alerts;
 pub mod amount;
 pub mod audit;

@@ -2,6 +2,9 @@
 //! URL bound to its checksum, publish it once the upload is verified, and get a time-limited
 //! download link for their developers. Admin groups only.
 
+// The runtime is started by the binary (main.rs), which shares this crate's dependencies.
+use tokio as _;
+
 pub mod latest;
 pub mod publish;
 pub mod upload;

@@ -1,3 +1,8 @@
+//! The `ccwb-distribution` Lambda: package distribution. The handler lives in the library; this starts the runtime.
+
+// Dependencies are judged on the library target; this binary uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use lambda_http::{Error, service_fn};
 
 #[tokio::main]

@@ -2,6 +2,13 @@
 //! protobuf, optionally gzip), counted exactly once toward the usage of the identity in the
 //! verified token.
 
+// The property suite (tests/properties.rs) is the dev-dependency's user.
+#[cfg(test)]
+use proptest as _;
+
+// The runtime is started by the binary (main.rs), which shares this crate's dependencies.
+use tokio as _;
+
 pub mod otlp;
 
 use std::io::Read;

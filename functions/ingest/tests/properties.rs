@@ -21,6 +21,9 @@
 //! parsers on every run, each with the outcome [`CORPUS`] expects, and is also the seed of the
 //! byte-mutation property.
 
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use std::collections::BTreeMap;
 
 use ccwb_core::telemetry::{COST_USAGE, MAX_POINT_VALUE, MILLISECOND_METRICS, TOKEN_USAGE};

@@ -2,6 +2,9 @@
 //! API functions left for later: audit events still pending and usage records Firehose refused.
 //! ccwb-local runs the same sweep on a timer.
 
+// The runtime is started by the binary (main.rs), which shares this crate's dependencies.
+use tokio as _;
+
 use ccwb_lambda::audit::{Sweep, sweep};
 use ccwb_store::{DynamoStore, ResourceNames};
 use lambda_runtime::{Error, LambdaEvent};

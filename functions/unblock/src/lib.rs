@@ -1,6 +1,10 @@
 //! The `unblock` function: temporary overrides for blocked users, their history, and the audit
 //! trail of every administrative change. Every route requires membership of an admin group.
 
+// The property suite (tests/properties.rs) is the dev-dependency's user.
+#[cfg(test)]
+use proptest as _;
+
 pub mod audit;
 pub mod unblocks;
 

@@ -11,6 +11,9 @@
 //! by hand; failures are saved to `tests/proptest-regressions/properties.txt` (commit it) and
 //! replayed first by every later run.
 
+// Dependencies are judged on the library target; this test uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use ccwb_unblock::audit::instant;
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, RngSeed};

@@ -1,3 +1,8 @@
+//! The `ccwb-widgets` Lambda: the CloudWatch dashboard widgets. The handler lives in the library; this starts the runtime.
+
+// Dependencies are judged on the library target; this binary uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use lambda_runtime::{Error, service_fn};
 
 #[tokio::main]

@@ -1,6 +1,9 @@
 //! `make bench`: the figures the design budgets, measured against the real local stack.
 //! Prints numbers; asserts nothing (machines here are shared and noisy).
 
+// Dependencies are judged on the library target; this binary uses only some of them.
+#![allow(unused_crate_dependencies)]
+
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
