@@ -99,23 +99,6 @@ struct PbOtherPoints {
 #[derive(Clone, PartialEq, prost::Message)]
 struct PbIgnored {}
 
-impl PbMetric {
-    /// Points of every type, counted toward [`MAX_POINTS`].
-    fn point_count(&self) -> usize {
-        self.gauge.as_ref().map_or(0, |g| g.data_points.len())
-            + self.sum.as_ref().map_or(0, |s| s.data_points.len())
-            + self.uncounted_points()
-    }
-
-    /// Points of the types that are rejected whole.
-    fn uncounted_points(&self) -> usize {
-        [&self.histogram, &self.exponential_histogram, &self.summary]
-            .into_iter()
-            .flatten()
-            .map(|other| other.data_points.len())
-            .sum()
-    }
-}
 #[derive(Clone, PartialEq, prost::Message)]
 struct PbGauge {
     #[prost(message, repeated, tag = "1")]
@@ -230,23 +213,6 @@ struct JsMetric {
     summary: Option<JsGauge>,
 }
 
-impl JsMetric {
-    /// Points of every type, counted toward [`MAX_POINTS`].
-    fn point_count(&self) -> usize {
-        self.gauge.as_ref().map_or(0, |g| g.data_points.len())
-            + self.sum.as_ref().map_or(0, |s| s.data_points.len())
-            + self.uncounted_points()
-    }
-
-    /// Points of the types that are rejected whole.
-    fn uncounted_points(&self) -> usize {
-        [&self.histogram, &self.exponential_histogram, &self.summary]
-            .into_iter()
-            .flatten()
-            .map(|other| other.data_points.len())
-            .sum()
-    }
-}
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct JsGauge {
@@ -432,144 +398,187 @@ fn counted_value(metric: &str, number: Number) -> Result<u64, String> {
     }
 }
 
+/// A metric of either encoding, as the one reader ([`read`]) sees it.
+trait Metric {
+    /// Its name.
+    fn name(&self) -> &str;
+    /// Histogram and summary points: rejected whole.
+    fn uncounted_points(&self) -> usize;
+    /// Gauge points: rejected.
+    fn gauge_points(&self) -> usize;
+    /// Sum points, without reading them.
+    fn sum_points(&self) -> usize;
+    /// The sum's aggregation temporality (OTLP's code) and its points, if it is a sum.
+    fn sum(&self) -> Option<(i64, Vec<SumPoint>)>;
+    /// Points of every type, counted toward [`MAX_POINTS`].
+    fn point_count(&self) -> usize {
+        self.uncounted_points() + self.gauge_points() + self.sum_points()
+    }
+}
+
+/// The counting methods of [`Metric`], the same for both encodings' messages (whose fields
+/// have the same names and different types).
+macro_rules! point_counts {
+    () => {
+        fn uncounted_points(&self) -> usize {
+            [&self.histogram, &self.exponential_histogram, &self.summary]
+                .into_iter()
+                .flatten()
+                .map(|other| other.data_points.len())
+                .sum()
+        }
+        fn gauge_points(&self) -> usize {
+            self.gauge.as_ref().map_or(0, |g| g.data_points.len())
+        }
+        fn sum_points(&self) -> usize {
+            self.sum.as_ref().map_or(0, |s| s.data_points.len())
+        }
+    };
+}
+
+/// A sum's data point, in neither encoding.
+struct SumPoint {
+    attributes: Vec<(String, String)>,
+    start_nanos: u64,
+    time_nanos: u64,
+    number: Number,
+}
+
+impl Metric for PbMetric {
+    point_counts!();
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn sum(&self) -> Option<(i64, Vec<SumPoint>)> {
+        let sum = self.sum.as_ref()?;
+        let points = sum
+            .data_points
+            .iter()
+            .map(|point| SumPoint {
+                attributes: point
+                    .attributes
+                    .iter()
+                    .map(|kv| (kv.key.clone(), pb_attribute(kv.value.as_ref())))
+                    .collect(),
+                start_nanos: point.start_time_unix_nano,
+                time_nanos: point.time_unix_nano,
+                number: Number::of(point.as_int, point.as_double),
+            })
+            .collect();
+        Some((i64::from(sum.aggregation_temporality), points))
+    }
+}
+
+impl Metric for JsMetric {
+    point_counts!();
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn sum(&self) -> Option<(i64, Vec<SumPoint>)> {
+        let sum = self.sum.as_ref()?;
+        let temporality = match &sum.aggregation_temporality {
+            serde_json::Value::Number(n) => n.as_i64().unwrap_or(0),
+            serde_json::Value::String(s) if s.ends_with("DELTA") => 1,
+            serde_json::Value::String(s) if s.ends_with("CUMULATIVE") => 2,
+            _ => 0,
+        };
+        let points = sum.data_points.iter().map(js_sum_point).collect();
+        Some((temporality, points))
+    }
+}
+
+fn js_sum_point(point: &JsPoint) -> SumPoint {
+    let as_int = point.as_int.as_ref().and_then(|v| match v {
+        serde_json::Value::String(s) => s.parse::<i64>().ok(),
+        serde_json::Value::Number(n) => n.as_i64(),
+        _ => None,
+    });
+    let number = match (as_int, &point.as_double) {
+        (Some(i), _) => Number::Int(i),
+        (None, Some(d)) => js_double(d).map_or(Number::Missing, Number::Double),
+        // An `asInt` that is no integer, or no value at all.
+        (None, None) => Number::Missing,
+    };
+    let nanos = |v: &Option<serde_json::Value>| v.as_ref().and_then(js_u64).unwrap_or(0);
+    SumPoint {
+        attributes: point
+            .attributes
+            .iter()
+            .map(|kv| (kv.key.clone(), js_attribute(&kv.value)))
+            .collect(),
+        start_nanos: nanos(&point.start_time_unix_nano),
+        time_nanos: nanos(&point.time_unix_nano),
+        number,
+    }
+}
+
 /// Parses a protobuf request.
 pub fn parse_protobuf(body: &[u8]) -> Result<Parsed, OtlpError> {
     let request: PbRequest = prost::Message::decode(body)
         .map_err(|e| OtlpError::Malformed(format!("not an OTLP protobuf metrics request: {e}")))?;
-    let resources: Vec<BTreeMap<String, String>> = request
-        .resource_metrics
-        .iter()
-        .map(|resource| {
-            resource
-                .resource
-                .iter()
-                .flat_map(|r| r.attributes.iter())
-                .map(|kv| (kv.key.clone(), pb_attribute(kv.value.as_ref())))
-                .collect()
-        })
-        .collect();
-    check_shape(
-        request
-            .resource_metrics
+    read(request.resource_metrics.iter().map(|resource| {
+        let attributes = resource
+            .resource
             .iter()
-            .zip(&resources)
-            .map(|(r, attributes)| {
-                let metrics = r.scope_metrics.iter().flat_map(|s| s.metrics.iter());
-                (attributes, metrics.map(|m| (m.name.len(), m.point_count())))
-            }),
-    )?;
-    let mut parsed = Parsed::default();
-    for (resource, resource_attributes) in request.resource_metrics.iter().zip(&resources) {
-        for metric in resource.scope_metrics.iter().flat_map(|s| s.metrics.iter()) {
-            for _ in 0..metric.uncounted_points() {
-                parsed.reject("histograms and summaries are not counted");
-            }
-            if let Some(gauge) = &metric.gauge {
-                for _ in &gauge.data_points {
-                    parsed.reject("gauges are not counted");
-                }
-            }
-            let Some(sum) = &metric.sum else { continue };
-            for point in &sum.data_points {
-                let mut attributes = resource_attributes.clone();
-                attributes.extend(
-                    point
-                        .attributes
-                        .iter()
-                        .map(|kv| (kv.key.clone(), pb_attribute(kv.value.as_ref()))),
-                );
-                push(
-                    &mut parsed,
-                    &metric.name,
-                    attributes,
-                    i64::from(sum.aggregation_temporality),
-                    point.start_time_unix_nano,
-                    point.time_unix_nano,
-                    counted_value(&metric.name, Number::of(point.as_int, point.as_double)),
-                );
-            }
-        }
-    }
-    Ok(parsed)
+            .flat_map(|r| r.attributes.iter())
+            .map(|kv| (kv.key.clone(), pb_attribute(kv.value.as_ref())))
+            .collect();
+        let metrics = resource.scope_metrics.iter().flat_map(|s| s.metrics.iter());
+        (attributes, metrics.collect())
+    }))
 }
 
 /// Parses a JSON request.
 pub fn parse_json(body: &[u8]) -> Result<Parsed, OtlpError> {
     let request: JsRequest = serde_json::from_slice(body)
         .map_err(|e| OtlpError::Malformed(format!("not an OTLP JSON metrics request: {e}")))?;
-    let resources: Vec<BTreeMap<String, String>> = request
-        .resource_metrics
-        .iter()
-        .map(|resource| {
-            resource
-                .resource
-                .iter()
-                .flat_map(|r| r.attributes.iter())
-                .map(|kv| (kv.key.clone(), js_attribute(&kv.value)))
-                .collect()
-        })
-        .collect();
-    check_shape(
-        request
-            .resource_metrics
+    read(request.resource_metrics.iter().map(|resource| {
+        let attributes = resource
+            .resource
             .iter()
-            .zip(&resources)
-            .map(|(r, attributes)| {
-                let metrics = r.scope_metrics.iter().flat_map(|s| s.metrics.iter());
-                (attributes, metrics.map(|m| (m.name.len(), m.point_count())))
-            }),
-    )?;
+            .flat_map(|r| r.attributes.iter())
+            .map(|kv| (kv.key.clone(), js_attribute(&kv.value)))
+            .collect();
+        let metrics = resource.scope_metrics.iter().flat_map(|s| s.metrics.iter());
+        (attributes, metrics.collect())
+    }))
+}
+
+/// Reads a request of either encoding, given as each resource's attributes and metrics: the
+/// shape is checked before any point is built, then every point is counted or rejected.
+fn read<'a, M: Metric + 'a>(
+    resources: impl Iterator<Item = (BTreeMap<String, String>, Vec<&'a M>)>,
+) -> Result<Parsed, OtlpError> {
+    let resources: Vec<(BTreeMap<String, String>, Vec<&M>)> = resources.collect();
+    check_shape(resources.iter().map(|(attributes, metrics)| {
+        (
+            attributes,
+            metrics.iter().map(|m| (m.name().len(), m.point_count())),
+        )
+    }))?;
     let mut parsed = Parsed::default();
-    for (resource, resource_attributes) in request.resource_metrics.iter().zip(&resources) {
-        for metric in resource.scope_metrics.iter().flat_map(|s| s.metrics.iter()) {
+    for (resource_attributes, metrics) in &resources {
+        for metric in metrics {
             for _ in 0..metric.uncounted_points() {
                 parsed.reject("histograms and summaries are not counted");
             }
-            if let Some(gauge) = &metric.gauge {
-                for _ in &gauge.data_points {
-                    parsed.reject("gauges are not counted");
-                }
+            for _ in 0..metric.gauge_points() {
+                parsed.reject("gauges are not counted");
             }
-            let Some(sum) = &metric.sum else { continue };
-            let temporality_code = match &sum.aggregation_temporality {
-                serde_json::Value::Number(n) => n.as_i64().unwrap_or(0),
-                serde_json::Value::String(s) if s.ends_with("DELTA") => 1,
-                serde_json::Value::String(s) if s.ends_with("CUMULATIVE") => 2,
-                _ => 0,
+            let Some((temporality_code, points)) = metric.sum() else {
+                continue;
             };
-            for point in &sum.data_points {
+            for point in points {
                 let mut attributes = resource_attributes.clone();
-                attributes.extend(
-                    point
-                        .attributes
-                        .iter()
-                        .map(|kv| (kv.key.clone(), js_attribute(&kv.value))),
-                );
-                let as_int = point.as_int.as_ref().and_then(|v| match v {
-                    serde_json::Value::String(s) => s.parse::<i64>().ok(),
-                    serde_json::Value::Number(n) => n.as_i64(),
-                    _ => None,
-                });
-                let start = point
-                    .start_time_unix_nano
-                    .as_ref()
-                    .and_then(js_u64)
-                    .unwrap_or(0);
-                let time = point.time_unix_nano.as_ref().and_then(js_u64).unwrap_or(0);
-                let number = match (as_int, &point.as_double) {
-                    (Some(i), _) => Number::Int(i),
-                    (None, Some(d)) => js_double(d).map_or(Number::Missing, Number::Double),
-                    // An `asInt` that is no integer, or no value at all.
-                    (None, None) => Number::Missing,
-                };
+                attributes.extend(point.attributes);
                 push(
                     &mut parsed,
-                    &metric.name,
+                    metric.name(),
                     attributes,
                     temporality_code,
-                    start,
-                    time,
-                    counted_value(&metric.name, number),
+                    point.start_nanos,
+                    point.time_nanos,
+                    counted_value(metric.name(), point.number),
                 );
             }
         }
