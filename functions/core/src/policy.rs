@@ -144,7 +144,8 @@ impl LimitKind {
     }
 }
 
-/// A quota policy. JSON field names are the API's.
+/// A quota policy. JSON field names are the API's. Its limit fields mirror [`crate::PolicyFields`]
+/// (the request form) by design: `deny_unknown_fields` cannot be combined with `flatten`.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
