@@ -68,9 +68,8 @@ pub async fn put(state: &State, req: Request) -> Result<Response<Body>, AdminErr
     let (policy_type, identifier) = policy_key(&req)?;
     let fields: PolicyFields = json_body(&req)?;
     let condition = precondition(&req)?;
-    for _ in 0..WRITE_ATTEMPTS {
-        let existing = state.store.get_policy(policy_type, &identifier).await?;
-        check_precondition(condition, existing.as_ref(), policy_type, &identifier)?;
+    let target = (policy_type, identifier.as_str());
+    write_with_retry(state, condition, target, Exists::Optional, |existing| {
         let change = change_by(&actor);
         let new = change::replace(
             policy_type,
@@ -80,37 +79,20 @@ pub async fn put(state: &State, req: Request) -> Result<Response<Body>, AdminErr
             &change,
         );
         let created = existing.is_none();
-        let write = policy_write(
-            &new.clone(),
-            existing.as_ref(),
-            Some(&new),
-            if created {
-                "policy.create"
-            } else {
-                "policy.replace"
-            },
-            &change,
-        );
-        match state.store.write_policy(write).await {
-            Ok(()) => {
-                ccwb_lambda::audit::deliver(&state.store).await;
-                return Ok(with_etag(
-                    if created {
-                        StatusCode::CREATED
-                    } else {
-                        StatusCode::OK
-                    },
-                    &new,
-                ));
-            }
-            Err(StoreError::Conflict(message)) if condition != Precondition::None => {
-                return Err(conflict_for(condition, message));
-            }
-            Err(StoreError::Conflict(_)) => continue,
-            Err(err) => return Err(err.into()),
-        }
-    }
-    Err(busy(policy_type, &identifier))
+        let action = if created {
+            "policy.create"
+        } else {
+            "policy.replace"
+        };
+        let write = policy_write(&new, existing.as_ref(), Some(&new), action, &change);
+        let status = if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        Ok((write, with_etag(status, &new)))
+    })
+    .await
 }
 
 /// `PATCH /policies/{type}/{id}`: changes only the fields given (`null` clears a limit).
@@ -129,29 +111,15 @@ pub async fn patch(state: &State, req: Request) -> Result<Response<Body>, AdminE
             "If-None-Match: PATCH changes an existing policy; use PUT to create".into(),
         ));
     }
-    for _ in 0..WRITE_ATTEMPTS {
-        let existing = state
-            .store
-            .get_policy(policy_type, &identifier)
-            .await?
-            .ok_or_else(|| not_found(policy_type, &identifier))?;
-        check_precondition(condition, Some(&existing), policy_type, &identifier)?;
+    let target = (policy_type, identifier.as_str());
+    write_with_retry(state, condition, target, Exists::Required, |existing| {
+        let existing = existing.ok_or_else(|| not_found(policy_type, &identifier))?;
         let change = change_by(&actor);
         let new = change::patch(&existing, &patch, &change);
         let write = policy_write(&new, Some(&existing), Some(&new), "policy.update", &change);
-        match state.store.write_policy(write).await {
-            Ok(()) => {
-                ccwb_lambda::audit::deliver(&state.store).await;
-                return Ok(with_etag(StatusCode::OK, &new));
-            }
-            Err(StoreError::Conflict(message)) if condition != Precondition::None => {
-                return Err(conflict_for(condition, message));
-            }
-            Err(StoreError::Conflict(_)) => continue,
-            Err(err) => return Err(err.into()),
-        }
-    }
-    Err(busy(policy_type, &identifier))
+        Ok((write, with_etag(StatusCode::OK, &new)))
+    })
+    .await
 }
 
 /// `DELETE /policies/{type}/{id}`.
@@ -159,20 +127,47 @@ pub async fn delete(state: &State, req: Request) -> Result<Response<Body>, Admin
     let actor = admin(&state.settings, &req)?;
     let (policy_type, identifier) = policy_key(&req)?;
     let condition = precondition(&req)?;
-    for _ in 0..WRITE_ATTEMPTS {
-        let existing = state
-            .store
-            .get_policy(policy_type, &identifier)
-            .await?
-            .ok_or_else(|| not_found(policy_type, &identifier))?;
-        check_precondition(condition, Some(&existing), policy_type, &identifier)?;
+    let target = (policy_type, identifier.as_str());
+    write_with_retry(state, condition, target, Exists::Required, |existing| {
+        let existing = existing.ok_or_else(|| not_found(policy_type, &identifier))?;
         let change = change_by(&actor);
         let write = policy_write(&existing, Some(&existing), None, "policy.delete", &change);
+        let mut response = Response::new(Body::Empty);
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        Ok((write, response))
+    })
+    .await
+}
+
+/// Whether the policy a write changes must exist already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exists {
+    /// PUT creates or replaces.
+    Optional,
+    /// PATCH and DELETE: a missing policy is 404, before any precondition.
+    Required,
+}
+
+/// Reads the policy at `target`, checks the request's precondition, lets `plan` turn what was
+/// read into a write and the answer, and writes it. A concurrent change is read again and
+/// retried, unless the caller named a version (then it is their conflict to see).
+async fn write_with_retry(
+    state: &State,
+    condition: Precondition,
+    (policy_type, identifier): (PolicyType, &str),
+    exists: Exists,
+    mut plan: impl FnMut(Option<Policy>) -> Result<(PolicyWrite, Response<Body>), AdminError>,
+) -> Result<Response<Body>, AdminError> {
+    for _ in 0..WRITE_ATTEMPTS {
+        let existing = state.store.get_policy(policy_type, identifier).await?;
+        if exists == Exists::Required && existing.is_none() {
+            return Err(not_found(policy_type, identifier));
+        }
+        check_precondition(condition, existing.as_ref(), policy_type, identifier)?;
+        let (write, response) = plan(existing)?;
         match state.store.write_policy(write).await {
             Ok(()) => {
                 ccwb_lambda::audit::deliver(&state.store).await;
-                let mut response = Response::new(Body::Empty);
-                *response.status_mut() = StatusCode::NO_CONTENT;
                 return Ok(response);
             }
             Err(StoreError::Conflict(message)) if condition != Precondition::None => {
@@ -182,7 +177,7 @@ pub async fn delete(state: &State, req: Request) -> Result<Response<Body>, Admin
             Err(err) => return Err(err.into()),
         }
     }
-    Err(busy(policy_type, &identifier))
+    Err(busy(policy_type, identifier))
 }
 
 /// Who changes, and when: now.
