@@ -160,13 +160,18 @@ impl Config {
 /// Writes `name` in `dir` with mode 0600, atomically (readers never see half a file), in a
 /// directory only the user can write to ([`ccwb_install::files::create_private_dir`]: created
 /// 0700, or made so, with a warning, if others could write to it).
-pub fn write_private(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), CliError> {
+fn write_private(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), CliError> {
     let tightened = ccwb_install::files::write_private(dir, name, bytes)
         .map_err(|e| CliError::Config(format!("cannot write {}: {e}", dir.join(name).display())))?;
+    warn_tightened(tightened);
+    Ok(())
+}
+
+/// Says on stderr that a folder others could write to was made private.
+pub fn warn_tightened(tightened: Option<ccwb_install::files::Tightened>) {
     if let Some(tightened) = tightened {
         eprintln!("Warning: {tightened}");
     }
-    Ok(())
 }
 
 #[cfg(test)]
