@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use ccwb_install::config::{CheckMinutes, FederationType, ProfileConfig};
 use sha2::{Digest, Sha256};
 
 use crate::error::CliError;
@@ -203,7 +204,8 @@ pub fn package(ctx: &Context, options: &PackageOptions) -> Result<Built, CliErro
 }
 
 /// `config.json` in the installer's layout (profile name as the top-level key), from the
-/// ccwb profile; never a client secret.
+/// ccwb profile; never a client secret. The keys are [`ProfileConfig`]'s, the type
+/// credential-process reads them with.
 fn config_json(
     profile_name: &str,
     profile: &crate::profile::Profile,
@@ -220,20 +222,21 @@ fn config_json(
         .clone()
         .ok_or_else(|| missing("client-id"))?;
     let region = profile.region.clone().ok_or_else(|| missing("region"))?;
-    let mut entry = serde_json::json!({
-        "issuer": issuer,
-        "client_id": client_id,
-        "aws_region": region,
-        "quota_api_endpoint": profile.endpoint,
-    });
+    let mut entry = ProfileConfig {
+        issuer: Some(issuer),
+        client_id: Some(client_id),
+        aws_region: Some(region.clone()),
+        quota_api_endpoint: Some(profile.endpoint.clone()),
+        ..ProfileConfig::default()
+    };
     match (&options.federated_role_arn, &options.identity_pool_id) {
         (Some(role), None) => {
-            entry["federation_type"] = "direct".into();
-            entry["federated_role_arn"] = role.clone().into();
+            entry.federation_type = Some(FederationType::Direct);
+            entry.federated_role_arn = Some(role.clone());
         }
         (None, Some(pool)) => {
-            entry["federation_type"] = "cognito".into();
-            entry["identity_pool_id"] = pool.clone().into();
+            entry.federation_type = Some(FederationType::Cognito);
+            entry.identity_pool_id = Some(pool.clone());
         }
         _ => {
             return Err(CliError::Usage(
@@ -241,38 +244,44 @@ fn config_json(
             ));
         }
     }
-    if let Some(kind) = &options.provider_type {
-        entry["provider_type"] = kind.clone().into();
-    }
-    if let Some(mode) = &options.quota_fail_mode {
-        entry["quota_fail_mode"] = mode.clone().into();
-    }
-    if let Some(minutes) = options.quota_check_interval {
-        entry["quota_check_interval"] = minutes.into();
-    }
+    // Checked here as credential-process will read them, so a bad value fails the build of
+    // the package, not every developer's sign-in.
+    let flag = |name: &'static str| move |why: String| CliError::Usage(format!("--{name}: {why}"));
+    entry.provider_type = options
+        .provider_type
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(flag("provider-type"))?;
+    entry.quota_fail_mode = options
+        .quota_fail_mode
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(flag("quota-fail-mode"))?;
+    entry.quota_check_interval = options
+        .quota_check_interval
+        .map(|minutes| CheckMinutes::new(minutes.into()))
+        .transpose()
+        .map_err(flag("quota-check-interval"))?;
     let geography = models::geography(&region).ok_or_else(|| {
         CliError::Config(format!(
             "profile {profile_name:?} has region {region:?}, which has no Bedrock cross-region inference profiles for Claude"
         ))
     })?;
-    entry["claude_model"] = models::pick(
+    entry.claude_model = Some(models::pick(
         "--model",
         options.model.as_deref(),
         geography,
         models::DEFAULT_MODEL,
-    )?
-    .into();
-    entry["claude_small_fast_model"] = models::pick(
+    )?);
+    entry.claude_small_fast_model = Some(models::pick(
         "--small-fast-model",
         options.small_fast_model.as_deref(),
         geography,
         models::DEFAULT_SMALL_FAST_MODEL,
-    )?
-    .into();
-    let mut root = serde_json::Map::new();
-    root.insert(options.profile_name.clone(), entry);
-    serde_json::to_string_pretty(&root)
-        .map(|text| text + "\n")
+    )?);
+    ccwb_install::config::render(&options.profile_name, &entry)
         .map_err(|e| CliError::Output(e.to_string()))
 }
 

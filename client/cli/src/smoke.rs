@@ -8,7 +8,7 @@ use std::process::Command;
 
 use ccwb_api_client::ApiClient;
 use ccwb_core::{PolicyFields, PolicyType, TokenAmount};
-use serde_json::Value;
+use ccwb_install::config as install_config;
 
 use crate::distribute::{BuildSelection, choose_build};
 use crate::error::CliError;
@@ -100,26 +100,42 @@ fn checksums(dir: &Path) -> Check {
     }
 }
 
-/// config.json: profiles with what credential-process needs, pointing at `endpoint`.
+/// config.json: profiles with what credential-process needs, pointing at `endpoint`, read with
+/// the type credential-process reads them with.
 fn config(dir: &Path, endpoint: Option<&str>) -> (Check, Vec<String>) {
     let name = "config.json";
-    let parsed = std::fs::read_to_string(dir.join("config.json"))
+    let read = std::fs::read_to_string(dir.join("config.json"))
         .map_err(|e| e.to_string())
-        .and_then(|text| serde_json::from_str::<Value>(&text).map_err(|e| e.to_string()));
-    let root = match parsed {
-        Ok(Value::Object(root)) if !root.is_empty() => root,
-        Ok(_) => return (check(name, Outcome::Fail, "holds no profile"), Vec::new()),
+        .and_then(|text| {
+            let names = install_config::profile_names(&text, name).map_err(|e| e.to_string())?;
+            Ok((text, names))
+        });
+    let (text, profiles) = match read {
+        Ok((_, names)) if names.is_empty() => {
+            return (check(name, Outcome::Fail, "holds no profile"), Vec::new());
+        }
+        Ok(read) => read,
         Err(e) => return (check(name, Outcome::Fail, e), Vec::new()),
     };
-    let profiles: Vec<String> = root.keys().cloned().collect();
     let mut problems = Vec::new();
-    for (profile, entry) in &root {
-        for key in ["issuer", "client_id", "aws_region"] {
-            if entry[key].as_str().is_none_or(str::is_empty) {
+    for profile in &profiles {
+        let entry = match install_config::read_profile(&text, profile, name) {
+            Ok(parsed) => parsed.config,
+            Err(e) => {
+                problems.push(e.to_string());
+                continue;
+            }
+        };
+        for (key, value) in [
+            ("issuer", &entry.issuer),
+            ("client_id", &entry.client_id),
+            ("aws_region", &entry.aws_region),
+        ] {
+            if value.is_none() {
                 problems.push(format!("{profile}: no {key}"));
             }
         }
-        match (entry["quota_api_endpoint"].as_str(), endpoint) {
+        match (entry.quota_api_endpoint.as_deref(), endpoint) {
             (Some(theirs), Some(ours))
                 if theirs.trim_end_matches('/') != ours.trim_end_matches('/') =>
             {

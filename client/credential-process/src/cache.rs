@@ -11,7 +11,7 @@ use ccwb_api_client::secrets::SecretStore;
 use ccwb_install::files;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{APP_DIR, Storage};
+use crate::config::{APP_DIR, CredentialStorage};
 use crate::credentials::Credentials;
 use crate::error::Error;
 
@@ -73,14 +73,14 @@ pub struct Lock {
 
 impl Cache {
     /// The cache of `profile` in the user's cache directory.
-    pub fn new(profile: &str, storage: Storage) -> Result<Self, Error> {
+    pub fn new(profile: &str, storage: CredentialStorage) -> Result<Self, Error> {
         let dirs = directories::BaseDirs::new().ok_or_else(|| {
             Error::Cache("cannot find your home directory for the credential cache".into())
         })?;
         let dir = dirs.cache_dir().join(APP_DIR);
         let (store, account) = match storage {
-            Storage::File => (SecretStore::files(&dir), stem(profile)),
-            Storage::Keyring => (SecretStore::keyring(APP_DIR), profile.to_owned()),
+            CredentialStorage::File => (SecretStore::files(&dir), stem(profile)),
+            CredentialStorage::Keyring => (SecretStore::keyring(APP_DIR), profile.to_owned()),
         };
         Ok(Self {
             store,
