@@ -3,10 +3,11 @@
 
 use ccwb_api_client::ApiError;
 use ccwb_api_client::secrets::SecretStore;
+use ccwb_install::files::Tightened;
 use serde::{Deserialize, Serialize};
 
 use crate::error::CliError;
-use crate::profile::{config_dir, warn_tightened};
+use crate::profile::config_dir;
 
 /// What a sign-in leaves behind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,12 +56,12 @@ pub fn load(profile: &str) -> Result<Option<StoredTokens>, CliError> {
     })
 }
 
-/// Stores the tokens of `profile`.
-pub fn save(profile: &str, tokens: &StoredTokens) -> Result<(), CliError> {
+/// Stores the tokens of `profile`; says whether the tokens' folder had to be made private,
+/// which the caller tells the user.
+#[must_use = "the user is told when their tokens' folder was made private"]
+pub fn save(profile: &str, tokens: &StoredTokens) -> Result<Option<Tightened>, CliError> {
     let text = serde_json::to_string(tokens).map_err(|e| CliError::Config(e.to_string()))?;
-    let tightened = store()?.write(profile, &text).map_err(store_error)?;
-    warn_tightened(tightened);
-    Ok(())
+    store()?.write(profile, &text).map_err(store_error)
 }
 
 /// Forgets the tokens of `profile`; `true` if there were any.
