@@ -112,6 +112,22 @@ pub struct BuildSelection {
 }
 
 impl BuildSelection {
+    /// The selection the flags `--dist`, `--latest`, `--build-profile` and `--timestamp` make
+    /// (each command words and combines them its own way).
+    pub fn new(
+        dist: &Path,
+        latest: bool,
+        build_profile: Option<&str>,
+        timestamp: Option<&str>,
+    ) -> Self {
+        Self {
+            dist: dist.to_path_buf(),
+            latest,
+            build_profile: build_profile.map(str::to_owned),
+            timestamp: timestamp.map(str::to_owned),
+        }
+    }
+
     /// The build directory: named, newest, or chosen from a list when `interactive` (a person
     /// at a terminal) and there is more than one.
     pub fn choose(&self, interactive: bool) -> Result<PathBuf, CliError> {

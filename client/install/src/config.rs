@@ -119,15 +119,30 @@ pub enum FederationType {
     Cognito,
 }
 
+/// The value `names` gives `value`; else the rest of a sentence that starts with the key:
+/// `must be "a" or "b", not "c"`.
+fn one_of<T: Copy>(value: &str, names: &[(&str, T)]) -> Result<T, String> {
+    if let Some((_, found)) = names.iter().find(|(name, _)| *name == value) {
+        return Ok(*found);
+    }
+    let quoted: Vec<String> = names.iter().map(|(name, _)| format!("{name:?}")).collect();
+    let (last, rest) = quoted
+        .split_last()
+        .map_or(("", &[][..]), |(l, r)| (l.as_str(), r));
+    Err(format!(
+        "must be {} or {last}, not {value:?}",
+        rest.join(", ")
+    ))
+}
+
 impl FromStr for FederationType {
     type Err = String;
 
     fn from_str(value: &str) -> Result<Self, String> {
-        match value {
-            "direct" => Ok(Self::Direct),
-            "cognito" => Ok(Self::Cognito),
-            other => Err(format!("must be \"direct\" or \"cognito\", not {other:?}")),
-        }
+        one_of(
+            value,
+            &[("direct", Self::Direct), ("cognito", Self::Cognito)],
+        )
     }
 }
 
@@ -146,11 +161,11 @@ impl FromStr for CredentialStorage {
     type Err = String;
 
     fn from_str(value: &str) -> Result<Self, String> {
-        match value {
-            "file" | "session" => Ok(Self::File),
-            "keyring" => Ok(Self::Keyring),
-            other => Err(format!("must be \"file\" or \"keyring\", not {other:?}")),
+        if value == "session" {
+            // The original installer's name for file storage; not offered to new configs.
+            return Ok(Self::File);
         }
+        one_of(value, &[("file", Self::File), ("keyring", Self::Keyring)])
     }
 }
 
@@ -169,11 +184,7 @@ impl FromStr for FailMode {
     type Err = String;
 
     fn from_str(value: &str) -> Result<Self, String> {
-        match value {
-            "open" => Ok(Self::Open),
-            "closed" => Ok(Self::Closed),
-            other => Err(format!("must be \"open\" or \"closed\", not {other:?}")),
-        }
+        one_of(value, &[("open", Self::Open), ("closed", Self::Closed)])
     }
 }
 

@@ -43,12 +43,8 @@ pub struct DistributeArgs {
 
 impl DistributeArgs {
     fn selection(&self) -> BuildSelection {
-        BuildSelection {
-            dist: self.dist.clone(),
-            latest: self.latest,
-            build_profile: self.build_profile.clone(),
-            timestamp: self.timestamp.clone(),
-        }
+        let (profile, timestamp) = (self.build_profile.as_deref(), self.timestamp.as_deref());
+        BuildSelection::new(&self.dist, self.latest, profile, timestamp)
     }
 
     /// Uploads and publishes the build (or with `--get-latest` only shows the latest).

@@ -10,16 +10,11 @@ use crate::output::{Out, dollars_f64, percent};
 /// The decision and usage against limits, as fields and lines.
 pub fn render(check: &CheckResponse, out: &mut Out<'_>) -> Result<(), CliError> {
     let u = &check.usage;
-    let against = |used: String, limit: Option<String>, pct: Option<f64>| match limit {
-        Some(limit) => format!("{used} of {limit} ({})", percent(pct)),
-        None => format!("{used} (no limit)"),
-    };
-    let tokens = |n: u64| TokenAmount(n).to_string();
     let policy = check.policy.as_ref().map_or_else(
         || "(none)".to_owned(),
         |p| format!("{} {}", p.policy_type, p.identifier),
     );
-    out.fields(&[
+    let mut fields = vec![
         (
             "Access",
             if check.allowed { "allowed" } else { "BLOCKED" }.to_owned(),
@@ -32,39 +27,43 @@ pub fn render(check: &CheckResponse, out: &mut Out<'_>) -> Result<(), CliError> 
                 .unwrap_or_default(),
         ),
         ("Policy", policy),
+    ];
+    // Each limit: what was used, the limit (none: unlimited), and the percentage used.
+    let tokens = |used: u64, limit: Option<u64>| {
+        let amount = |n: u64| TokenAmount(n).to_string();
+        (amount(used), limit.map(amount))
+    };
+    let cost = |used: f64, limit: Option<f64>| (dollars_f64(used), limit.map(dollars_f64));
+    let limits = [
         (
             "Monthly tokens",
-            against(
-                tokens(u.monthly_tokens),
-                u.monthly_limit.map(tokens),
-                u.monthly_percent,
-            ),
+            tokens(u.monthly_tokens, u.monthly_limit),
+            u.monthly_percent,
         ),
         (
             "Daily tokens",
-            against(
-                tokens(u.daily_tokens),
-                u.daily_limit.map(tokens),
-                u.daily_percent,
-            ),
+            tokens(u.daily_tokens, u.daily_limit),
+            u.daily_percent,
         ),
         (
             "Monthly cost",
-            against(
-                dollars_f64(u.monthly_cost),
-                u.monthly_cost_limit.map(dollars_f64),
-                u.monthly_cost_percent,
-            ),
+            cost(u.monthly_cost, u.monthly_cost_limit),
+            u.monthly_cost_percent,
         ),
         (
             "Daily cost",
-            against(
-                dollars_f64(u.daily_cost),
-                u.daily_cost_limit.map(dollars_f64),
-                u.daily_cost_percent,
-            ),
+            cost(u.daily_cost, u.daily_cost_limit),
+            u.daily_cost_percent,
         ),
-    ])?;
+    ];
+    fields.extend(limits.map(|(label, (used, limit), pct)| {
+        let text = match limit {
+            Some(limit) => format!("{used} of {limit} ({})", percent(pct)),
+            None => format!("{used} (no limit)"),
+        };
+        (label, text)
+    }));
+    out.fields(&fields)?;
     let unblock = &check.unblock_status;
     if unblock.is_unblocked {
         out.line(format!(

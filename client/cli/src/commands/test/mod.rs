@@ -69,12 +69,8 @@ pub fn check(name: &str, outcome: Outcome, detail: impl Into<String>) -> Check {
 
 impl TestArgs {
     fn selection(&self) -> BuildSelection {
-        BuildSelection {
-            dist: self.dist.clone(),
-            latest: self.latest,
-            build_profile: self.build_profile.clone(),
-            timestamp: self.timestamp.clone(),
-        }
+        let (profile, timestamp) = (self.build_profile.as_deref(), self.timestamp.as_deref());
+        BuildSelection::new(&self.dist, self.latest, profile, timestamp)
     }
 
     /// Runs the checks and reports each.
