@@ -184,6 +184,7 @@ mod keyring {
         })
     }
 
+    /// The secret: the chunks joined, or an unchunked entry's text.
     pub fn read(service: &str, account: &str) -> Result<Option<String>, ApiError> {
         let count = match get(service, account)?.map(head) {
             None => return Ok(None),
@@ -201,6 +202,7 @@ mod keyring {
         Ok(Some(text))
     }
 
+    /// Replaces the secret, removing chunks the old one had beyond the new one's.
     pub fn write(service: &str, account: &str, text: &str) -> Result<(), ApiError> {
         let old = chunk_count(service, account)?;
         let chunks = split(text);
@@ -215,6 +217,7 @@ mod keyring {
         Ok(())
     }
 
+    /// Removes the chunks and the head entry; `true` if there was a secret.
     pub fn delete(service: &str, account: &str) -> Result<bool, ApiError> {
         for n in 0..chunk_count(service, account)? {
             remove(service, &format!("{account}#{n}"))?;
@@ -232,14 +235,17 @@ mod keyring {
         ApiError::SecretStore("OS keyring: not supported on this platform; use file storage".into())
     }
 
+    /// Refused: no keyring here.
     pub fn read(_service: &str, _account: &str) -> Result<Option<String>, ApiError> {
         Err(unsupported())
     }
 
+    /// Refused: no keyring here.
     pub fn write(_service: &str, _account: &str, _text: &str) -> Result<(), ApiError> {
         Err(unsupported())
     }
 
+    /// Refused: no keyring here.
     pub fn delete(_service: &str, _account: &str) -> Result<bool, ApiError> {
         Err(unsupported())
     }
