@@ -1,6 +1,7 @@
-//! A typed client of the ccwb API, and the OpenID sign-in that gets its tokens. Both binaries
-//! use it; neither talks to AWS storage directly.
+//! A typed client of the ccwb API, the OpenID sign-in that gets its tokens, and the secret
+//! store that keeps them. Both binaries use it; neither talks to AWS storage directly.
 
+pub mod secrets;
 pub mod signin;
 
 use std::time::Duration;
@@ -48,6 +49,9 @@ pub enum ApiError {
     /// Signing in with the identity provider failed.
     #[error("sign-in failed: {0}")]
     SignIn(String),
+    /// The OS keyring or a private file could not keep or give back a secret.
+    #[error("{0}")]
+    SecretStore(String),
     /// The API answered with something that is not the documented JSON.
     #[error("unexpected response from the API ({status}): {detail}")]
     Unexpected {

@@ -1,25 +1,18 @@
-//! `ccwb`: the administrator's command line. See `ccwb --help`.
+//! `ccwb`: the administrator's command line. See `ccwb --help`, and [`commands`] for where
+//! each command lives.
 
-mod account;
-mod audit;
-mod cleanup;
+mod bundle;
+mod cdk;
 mod cli;
-mod contexts;
-mod deploy;
-mod distribute;
+mod commands;
 mod error;
-mod login;
-mod models;
 mod output;
-mod package;
-mod policy_file;
 mod profile;
-mod quota;
 mod session;
-mod smoke;
-mod status;
+mod signin;
 mod tokens;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -27,7 +20,11 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match cli::run(cli).await {
+    let (mut stdout, mut stderr) = (std::io::stdout(), std::io::stderr());
+    let mut out = output::Out::terminal(cli.output, &mut stdout, &mut stderr);
+    let result = cli.run(&mut out).await;
+    let _ = stdout.flush();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("Error: {err}");

@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use ccwb_install::files::Tightened;
 use serde::{Deserialize, Serialize};
 
 use crate::error::CliError;
@@ -36,6 +37,14 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// The profile with its client secret masked, for showing.
+    pub fn masked(mut self) -> Self {
+        if self.client_secret.is_some() {
+            self.client_secret = Some("********".into());
+        }
+        self
+    }
+
     /// Problems that make the profile unusable, one sentence each.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
@@ -127,12 +136,32 @@ impl Config {
         }
     }
 
-    /// Saves the config file atomically (temporary file, then rename).
-    pub fn save(&self) -> Result<(), CliError> {
+    /// Saves the config file atomically (temporary file, then rename), 0600 in a private
+    /// folder ([`ccwb_install::files::write_private`]); says whether the folder had to be made
+    /// private, which the caller tells the user.
+    #[must_use = "the user is told when their config folder was made private"]
+    pub fn save(&self) -> Result<Option<Tightened>, CliError> {
         let dir = config_dir()?;
         let text =
             serde_json::to_string_pretty(self).map_err(|e| CliError::Config(e.to_string()))?;
-        write_private(&dir, CONFIG_FILE, text.as_bytes())
+        ccwb_install::files::write_private(&dir, CONFIG_FILE, text.as_bytes()).map_err(|e| {
+            CliError::Config(format!(
+                "cannot write {}: {e}",
+                dir.join(CONFIG_FILE).display()
+            ))
+        })
+    }
+
+    /// The same profiles with client secrets masked, for showing.
+    pub fn masked(&self) -> Self {
+        Self {
+            current: self.current.clone(),
+            profiles: self
+                .profiles
+                .iter()
+                .map(|(n, p)| (n.clone(), p.clone().masked()))
+                .collect(),
+        }
     }
 
     /// The profile named `name`, or the current one.
@@ -157,16 +186,22 @@ impl Config {
     }
 }
 
-/// Writes `name` in `dir` with mode 0600, atomically (readers never see half a file), in a
-/// directory only the user can write to ([`ccwb_install::files::create_private_dir`]: created
-/// 0700, or made so, with a warning, if others could write to it).
-pub fn write_private(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), CliError> {
-    let tightened = ccwb_install::files::write_private(dir, name, bytes)
-        .map_err(|e| CliError::Config(format!("cannot write {}: {e}", dir.join(name).display())))?;
-    if let Some(tightened) = tightened {
-        eprintln!("Warning: {tightened}");
+/// A profile name (`ccwb context create`, `ccwb config import`): letters, digits, `-`, `_`
+/// and `.`, so that it is also a safe file name for its stored sign-in.
+pub fn check_name(name: &str) -> Result<(), CliError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "profile name {name:?}: use up to 64 letters, digits, '-', '_' or '.'"
+        )))
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -198,5 +233,25 @@ mod tests {
         assert!(problems.contains("endpoint:"), "{problems}");
         assert!(problems.contains("client_id:"), "{problems}");
         assert!(problems.contains("region:"), "{problems}");
+    }
+
+    #[test]
+    fn profile_names_are_safe_file_names() {
+        for good in ["local", "prod-eu_1", "a.b"] {
+            assert!(check_name(good).is_ok(), "{good}");
+        }
+        for bad in ["", ".hidden", "a/b", "../x", "spa ce", &"x".repeat(65)] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_masked_for_showing() {
+        let profile = Profile {
+            client_secret: Some("s3cret".into()),
+            ..Profile::default()
+        };
+        assert_eq!(profile.masked().client_secret.as_deref(), Some("********"));
+        assert_eq!(Profile::default().masked().client_secret, None);
     }
 }

@@ -4,23 +4,23 @@
 use ccwb_api_client::ApiClient;
 
 use crate::error::CliError;
-use crate::login;
+use crate::output::Out;
 use crate::profile::{Config, Profile};
-use crate::tokens;
+use crate::{signin, tokens};
 
 /// Seconds of validity an id token must still have to be used as is.
 const MIN_VALIDITY_SECS: i64 = 60;
 
 /// The global options every command shares.
 #[derive(Debug, Clone, Default)]
-pub struct Context {
+pub struct Session {
     /// `--profile` / `CCWB_PROFILE`.
     pub profile: Option<String>,
     /// `--endpoint` / `CCWB_ENDPOINT`.
     pub endpoint: Option<String>,
 }
 
-impl Context {
+impl Session {
     /// The selected profile, if any is configured (an explicit `--profile` must exist).
     pub fn profile(&self) -> Result<Option<(String, Profile)>, CliError> {
         let config = Config::load()?;
@@ -30,8 +30,15 @@ impl Context {
         config.resolve(self.profile.as_deref()).map(Some)
     }
 
-    /// A client of the API with a usable token.
-    pub async fn client(&self) -> Result<ApiClient, CliError> {
+    /// The selected profile, or `missing` as the error when none is.
+    pub fn require_profile(&self, missing: &str) -> Result<(String, Profile), CliError> {
+        self.profile()?
+            .ok_or_else(|| CliError::Config(missing.to_owned()))
+    }
+
+    /// A client of the API with a usable token (a renewed sign-in is stored again, which may
+    /// warn on `out`).
+    pub async fn client(&self, out: &mut Out<'_>) -> Result<ApiClient, CliError> {
         let profile = self.profile()?;
         let endpoint = self
             .endpoint
@@ -41,7 +48,7 @@ impl Context {
         let token = match env_token() {
             Some(token) => token,
             None => match &profile {
-                Some((name, profile)) => profile_token(name, profile).await?,
+                Some((name, profile)) => profile_token(name, profile, out).await?,
                 None => {
                     return Err(CliError::NotSignedIn(
                         ": no CCWB_TOKEN and no profile".into(),
@@ -61,14 +68,18 @@ fn env_token() -> Option<String> {
 }
 
 /// The profile's id token, refreshed (and stored again) when it is about to expire.
-pub async fn profile_token(name: &str, profile: &Profile) -> Result<String, CliError> {
+async fn profile_token(
+    name: &str,
+    profile: &Profile,
+    out: &mut Out<'_>,
+) -> Result<String, CliError> {
     let stored = tokens::load(name)?
         .ok_or_else(|| CliError::NotSignedIn(format!(" to profile {name:?}")))?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     if stored.expires_at - now > MIN_VALIDITY_SECS {
         return Ok(stored.id_token);
     }
-    let fresh = login::refresh(&stored, profile).await?;
-    tokens::save(name, &fresh)?;
+    let fresh = signin::refresh(&stored, profile).await?;
+    out.tightened(tokens::save(name, &fresh)?)?;
     Ok(fresh.id_token)
 }

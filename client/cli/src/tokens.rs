@@ -1,9 +1,13 @@
-//! Stored sign-in tokens, per profile: in the OS keyring on macOS and Windows, else in a 0600
-//! file in the config directory. Never printed.
+//! Stored sign-in tokens, per profile, in the shared [`SecretStore`]: the OS keyring on macOS
+//! and Windows, else a 0600 file in the config directory's `tokens/`. Never printed.
 
+use ccwb_api_client::ApiError;
+use ccwb_api_client::secrets::SecretStore;
+use ccwb_install::files::Tightened;
 use serde::{Deserialize, Serialize};
 
 use crate::error::CliError;
+use crate::profile::config_dir;
 
 /// What a sign-in leaves behind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,9 +25,27 @@ pub struct StoredTokens {
     pub client_id: String,
 }
 
+/// The store for sign-ins: the OS keyring on macOS and Windows, where one is always there and
+/// it is the platform's custom; files in the config directory elsewhere (a Linux server or
+/// container often has no keyring daemon, and the kernel keyring forgets at logout).
+fn store() -> Result<SecretStore, CliError> {
+    if cfg!(any(target_os = "macos", target_os = "windows")) {
+        Ok(SecretStore::keyring(KEYRING_SERVICE))
+    } else {
+        Ok(SecretStore::files(config_dir()?.join("tokens")))
+    }
+}
+
+/// The keyring service ccwb's sign-ins are kept under (the account is the profile name).
+const KEYRING_SERVICE: &str = "ccwb";
+
+fn store_error(err: ApiError) -> CliError {
+    CliError::Config(err.to_string())
+}
+
 /// Loads the tokens of `profile`.
 pub fn load(profile: &str) -> Result<Option<StoredTokens>, CliError> {
-    let text = match backend::read(profile)? {
+    let text = match store()?.read(profile).map_err(store_error)? {
         Some(text) => text,
         None => return Ok(None),
     };
@@ -34,86 +56,15 @@ pub fn load(profile: &str) -> Result<Option<StoredTokens>, CliError> {
     })
 }
 
-/// Stores the tokens of `profile`.
-pub fn save(profile: &str, tokens: &StoredTokens) -> Result<(), CliError> {
+/// Stores the tokens of `profile`; says whether the tokens' folder had to be made private,
+/// which the caller tells the user.
+#[must_use = "the user is told when their tokens' folder was made private"]
+pub fn save(profile: &str, tokens: &StoredTokens) -> Result<Option<Tightened>, CliError> {
     let text = serde_json::to_string(tokens).map_err(|e| CliError::Config(e.to_string()))?;
-    backend::write(profile, &text)
+    store()?.write(profile, &text).map_err(store_error)
 }
 
 /// Forgets the tokens of `profile`; `true` if there were any.
 pub fn delete(profile: &str) -> Result<bool, CliError> {
-    backend::delete(profile)
-}
-
-#[cfg(not(any(target_os = "macos", target_os = "windows")))]
-mod backend {
-    use super::*;
-    use crate::profile::{config_dir, write_private};
-
-    fn path(profile: &str) -> Result<std::path::PathBuf, CliError> {
-        Ok(config_dir()?.join("tokens").join(format!("{profile}.json")))
-    }
-
-    pub fn read(profile: &str) -> Result<Option<String>, CliError> {
-        let path = path(profile)?;
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Some(text)),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(err) => Err(CliError::Config(format!(
-                "cannot read {}: {err}",
-                path.display()
-            ))),
-        }
-    }
-
-    pub fn write(profile: &str, text: &str) -> Result<(), CliError> {
-        write_private(
-            &config_dir()?.join("tokens"),
-            &format!("{profile}.json"),
-            text.as_bytes(),
-        )
-    }
-
-    pub fn delete(profile: &str) -> Result<bool, CliError> {
-        let path = path(profile)?;
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(true),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(err) => Err(CliError::Config(format!(
-                "cannot remove {}: {err}",
-                path.display()
-            ))),
-        }
-    }
-}
-
-#[cfg(any(target_os = "macos", target_os = "windows"))]
-mod backend {
-    use super::*;
-
-    fn entry(profile: &str) -> Result<keyring::Entry, CliError> {
-        keyring::Entry::new("ccwb", profile).map_err(|e| CliError::Config(format!("keyring: {e}")))
-    }
-
-    pub fn read(profile: &str) -> Result<Option<String>, CliError> {
-        match entry(profile)?.get_password() {
-            Ok(text) => Ok(Some(text)),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(CliError::Config(format!("keyring: {e}"))),
-        }
-    }
-
-    pub fn write(profile: &str, text: &str) -> Result<(), CliError> {
-        entry(profile)?
-            .set_password(text)
-            .map_err(|e| CliError::Config(format!("keyring: {e}")))
-    }
-
-    pub fn delete(profile: &str) -> Result<bool, CliError> {
-        match entry(profile)?.delete_credential() {
-            Ok(()) => Ok(true),
-            Err(keyring::Error::NoEntry) => Ok(false),
-            Err(e) => Err(CliError::Config(format!("keyring: {e}"))),
-        }
-    }
+    store()?.delete(profile).map_err(store_error)
 }

@@ -60,7 +60,8 @@ pub fn install(loaded: &Loaded, options: &Options) -> Result<String, Error> {
         std::fs::create_dir_all(parent).map_err(|e| denied(&file, options.managed, e))?;
         if let Some(old) = &existing {
             let backup = backup_path(&file);
-            std::fs::write(&backup, old).map_err(|e| denied(&backup, options.managed, e))?;
+            files::write_backup(&file, &backup, old)
+                .map_err(|e| denied(&backup, options.managed, e))?;
             lines.push(format!(
                 "Merged the Claude Code settings into {} (your other settings are kept; the old file is in {}).",
                 file.display(),

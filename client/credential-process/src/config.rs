@@ -1,90 +1,18 @@
-//! `config.json`: where it is, which profile, and every key checked with an error that names it.
-//!
-//! Two layouts are read: `{"profiles": {"<name>": {…}}}` and the original installer's, where
-//! profile names are the top-level keys.
+//! `config.json`: where it is, and what one profile's keys mean together. The keys themselves,
+//! both layouts, type errors and unknown-key warnings are [`ccwb_install::config`]'s, the
+//! definition `ccwb package` writes with; this module adds which keys are required, how
+//! federation is chosen, the issuer each provider type implies, and the defaults. Every error
+//! names the file, the profile and the key.
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
+pub use ccwb_install::config::{CredentialStorage, FailMode, ProviderType};
+use ccwb_install::config::{FederationType, ProfileConfig};
 
 use crate::error::Error;
 
 /// The folder name under the user's config and cache directories.
 pub const APP_DIR: &str = "claude-code-with-bedrock";
-
-/// Keys the original installer writes for other tools (Claude Code settings, the OTel helper):
-/// accepted without a warning, not used here.
-const FOREIGN_KEYS: &[&str] = &[
-    "allowed_bedrock_regions",
-    "analytics_enabled",
-    "cross_region_profile",
-    "monitoring_enabled",
-    "otel_collector_endpoint",
-    "selected_model",
-    "selected_source_region",
-];
-
-/// Who signs the user in. The authorize and token endpoints come from OIDC discovery when
-/// possible; these decide the issuer URL and the fallbacks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProviderType {
-    /// Okta (org authorization server unless the domain names another).
-    Okta,
-    /// Microsoft Entra ID (`login.microsoftonline.com/<tenant>/v2.0`).
-    Azure,
-    /// Auth0.
-    Auth0,
-    /// An Amazon Cognito user pool (hosted UI domain).
-    Cognito,
-    /// Google.
-    Google,
-    /// Any other OpenID Provider (discovery required).
-    Generic,
-}
-
-impl ProviderType {
-    fn parse(value: &str) -> Option<Self> {
-        Some(match value {
-            "okta" => Self::Okta,
-            "azure" => Self::Azure,
-            "auth0" => Self::Auth0,
-            "cognito" => Self::Cognito,
-            "google" => Self::Google,
-            "generic" => Self::Generic,
-            _ => return None,
-        })
-    }
-
-    /// The type a provider domain suggests, when `provider_type` is not given.
-    fn infer(domain: &str) -> Self {
-        let domain = domain.to_ascii_lowercase();
-        if domain.contains("okta.com") || domain.contains("oktapreview.com") {
-            Self::Okta
-        } else if domain.contains("auth0.com") {
-            Self::Auth0
-        } else if domain.contains("microsoftonline.com") {
-            Self::Azure
-        } else if domain.contains("amazoncognito.com") {
-            Self::Cognito
-        } else if domain.contains("accounts.google.com") {
-            Self::Google
-        } else {
-            Self::Generic
-        }
-    }
-
-    /// The name used in `config.json`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Okta => "okta",
-            Self::Azure => "azure",
-            Self::Auth0 => "auth0",
-            Self::Cognito => "cognito",
-            Self::Google => "google",
-            Self::Generic => "generic",
-        }
-    }
-}
 
 /// How the id token becomes AWS credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,24 +27,6 @@ pub enum Federation {
         /// `identity_pool_id`.
         identity_pool_id: String,
     },
-}
-
-/// Where credentials and tokens are kept between runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Storage {
-    /// A 0600 file in the user's cache directory.
-    File,
-    /// The OS keyring.
-    Keyring,
-}
-
-/// What to do when the quota API gives no answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailMode {
-    /// Issue credentials anyway (with a warning).
-    Open,
-    /// Refuse.
-    Closed,
 }
 
 /// One profile, checked.
@@ -143,7 +53,7 @@ pub struct Profile {
     /// `max_session_duration` (seconds) asked of STS.
     pub max_session_duration: i32,
     /// `credential_storage`.
-    pub storage: Storage,
+    pub storage: CredentialStorage,
     /// `redirect_port` of the sign-in redirect.
     pub redirect_port: u16,
     /// `quota_api_endpoint`; no quota check without it.
@@ -220,277 +130,156 @@ pub fn load(name: &str) -> Result<Loaded, Error> {
 /// Reads profile `name` from the text of a config file at `path`.
 pub fn parse(text: &str, name: &str, path: &Path) -> Result<Loaded, Error> {
     let where_ = path.display().to_string();
-    let root: Value = serde_json::from_str(text)
-        .map_err(|e| Error::Config(format!("{where_} is not valid JSON: {e}")))?;
-    let Value::Object(root) = root else {
-        return Err(Error::Config(format!("{where_} must hold a JSON object")));
-    };
-    let profiles = match root.get("profiles") {
-        Some(Value::Object(profiles)) => profiles,
-        Some(_) => {
-            return Err(Error::Config(format!(
-                "{where_}: \"profiles\" must be an object of profiles by name"
-            )));
-        }
-        None => &root,
-    };
-    let Some(value) = profiles.get(name) else {
-        let mut names: Vec<&str> = profiles
-            .iter()
-            .filter(|(_, v)| v.is_object())
-            .map(|(k, _)| k.as_str())
-            .collect();
-        names.sort_unstable();
-        let known = if names.is_empty() {
-            "it has none".to_owned()
-        } else {
-            format!("it has {}", names.join(", "))
-        };
-        return Err(Error::Config(format!(
-            "profile {name:?} is not in {where_} ({known}); choose one with --profile"
-        )));
-    };
-    let Value::Object(keys) = value else {
-        return Err(Error::Config(format!(
-            "{where_}: profile {name:?} must be a JSON object"
-        )));
-    };
-    let mut reader = Reader {
-        keys,
-        context: format!("{where_}: profile {name:?}"),
-        used: Vec::new(),
-    };
-    let profile = reader.profile()?;
-    let mut warnings: Vec<String> = keys
-        .keys()
-        .filter(|k| !reader.used.contains(&k.as_str()) && !FOREIGN_KEYS.contains(&k.as_str()))
-        .map(|k| format!("{}: unknown key {k:?} ignored", reader.context))
-        .collect();
-    warnings.sort();
+    let parsed = ccwb_install::config::read_profile(text, name, &where_)
+        .map_err(|e| Error::Config(e.to_string()))?;
+    let context = format!("{where_}: profile {name:?}");
+    let profile = resolve(parsed.config, &context)?;
     Ok(Loaded {
         path: path.to_path_buf(),
         name: name.to_owned(),
         profile,
-        warnings,
+        warnings: parsed.warnings,
     })
 }
 
-/// Reads keys of one profile, remembering which were used.
-struct Reader<'a> {
-    keys: &'a Map<String, Value>,
-    context: String,
-    used: Vec<&'static str>,
+/// `context: "key" what`: the form of every config error.
+fn error(context: &str, key: &str, what: &str) -> Error {
+    Error::Config(format!("{context}: {key:?} {what}"))
 }
 
-impl Reader<'_> {
-    fn error(&self, key: &str, what: &str) -> Error {
-        Error::Config(format!("{}: {key:?} {what}", self.context))
-    }
+/// A profile's keys checked together, with the defaults filled in.
+fn resolve(config: ProfileConfig, context: &str) -> Result<Profile, Error> {
+    let error = |key: &str, what: &str| error(context, key, what);
+    let required = |value: Option<String>, key: &str| {
+        value.ok_or_else(|| error(key, "is required and missing"))
+    };
+    let client_id = required(config.client_id, "client_id")?;
+    let aws_region = required(config.aws_region, "aws_region")?;
 
-    fn string(&mut self, key: &'static str) -> Result<Option<String>, Error> {
-        self.used.push(key);
-        match self.keys.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
-            Some(other) => Err(self.error(key, &format!("must be a string, not {other}"))),
-        }
-    }
-
-    fn required(&mut self, key: &'static str) -> Result<String, Error> {
-        self.string(key)?
-            .ok_or_else(|| self.error(key, "is required and missing"))
-    }
-
-    /// A whole number in `range`; numeric strings are accepted as the original installer wrote
-    /// some numbers as strings.
-    fn number(
-        &mut self,
-        key: &'static str,
-        range: std::ops::RangeInclusive<i64>,
-    ) -> Result<Option<i64>, Error> {
-        self.used.push(key);
-        let value = match self.keys.get(key) {
-            None | Some(Value::Null) => return Ok(None),
-            Some(Value::Number(n)) => n.as_i64(),
-            Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
-            Some(_) => None,
-        };
-        match value {
-            Some(n) if range.contains(&n) => Ok(Some(n)),
-            _ => Err(self.error(
-                key,
-                &format!(
-                    "must be a whole number from {} to {}, not {}",
-                    range.start(),
-                    range.end(),
-                    self.keys[key]
-                ),
-            )),
-        }
-    }
-
-    fn profile(&mut self) -> Result<Profile, Error> {
-        let issuer_key = self.string("issuer")?;
-        let domain = self.string("provider_domain")?;
-        let explicit_type = self.string("provider_type")?;
-        let client_id = self.required("client_id")?;
-        let client_secret = self.string("client_secret")?;
-        let authorization_endpoint = self.string("authorization_endpoint")?;
-        let token_endpoint = self.string("token_endpoint")?;
-        let user_pool = self.string("cognito_user_pool_id")?;
-        let aws_region = self.required("aws_region")?;
-
-        let raw = issuer_key.clone().or(domain).ok_or_else(|| {
-            self.error(
+    let issuer_key = config.issuer;
+    let raw = issuer_key
+        .clone()
+        .or(config.provider_domain)
+        .ok_or_else(|| {
+            error(
                 "provider_domain",
                 "is required and missing (or give \"issuer\")",
             )
         })?;
-        let provider_type = match explicit_type {
-            Some(value) => ProviderType::parse(&value.to_ascii_lowercase()).ok_or_else(|| {
-                self.error(
-                    "provider_type",
-                    &format!(
-                        "must be okta, azure, auth0, cognito, google or generic, not {value:?}"
-                    ),
-                )
-            })?,
-            None => ProviderType::infer(&raw),
-        };
-        let base_url = if raw.starts_with("https://") || raw.starts_with("http://") {
-            raw.trim_end_matches('/').to_owned()
-        } else {
-            format!("https://{}", raw.trim_end_matches('/'))
-        };
-        if url_host(&base_url).is_none() {
-            return Err(self.error(
-                if issuer_key.is_some() {
-                    "issuer"
-                } else {
-                    "provider_domain"
-                },
-                &format!("is not a host name or URL: {raw:?}"),
-            ));
-        }
-        let issuer = match provider_type {
-            _ if issuer_key.is_some() => Some(base_url.clone()),
-            ProviderType::Cognito => user_pool
-                .as_ref()
-                .map(|pool| format!("https://cognito-idp.{aws_region}.amazonaws.com/{pool}")),
-            ProviderType::Google => Some("https://accounts.google.com".to_owned()),
-            _ => Some(base_url.clone()),
-        };
-
-        let role_arn = self.string("federated_role_arn")?;
-        let identity_pool_id = self.string("identity_pool_id")?;
-        let federation_type = self.string("federation_type")?;
-        let federation = match (federation_type.as_deref(), role_arn, identity_pool_id) {
-            (Some("direct"), Some(role_arn), _) | (None, Some(role_arn), None) => {
-                Federation::Direct { role_arn }
-            }
-            (Some("direct"), None, _) => {
-                return Err(self.error(
-                    "federated_role_arn",
-                    "is required with federation_type \"direct\"",
-                ));
-            }
-            (Some("cognito"), _, Some(identity_pool_id)) | (None, None, Some(identity_pool_id)) => {
-                Federation::Cognito { identity_pool_id }
-            }
-            (Some("cognito"), _, None) => {
-                return Err(self.error(
-                    "identity_pool_id",
-                    "is required with federation_type \"cognito\"",
-                ));
-            }
-            (None, None, None) => {
-                return Err(self.error(
-                    "federated_role_arn",
-                    "is required and missing (or give \"identity_pool_id\" for Cognito federation)",
-                ));
-            }
-            (None, Some(_), Some(_)) => {
-                return Err(self.error(
-                    "federation_type",
-                    "is required when both federated_role_arn and identity_pool_id are given (\"direct\" or \"cognito\")",
-                ));
-            }
-            (Some(other), _, _) => {
-                return Err(self.error(
-                    "federation_type",
-                    &format!("must be \"direct\" or \"cognito\", not {other:?}"),
-                ));
-            }
-        };
-        if let Federation::Direct { role_arn } = &federation
-            && !role_arn.starts_with("arn:")
-        {
-            return Err(self.error(
-                "federated_role_arn",
-                &format!("is not an IAM role ARN: {role_arn:?}"),
-            ));
-        }
-
-        let max_session_duration = self
-            .number("max_session_duration", 900..=43_200)?
-            .unwrap_or(28_800) as i32;
-        let storage = match self.string("credential_storage")?.as_deref() {
-            None | Some("file") | Some("session") => Storage::File,
-            Some("keyring") => Storage::Keyring,
-            Some(other) => {
-                return Err(self.error(
-                    "credential_storage",
-                    &format!("must be \"file\" or \"keyring\", not {other:?}"),
-                ));
-            }
-        };
-        let redirect_port = self.number("redirect_port", 1..=65_535)?.unwrap_or(8400) as u16;
-        let quota_api_endpoint = self.string("quota_api_endpoint")?;
-        if let Some(endpoint) = &quota_api_endpoint
-            && url_host(endpoint).is_none()
-        {
-            return Err(self.error(
-                "quota_api_endpoint",
-                &format!("is not an http(s) URL: {endpoint:?}"),
-            ));
-        }
-        let quota_fail_mode = match self.string("quota_fail_mode")?.as_deref() {
-            None | Some("open") => FailMode::Open,
-            Some("closed") => FailMode::Closed,
-            Some(other) => {
-                return Err(self.error(
-                    "quota_fail_mode",
-                    &format!("must be \"open\" or \"closed\", not {other:?}"),
-                ));
-            }
-        };
-        let quota_check_interval_minutes = self
-            .number("quota_check_interval", 0..=10_080)?
-            .unwrap_or(30) as u64;
-        let claude_model = self.string("claude_model")?;
-        let claude_small_fast_model = self.string("claude_small_fast_model")?;
-
-        Ok(Profile {
-            provider_type,
-            base_url,
-            issuer,
-            client_id,
-            client_secret,
-            authorization_endpoint,
-            token_endpoint,
-            federation,
-            aws_region,
-            max_session_duration,
-            storage,
-            redirect_port,
-            quota_api_endpoint,
-            quota_fail_mode,
-            quota_check_interval_minutes,
-            claude_model,
-            claude_small_fast_model,
-        })
+    let provider_type = config
+        .provider_type
+        .unwrap_or_else(|| ProviderType::infer(&raw));
+    let base_url = if raw.starts_with("https://") || raw.starts_with("http://") {
+        raw.trim_end_matches('/').to_owned()
+    } else {
+        format!("https://{}", raw.trim_end_matches('/'))
+    };
+    if url_host(&base_url).is_none() {
+        return Err(error(
+            if issuer_key.is_some() {
+                "issuer"
+            } else {
+                "provider_domain"
+            },
+            &format!("is not a host name or URL: {raw:?}"),
+        ));
     }
+    let issuer = match provider_type {
+        _ if issuer_key.is_some() => Some(base_url.clone()),
+        ProviderType::Cognito => config
+            .cognito_user_pool_id
+            .as_ref()
+            .map(|pool| format!("https://cognito-idp.{aws_region}.amazonaws.com/{pool}")),
+        ProviderType::Google => Some("https://accounts.google.com".to_owned()),
+        _ => Some(base_url.clone()),
+    };
+
+    let federation = federation(
+        config.federation_type,
+        config.federated_role_arn,
+        config.identity_pool_id,
+    )
+    .map_err(|(key, what)| error(key, &what))?;
+
+    let quota_api_endpoint = config.quota_api_endpoint;
+    if let Some(endpoint) = &quota_api_endpoint
+        && url_host(endpoint).is_none()
+    {
+        return Err(error(
+            "quota_api_endpoint",
+            &format!("is not an http(s) URL: {endpoint:?}"),
+        ));
+    }
+
+    Ok(Profile {
+        provider_type,
+        base_url,
+        issuer,
+        client_id,
+        client_secret: config.client_secret,
+        authorization_endpoint: config.authorization_endpoint,
+        token_endpoint: config.token_endpoint,
+        federation,
+        aws_region,
+        max_session_duration: config.max_session_duration.map_or(28_800, |s| s.get()) as i32,
+        storage: config.credential_storage.unwrap_or_default(),
+        redirect_port: config.redirect_port.map_or(8400, |p| p.get()) as u16,
+        quota_api_endpoint,
+        quota_fail_mode: config.quota_fail_mode.unwrap_or_default(),
+        quota_check_interval_minutes: config.quota_check_interval.map_or(30, |m| m.get()) as u64,
+        claude_model: config.claude_model,
+        claude_small_fast_model: config.claude_small_fast_model,
+    })
+}
+
+/// The federation `federation_type`, `federated_role_arn` and `identity_pool_id` choose, or the
+/// key to blame and why.
+fn federation(
+    kind: Option<FederationType>,
+    role_arn: Option<String>,
+    identity_pool_id: Option<String>,
+) -> Result<Federation, (&'static str, String)> {
+    let federation = match (kind, role_arn, identity_pool_id) {
+        (Some(FederationType::Direct), Some(role_arn), _) | (None, Some(role_arn), None) => {
+            Federation::Direct { role_arn }
+        }
+        (Some(FederationType::Direct), None, _) => {
+            return Err((
+                "federated_role_arn",
+                "is required with federation_type \"direct\"".into(),
+            ));
+        }
+        (Some(FederationType::Cognito), _, Some(identity_pool_id))
+        | (None, None, Some(identity_pool_id)) => Federation::Cognito { identity_pool_id },
+        (Some(FederationType::Cognito), _, None) => {
+            return Err((
+                "identity_pool_id",
+                "is required with federation_type \"cognito\"".into(),
+            ));
+        }
+        (None, None, None) => {
+            return Err((
+                "federated_role_arn",
+                "is required and missing (or give \"identity_pool_id\" for Cognito federation)"
+                    .into(),
+            ));
+        }
+        (None, Some(_), Some(_)) => {
+            return Err((
+                "federation_type",
+                "is required when both federated_role_arn and identity_pool_id are given (\"direct\" or \"cognito\")".into(),
+            ));
+        }
+    };
+    if let Federation::Direct { role_arn } = &federation
+        && !role_arn.starts_with("arn:")
+    {
+        return Err((
+            "federated_role_arn",
+            format!("is not an IAM role ARN: {role_arn:?}"),
+        ));
+    }
+    Ok(federation)
 }
 
 /// The host of an http(s) URL, if it is one.
@@ -529,7 +318,7 @@ mod tests {
         );
         assert_eq!(p.max_session_duration, 28_800);
         assert_eq!(p.redirect_port, 8400);
-        assert_eq!(p.storage, Storage::File);
+        assert_eq!(p.storage, CredentialStorage::File);
         assert_eq!(p.quota_fail_mode, FailMode::Open);
         assert_eq!(p.quota_check_interval_minutes, 30);
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
@@ -546,7 +335,7 @@ mod tests {
         assert_eq!(loaded.profile.base_url, "http://127.0.0.1:9");
         assert_eq!(loaded.profile.provider_type, ProviderType::Generic);
         assert_eq!(loaded.profile.quota_check_interval_minutes, 0);
-        assert_eq!(loaded.profile.storage, Storage::Keyring);
+        assert_eq!(loaded.profile.storage, CredentialStorage::Keyring);
         assert!(matches!(
             loaded.profile.federation,
             Federation::Cognito { .. }

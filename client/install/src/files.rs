@@ -40,6 +40,18 @@ pub fn read_optional(path: &Path) -> std::io::Result<Option<String>> {
 /// its target is replaced; the file's permissions are kept, and a new file is never group- or
 /// world-writable.
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    replace(path, text, None)
+}
+
+/// Writes `text`, the old content of `original`, as `backup` (atomically, as
+/// [`write_atomic`]) with `original`'s permissions: the backup of a private file is as private
+/// as the file was.
+pub fn write_backup(original: &Path, backup: &Path, text: &str) -> std::io::Result<()> {
+    replace(backup, text, Some(original))
+}
+
+/// [`write_atomic`], the permissions taken from `like` when given, else from `path` itself.
+fn replace(path: &Path, text: &str, like: Option<&Path>) -> std::io::Result<()> {
     let target = match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path)?,
         _ => path.to_path_buf(),
@@ -51,9 +63,9 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     let tmp = target.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        match std::fs::metadata(&target) {
+        // The permissions are set before the text is written: a private file's text is never
+        // readable by others, not even for a moment.
+        match std::fs::metadata(like.unwrap_or(&target)) {
             Ok(meta) => std::fs::set_permissions(&tmp, meta.permissions())?,
             // A new file names commands the developer runs (settings hold helper commands):
             // never group- or world-writable, whatever the umask.
@@ -66,6 +78,8 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
             #[cfg(not(unix))]
             Err(_) => {}
         }
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
         std::fs::rename(&tmp, &target)
     })();
     if result.is_err() {
@@ -217,6 +231,11 @@ mod tests {
             assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
             let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
+            let backup = dir.join("real.json.backup");
+            write_backup(&target, &backup, "old").unwrap();
+            let mode = std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "a private file's backup is private");
+            assert_eq!(std::fs::read_to_string(&backup).unwrap(), "old");
         }
         assert_eq!(read_optional(&dir.join("absent")).unwrap(), None);
         std::fs::remove_dir_all(&dir).unwrap();

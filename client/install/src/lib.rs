@@ -9,10 +9,14 @@
 //! to restore the file: keys we added are removed, keys we changed get their old value back, and a
 //! key the developer changed since is left alone.
 //!
+//! The package's `config.json` itself has one definition here ([`config`]), which `ccwb
+//! package` writes and credential-process reads.
+//!
 //! Merging and undoing are pure (text in, text out); [`files`] holds the one way both programs
 //! read and replace these files, and the one way they keep tokens and credentials private
 //! (directories 0700, files 0600, whatever the umask).
 
+pub mod config;
 pub mod files;
 mod merge;
 mod settings;
@@ -22,12 +26,16 @@ pub use settings::{
     ClaudeSettings, Input, METRICS_PATH, RECORD_FILE, Setting, command_word, managed_settings_file,
 };
 
-/// Why settings could not be merged or undone.
+/// Why a package's config could not be read, or settings could not be merged or undone.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The existing settings file is not valid JSON, or not shaped as Claude Code reads it.
     #[error("{0}")]
     Invalid(String),
+    /// A package's `config.json` is not what [`config`] reads (the message names the file, the
+    /// profile and the key).
+    #[error("{0}")]
+    Config(String),
     /// The install record cannot be read.
     #[error("the install record is damaged: {0}")]
     Record(String),

@@ -111,11 +111,7 @@ pub fn merge(
             record,
         });
     };
-    let parsed = parse_strict(text)?;
-    let root = parse_cst(text)?;
-    let object = root
-        .object_value()
-        .ok_or_else(|| Error::Invalid("it does not hold a JSON object".into()))?;
+    let (parsed, root, object) = parse_settings(text)?;
 
     let mut created_objects = Vec::new();
     for parent in parents(settings) {
@@ -174,11 +170,7 @@ pub fn undo(text: &str, record: &Record) -> Result<Undone, Error> {
             ..Undone::default()
         });
     }
-    let parsed = parse_strict(text)?;
-    let root = parse_cst(text)?;
-    let object = root
-        .object_value()
-        .ok_or_else(|| Error::Invalid("it does not hold a JSON object".into()))?;
+    let (parsed, root, object) = parse_settings(text)?;
     let mut undone = Undone::default();
     for entry in record.entries.iter().rev() {
         let name = entry.key.join(".");
@@ -231,6 +223,17 @@ fn parents(settings: &ClaudeSettings) -> Vec<String> {
         }
     }
     out
+}
+
+/// A settings file's text read both ways: strictly as JSON (what Claude Code would not read is
+/// refused) and as the concrete syntax tree that is edited, with its top-level object.
+fn parse_settings(text: &str) -> Result<(Value, CstRootNode, CstObject), Error> {
+    let parsed = parse_strict(text)?;
+    let root = parse_cst(text)?;
+    let object = root
+        .object_value()
+        .ok_or_else(|| Error::Invalid("it does not hold a JSON object".into()))?;
+    Ok((parsed, root, object))
 }
 
 fn parse_strict(text: &str) -> Result<Value, Error> {

@@ -1,12 +1,13 @@
-//! `ccwb deploy` and `ccwb destroy`: the CDK app in `cdk/`, run with the active profile's issuer,
-//! client id and region, its progress shown as it happens.
+//! Running the CDK app in `cdk/` for `ccwb deploy` and `ccwb destroy`: with the active
+//! profile's issuer, client id and region, its progress shown as it happens (the CDK writes to
+//! the terminal itself).
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::error::CliError;
-use crate::session::Context;
+use crate::output::Out;
+use crate::session::Session;
 
 /// Which stacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -18,12 +19,27 @@ pub enum Stack {
 }
 
 impl Stack {
-    fn construct_id(self) -> &'static str {
+    /// The stack's construct id in the CDK app.
+    pub fn construct_id(self) -> &'static str {
         match self {
             Self::Quota => "Quota",
             Self::Analytics => "Analytics",
         }
     }
+}
+
+/// Options of `deploy` and `destroy`: where the CDK app is, and what else it is told.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TargetArgs {
+    /// The deployment name: prefix of stacks, tables and buckets (default `ccwb`).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The CDK app (default: `cdk/` here or in a parent directory).
+    #[arg(long, env = "CCWB_CDK_DIR", value_name = "DIR")]
+    pub cdk_dir: Option<PathBuf>,
+    /// Extra CDK context, e.g. `-c deletionProtection=false` (repeatable).
+    #[arg(long = "context", short = 'c', value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
 }
 
 /// What to run the CDK with.
@@ -51,17 +67,6 @@ impl Plan {
     }
 }
 
-/// The deployment settings taken from the profile and flags.
-#[derive(Debug, Clone, Default)]
-pub struct Target {
-    /// `--cdk-dir`, else `cdk/` here or in a parent directory.
-    pub cdk_dir: Option<PathBuf>,
-    /// The deployment name (`-c stackName`).
-    pub name: Option<String>,
-    /// Extra `-c key=value` context.
-    pub context: Vec<String>,
-}
-
 /// Finds the CDK app: the given directory, else `cdk/` in this directory or a parent.
 fn find_cdk_dir(given: Option<&Path>) -> Result<PathBuf, CliError> {
     if let Some(dir) = given {
@@ -87,18 +92,15 @@ fn find_cdk_dir(given: Option<&Path>) -> Result<PathBuf, CliError> {
 
 /// The `cdk` invocation for `verb` on `stack` (all when `None`) with the profile's settings.
 pub fn plan(
-    ctx: &Context,
-    target: &Target,
+    session: &Session,
+    target: &TargetArgs,
     verb: &[&str],
     stack: Option<Stack>,
 ) -> Result<Plan, CliError> {
     let cdk_dir = find_cdk_dir(target.cdk_dir.as_deref())?;
-    let (profile_name, profile) = ctx.profile()?.ok_or_else(|| {
-        CliError::Config(
-            "no profile selected: create one with `ccwb context create NAME --endpoint … --issuer … --client-id … --region …`"
-                .into(),
-        )
-    })?;
+    let (profile_name, profile) = session.require_profile(
+        "no profile selected: create one with `ccwb context create NAME --endpoint … --issuer … --client-id … --region …`",
+    )?;
     let issuer = profile.issuer.clone().ok_or_else(|| {
         CliError::Config(format!(
             "profile {profile_name:?} has no issuer: the API's JWT authorizer needs it"
@@ -141,10 +143,10 @@ pub fn plan(
 
 /// Runs the plan with the CDK's output shown as it comes (its progress), installing the CDK's
 /// packages first if they are missing.
-pub fn execute(plan: &Plan) -> Result<(), CliError> {
+pub fn execute(plan: &Plan, out: &mut Out<'_>) -> Result<(), CliError> {
     let cdk = plan.cdk_dir.join("node_modules").join(".bin").join("cdk");
     if !cdk.exists() {
-        eprintln!("Installing the CDK app's packages (npm ci)…");
+        out.note("Installing the CDK app's packages (npm ci)…")?;
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
             .current_dir(&plan.cdk_dir)
@@ -159,7 +161,7 @@ pub fn execute(plan: &Plan) -> Result<(), CliError> {
             )));
         }
     }
-    eprintln!("Running {}", plan.describe());
+    out.note(format!("Running {}", plan.describe()))?;
     let status = Command::new(&cdk)
         .args(&plan.args)
         .envs(plan.env.iter().map(|(k, v)| (k, v)))
@@ -174,121 +176,5 @@ pub fn execute(plan: &Plan) -> Result<(), CliError> {
             plan.args.first().map(String::as_str).unwrap_or_default(),
             status.code().unwrap_or(-1)
         )))
-    }
-}
-
-/// `ccwb deploy [stack] [--dry-run]`.
-pub fn deploy(
-    ctx: &Context,
-    target: &Target,
-    stack: Option<Stack>,
-    dry_run: bool,
-) -> Result<(), CliError> {
-    if dry_run {
-        // What would be deployed, checked by a synth (cdk-nag included); nothing is changed.
-        let plan = plan(ctx, target, &["synth", "--quiet", "--strict"], stack)?;
-        execute(&plan)?;
-        let deploy = self::plan(ctx, target, &DEPLOY, stack)?;
-        eprintln!(
-            "Dry run: the templates synthesise cleanly into {}. To deploy, run `ccwb deploy` (runs {}).",
-            plan.cdk_dir.join("cdk.out").display(),
-            deploy.describe()
-        );
-        return Ok(());
-    }
-    let plan = plan(ctx, target, &DEPLOY, stack)?;
-    execute(&plan)?;
-    point_profile_at_api(ctx, &plan.cdk_dir.join(OUTPUTS_FILE))
-}
-
-/// Where `cdk deploy` writes the stacks' outputs (relative to the CDK app).
-const OUTPUTS_FILE: &str = "cdk.out/ccwb-outputs.json";
-
-/// `cdk deploy` with CloudFormation's events as progress, a prompt only when permissions or
-/// security groups widen, and the outputs written for [`point_profile_at_api`].
-const DEPLOY: [&str; 7] = [
-    "deploy",
-    "--progress",
-    "events",
-    "--require-approval",
-    "broadening",
-    "--outputs-file",
-    OUTPUTS_FILE,
-];
-
-/// After a deploy: the profile's endpoint becomes the deployed API's, so the next command talks
-/// to it.
-fn point_profile_at_api(ctx: &Context, outputs: &Path) -> Result<(), CliError> {
-    let Ok(text) = std::fs::read_to_string(outputs) else {
-        return Ok(());
-    };
-    let Some(endpoint) = api_endpoint(&text) else {
-        return Ok(());
-    };
-    let mut config = crate::profile::Config::load()?;
-    let (name, _) = config.resolve(ctx.profile.as_deref())?;
-    if let Some(profile) = config.profiles.get_mut(&name)
-        && profile.endpoint != endpoint
-    {
-        profile.endpoint = endpoint.clone();
-        config.save()?;
-        eprintln!("Profile {name:?} now points at the deployed API: {endpoint}");
-    }
-    Ok(())
-}
-
-/// The `ApiEndpoint` output of the quota stack in `cdk deploy --outputs-file` JSON.
-fn api_endpoint(outputs: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(outputs).ok()?;
-    value
-        .as_object()?
-        .iter()
-        .filter(|(stack, _)| stack.ends_with("-quota"))
-        .find_map(|(_, o)| o["ApiEndpoint"].as_str().map(str::to_owned))
-}
-
-/// `ccwb destroy [stack] [--force]`: refuses without confirmation.
-pub fn destroy(
-    ctx: &Context,
-    target: &Target,
-    stack: Option<Stack>,
-    force: bool,
-) -> Result<(), CliError> {
-    let plan = plan(ctx, target, &["destroy", "--force"], stack)?;
-    let what = stack.map_or("every ccwb stack", |s| s.construct_id());
-    if !force {
-        if !std::io::stdin().is_terminal() {
-            return Err(CliError::Usage(format!(
-                "refusing to destroy {what} without confirmation: pass --force (stdin is not a terminal)"
-            )));
-        }
-        eprint!(
-            "This deletes {what} of the deployment (protected tables and buckets are kept). Type 'destroy' to go on: "
-        );
-        let mut answer = String::new();
-        std::io::stdin()
-            .read_line(&mut answer)
-            .map_err(|e| CliError::Input(e.to_string()))?;
-        if answer.trim() != "destroy" {
-            return Err(CliError::Cancelled);
-        }
-    }
-    execute(&plan)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_endpoint_comes_from_the_quota_stack_outputs() {
-        let outputs = r#"{"ccwb-analytics": {"Bucket": "b"},
-            "ccwb-quota": {"ApiEndpoint": "https://abc.execute-api.eu-west-1.amazonaws.com", "Version": "0.1.0"}}"#;
-        assert_eq!(
-            api_endpoint(outputs).as_deref(),
-            Some("https://abc.execute-api.eu-west-1.amazonaws.com")
-        );
-        assert_eq!(api_endpoint(r#"{"ccwb-analytics": {}}"#), None);
-        assert_eq!(api_endpoint("not json"), None);
     }
 }

@@ -1,51 +1,14 @@
-//! `ccwb test`: checks a package built by `ccwb package` as a developer would meet it (files
-//! against SHA256SUMS, config.json, installers, the program for this computer reading its
-//! config), then the quota API as credential-process and administrators use it (`/check`, and
-//! a throw-away policy created, read, resolved and deleted).
+//! The package checks of `ccwb test`: files against `SHA256SUMS`, `config.json` read as
+//! credential-process reads it, the installers filled in, and the program for this computer
+//! reading its config (no sign-in, no network).
 
 use std::path::Path;
 use std::process::Command;
 
-use ccwb_api_client::ApiClient;
-use ccwb_core::{PolicyFields, PolicyType, TokenAmount};
-use serde_json::Value;
+use ccwb_install::config as install_config;
 
-use crate::distribute::{BuildSelection, choose_build};
-use crate::error::CliError;
-use crate::output::Output;
-use crate::package::{binary_name, sha256_hex};
-use crate::session::Context;
-
-/// How one check ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// It worked.
-    Pass,
-    /// It did not: the detail says why.
-    Fail,
-    /// Not applicable here (the detail says why).
-    Skip,
-}
-
-/// One check and what it found.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Check {
-    /// What was checked.
-    pub name: String,
-    /// How it ended.
-    pub outcome: Outcome,
-    /// What was found.
-    pub detail: String,
-}
-
-fn check(name: &str, outcome: Outcome, detail: impl Into<String>) -> Check {
-    Check {
-        name: name.to_owned(),
-        outcome,
-        detail: detail.into(),
-    }
-}
+use super::{Check, Outcome, check};
+use crate::bundle::{binary_name, sha256_hex};
 
 /// This computer's platform, as packages name their programs.
 fn host_platform() -> Option<&'static str> {
@@ -60,7 +23,7 @@ fn host_platform() -> Option<&'static str> {
 }
 
 /// The package's files against its SHA256SUMS: every file listed, every listed file intact.
-fn checksums(dir: &Path) -> Check {
+pub fn checksums(dir: &Path) -> Check {
     let name = "checksums";
     let Ok(sums) = std::fs::read_to_string(dir.join("SHA256SUMS")) else {
         return check(name, Outcome::Fail, "SHA256SUMS is missing");
@@ -100,26 +63,42 @@ fn checksums(dir: &Path) -> Check {
     }
 }
 
-/// config.json: profiles with what credential-process needs, pointing at `endpoint`.
-fn config(dir: &Path, endpoint: Option<&str>) -> (Check, Vec<String>) {
+/// config.json: profiles with what credential-process needs, pointing at `endpoint`, read with
+/// the type credential-process reads them with.
+pub fn config(dir: &Path, endpoint: Option<&str>) -> (Check, Vec<String>) {
     let name = "config.json";
-    let parsed = std::fs::read_to_string(dir.join("config.json"))
+    let read = std::fs::read_to_string(dir.join("config.json"))
         .map_err(|e| e.to_string())
-        .and_then(|text| serde_json::from_str::<Value>(&text).map_err(|e| e.to_string()));
-    let root = match parsed {
-        Ok(Value::Object(root)) if !root.is_empty() => root,
-        Ok(_) => return (check(name, Outcome::Fail, "holds no profile"), Vec::new()),
+        .and_then(|text| {
+            let names = install_config::profile_names(&text, name).map_err(|e| e.to_string())?;
+            Ok((text, names))
+        });
+    let (text, profiles) = match read {
+        Ok((_, names)) if names.is_empty() => {
+            return (check(name, Outcome::Fail, "holds no profile"), Vec::new());
+        }
+        Ok(read) => read,
         Err(e) => return (check(name, Outcome::Fail, e), Vec::new()),
     };
-    let profiles: Vec<String> = root.keys().cloned().collect();
     let mut problems = Vec::new();
-    for (profile, entry) in &root {
-        for key in ["issuer", "client_id", "aws_region"] {
-            if entry[key].as_str().is_none_or(str::is_empty) {
+    for profile in &profiles {
+        let entry = match install_config::read_profile(&text, profile, name) {
+            Ok(parsed) => parsed.config,
+            Err(e) => {
+                problems.push(e.to_string());
+                continue;
+            }
+        };
+        for (key, value) in [
+            ("issuer", &entry.issuer),
+            ("client_id", &entry.client_id),
+            ("aws_region", &entry.aws_region),
+        ] {
+            if value.is_none() {
                 problems.push(format!("{profile}: no {key}"));
             }
         }
-        match (entry["quota_api_endpoint"].as_str(), endpoint) {
+        match (entry.quota_api_endpoint.as_deref(), endpoint) {
             (Some(theirs), Some(ours))
                 if theirs.trim_end_matches('/') != ours.trim_end_matches('/') =>
             {
@@ -143,7 +122,8 @@ fn config(dir: &Path, endpoint: Option<&str>) -> (Check, Vec<String>) {
     (outcome, profiles)
 }
 
-fn installers(dir: &Path) -> Check {
+/// The install scripts are there, with the profile and region filled in.
+pub fn installers(dir: &Path) -> Check {
     let mut problems = Vec::new();
     for file in ["install.sh", "install.ps1"] {
         match std::fs::read_to_string(dir.join(file)) {
@@ -167,7 +147,7 @@ fn installers(dir: &Path) -> Check {
 
 /// Runs the package's program for this computer: `--version`, then `--explain` per profile
 /// (reads config.json beside it as a developer's copy would; no sign-in, no network).
-fn program(dir: &Path, profiles: &[String]) -> Vec<Check> {
+pub fn program(dir: &Path, profiles: &[String]) -> Vec<Check> {
     let Some(platform) = host_platform() else {
         return vec![check(
             "program",
@@ -215,132 +195,6 @@ fn program(dir: &Path, profiles: &[String]) -> Vec<Check> {
         });
     }
     checks
-}
-
-/// The quota API as credential-process (`/check`) and administrators (a throw-away user
-/// policy: created, read, resolved, deleted) use it.
-async fn quota(client: &ApiClient) -> Vec<Check> {
-    let mut checks = vec![match client.check().await {
-        Ok(answer) => check(
-            "quota /check",
-            Outcome::Pass,
-            format!(
-                "{} ({})",
-                if answer.allowed { "allowed" } else { "blocked" },
-                serde_json::to_value(answer.reason)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            ),
-        ),
-        Err(e) => check("quota /check", Outcome::Fail, e.to_string()),
-    }];
-    if checks[0].outcome == Outcome::Fail {
-        checks.push(check(
-            "quota policy round trip",
-            Outcome::Skip,
-            "the API did not answer /check",
-        ));
-        return checks;
-    }
-    let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
-    let email = format!("ccwb-test-{nanos}@ccwb-test.invalid");
-    let fields = PolicyFields {
-        monthly_token_limit: Some(TokenAmount(1_000)),
-        ..PolicyFields::default()
-    };
-    let name = "quota policy round trip";
-    let round_trip = async {
-        client
-            .create_policy(PolicyType::User, &email, &fields)
-            .await
-            .map_err(|e| format!("create: {e}"))?;
-        match client.get_policy(PolicyType::User, &email).await {
-            Ok(Some(p)) if p.monthly_token_limit == Some(TokenAmount(1_000)) => {}
-            Ok(other) => return Err(format!("read back {other:?}")),
-            Err(e) => return Err(format!("read: {e}")),
-        }
-        let resolved = client
-            .resolve(&email, &[])
-            .await
-            .map_err(|e| format!("resolve: {e}"))?;
-        match resolved.effective {
-            Some(p) if p.identifier == email => Ok(()),
-            other => Err(format!("resolve chose {:?}", other.map(|p| p.identifier))),
-        }
-    };
-    let result = round_trip.await;
-    // Deleted whatever happened above (a 404 means it was never created).
-    let deleted = match client.delete_policy(PolicyType::User, &email).await {
-        Ok(()) => Ok(()),
-        Err(ccwb_api_client::ApiError::Api { status: 404, .. }) if result.is_err() => Ok(()),
-        Err(e) => Err(format!("delete {email}: {e}")),
-    };
-    checks.push(match (result, deleted) {
-        (Ok(()), Ok(())) => check(
-            name,
-            Outcome::Pass,
-            format!("created, read, resolved and deleted user policy {email} (in the audit trail)"),
-        ),
-        (Err(e), Ok(())) | (Ok(()), Err(e)) => check(name, Outcome::Fail, e),
-        (Err(a), Err(b)) => check(name, Outcome::Fail, format!("{a}; {b}")),
-    });
-    checks
-}
-
-/// `ccwb test`.
-pub async fn run(
-    ctx: &Context,
-    output: Output,
-    build: &BuildSelection,
-    quota_only: bool,
-    skip_quota: bool,
-) -> Result<(), CliError> {
-    let mut checks = Vec::new();
-    let endpoint = ctx.endpoint.clone().or_else(|| {
-        ctx.profile()
-            .ok()
-            .flatten()
-            .map(|(_, profile)| profile.endpoint)
-    });
-    if !quota_only {
-        let dir = choose_build(build)?;
-        checks.push(check("package", Outcome::Pass, dir.display().to_string()));
-        checks.push(checksums(&dir));
-        let (config_check, profiles) = config(&dir, endpoint.as_deref());
-        checks.push(config_check);
-        checks.push(installers(&dir));
-        checks.extend(program(&dir, &profiles));
-    }
-    if !skip_quota {
-        match ctx.client().await {
-            Ok(client) => checks.extend(quota(&client).await),
-            Err(e) => checks.push(check("quota API", Outcome::Fail, e.to_string())),
-        }
-    }
-    match output {
-        Output::Json => crate::output::print_json(&checks)?,
-        Output::Table => {
-            let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
-            for c in &checks {
-                let mark = match c.outcome {
-                    Outcome::Pass => "ok  ",
-                    Outcome::Fail => "FAIL",
-                    Outcome::Skip => "skip",
-                };
-                println!("{mark}  {:<width$}  {}", c.name, c.detail);
-            }
-        }
-    }
-    let failed = checks.iter().filter(|c| c.outcome == Outcome::Fail).count();
-    if failed == 0 {
-        Ok(())
-    } else {
-        Err(CliError::Partial(format!(
-            "{failed} of {} checks failed",
-            checks.len()
-        )))
-    }
 }
 
 #[cfg(test)]

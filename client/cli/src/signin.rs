@@ -5,6 +5,7 @@ use ccwb_api_client::ApiError;
 use ccwb_api_client::signin::{self, SignIn};
 
 use crate::error::CliError;
+use crate::output::Out;
 use crate::profile::Profile;
 use crate::tokens::StoredTokens;
 
@@ -16,11 +17,13 @@ fn login_error(err: ApiError) -> CliError {
     }
 }
 
-/// Signs in through the browser; `open_browser` false only prints the URL.
+/// Signs in through the browser; `open_browser` false only prints the URL (on `out`'s stderr,
+/// with what is happening).
 pub async fn login(
     profile_name: &str,
     profile: &Profile,
     open_browser: bool,
+    out: &mut Out<'_>,
 ) -> Result<StoredTokens, CliError> {
     let (issuer, client_id) = match (&profile.issuer, &profile.client_id) {
         (Some(issuer), Some(client_id)) => (issuer.clone(), client_id.clone()),
@@ -40,16 +43,20 @@ pub async fn login(
         redirect_port: profile.redirect_port.unwrap_or(0),
         scope: "openid email profile".into(),
     };
+    let mut said = Ok(());
     let tokens = request
         .run(|url| {
-            eprintln!("Sign in at:\n  {url}");
-            if open_browser && !signin::open_browser(url.as_str()) {
-                eprintln!("(could not open a browser: open the address above yourself)");
-            }
-            eprintln!("Waiting for the sign-in to finish (up to 5 minutes)…");
+            said = (|| {
+                out.note(format!("Sign in at:\n  {url}"))?;
+                if open_browser && !signin::open_browser(url.as_str()) {
+                    out.note("(could not open a browser: open the address above yourself)")?;
+                }
+                out.note("Waiting for the sign-in to finish (up to 5 minutes)…")
+            })();
         })
         .await
         .map_err(login_error)?;
+    said?;
     Ok(StoredTokens {
         expires_at: tokens.expires_at,
         id_token: tokens.id_token,
