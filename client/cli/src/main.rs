@@ -1,6 +1,9 @@
 //! `ccwb`: the administrator's command line. See `ccwb --help`, and [`commands`] for where
 //! each command lives.
 
+// Doc comments of the arguments are the `--help` text, where `<placeholders>` are meant literally.
+#![allow(rustdoc::invalid_html_tags)]
+
 mod bundle;
 mod cdk;
 mod cli;

@@ -1,6 +1,9 @@
 //! `credential-process`: signs a developer in with the organisation's identity provider, checks
 //! their Claude Code quota, and prints AWS credentials in the `credential_process` format.
 
+// Doc comments of the arguments are the `--help` text, where `<placeholders>` are meant literally.
+#![allow(rustdoc::invalid_html_tags)]
+
 mod cache;
 mod claude_settings;
 mod config;

@@ -1,5 +1,5 @@
 //! `ccwb quota export`: every policy (of a type) to a .json or .csv file, or to stdout,
-//! lossless (see [`policy_file`](super::policy_file) for the formats).
+//! lossless (see [`super::policy_file`] for the formats).
 
 use std::path::PathBuf;
 

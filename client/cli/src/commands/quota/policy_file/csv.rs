@@ -1,4 +1,4 @@
-//! The CSV layout: a header of [`CSV_COLUMNS`](super::CSV_COLUMNS) (any subset with `type`
+//! The CSV layout: a header of [`super::CSV_COLUMNS`] (any subset with `type`
 //! and `identifier`, in any order), every cell quoted and escaped on export, one mark removed
 //! from every cell on import; rows are cited by their line in the file.
 
