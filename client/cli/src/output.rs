@@ -145,6 +145,12 @@ impl<'a> Out<'a> {
     }
 }
 
+/// A time as the API writes it (RFC 3339).
+pub fn time(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| at.to_string())
+}
+
 /// `300M`, or `-` when unset or 0 (no limit).
 pub fn tokens(value: Option<TokenAmount>) -> String {
     value

@@ -3,6 +3,7 @@
 
 use ccwb_core::{Decision, LimitKind, Mode, PolicyType, Reason, Warning};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 /// The response of `GET /check`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -78,7 +79,9 @@ pub struct UnblockStatus {
     /// Whether an unblock is active now.
     pub is_unblocked: bool,
     /// When it ends (RFC 3339, UTC).
-    pub expires_at: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<String>")]
+    pub expires_at: Option<OffsetDateTime>,
     /// Who granted it.
     pub unblocked_by: Option<String>,
     /// Why.
@@ -119,10 +122,7 @@ impl From<&Decision> for CheckResponse {
         let unblock_status = match &decision.unblock {
             Some(unblock) => UnblockStatus {
                 is_unblocked: true,
-                expires_at: unblock
-                    .expires_at
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .ok(),
+                expires_at: Some(unblock.expires_at),
                 unblocked_by: Some(unblock.unblocked_by.clone()),
                 reason: Some(unblock.reason.clone()),
             },

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 /// The platforms a package can carry binaries for.
 pub const PLATFORMS: [&str; 5] = [
@@ -44,7 +45,9 @@ pub struct UploadTicket {
     /// Headers the upload must carry exactly as given (the checksum and length are signed).
     pub upload_headers: BTreeMap<String, String>,
     /// When the upload URL stops working (RFC 3339, UTC).
-    pub expires_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub expires_at: OffsetDateTime,
 }
 
 /// `POST /distributions/{id}/publish`.
@@ -64,7 +67,9 @@ pub struct DistributionRecord {
     /// The presigned download link (a bearer credential until it expires).
     pub url: String,
     /// When the link expires (RFC 3339, UTC, `Z`).
-    pub expires_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub expires_at: OffsetDateTime,
     /// The object key.
     pub key: String,
     /// SHA-256 of the package, 64 hex digits.
@@ -77,7 +82,9 @@ pub struct DistributionRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_ips: Option<Vec<String>>,
     /// When it was published (RFC 3339, UTC).
-    pub created_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub created_at: OffsetDateTime,
     /// Who published it.
     pub created_by: String,
 }

@@ -37,9 +37,9 @@ pub enum ImportMode {
     Update,
 }
 
-/// One row of an import: a policy's type, identifier and fields. The fields repeat
-/// `ccwb_core::PolicyFields` on purpose: serde's `deny_unknown_fields` does not work with
-/// `#[serde(flatten)]`, and a misspelt column must be an error naming it, not silently dropped.
+// The fields repeat `ccwb_core::PolicyFields` on purpose: serde's `deny_unknown_fields` does not
+// work with `#[serde(flatten)]`, and a misspelt column must be an error naming it.
+/// One row of an import: a policy's type, identifier and fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportRow {

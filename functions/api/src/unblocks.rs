@@ -2,6 +2,7 @@
 
 use ccwb_core::AuditEvent;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 /// `POST /unblocks/{email}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -27,12 +28,21 @@ pub struct UnblockRecord {
     /// Who granted it.
     pub unblocked_by: String,
     /// When (RFC 3339, UTC).
-    pub unblocked_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub unblocked_at: OffsetDateTime,
     /// When it ends (RFC 3339, UTC).
-    pub expires_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub expires_at: OffsetDateTime,
     /// When it was revoked, if it was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revoked_at: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    #[schemars(with = "Option<String>")]
+    pub revoked_at: Option<OffsetDateTime>,
     /// Who revoked it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_by: Option<String>,

@@ -144,8 +144,9 @@ impl LimitKind {
     }
 }
 
-/// A quota policy. JSON field names are the API's. Its limit fields mirror [`crate::PolicyFields`]
-/// (the request form) by design: `deny_unknown_fields` cannot be combined with `flatten`.
+// The limit fields mirror `PolicyFields` (the request form) by design: `deny_unknown_fields`
+// cannot be combined with `flatten`.
+/// A quota policy. JSON field names are the API's.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -7,7 +7,6 @@ use ccwb_lambda::request::admin;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::State;
 
@@ -22,13 +21,11 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Handl
             "latest distribution record: {e}"
         )))
     })?;
-    let expired = OffsetDateTime::parse(&record.expires_at, &Rfc3339)
-        .map(|at| at <= OffsetDateTime::now_utc())
-        .unwrap_or(true);
-    if expired {
+    if record.expires_at <= OffsetDateTime::now_utc() {
         return Err(HandlerError::Gone(format!(
             "the latest link (package {}) expired at {}: publish again with `ccwb distribute --latest`",
-            record.id, record.expires_at
+            record.id,
+            crate::rfc3339(record.expires_at)
         )));
     }
     Ok(ccwb_lambda::json_response(StatusCode::OK, &record))

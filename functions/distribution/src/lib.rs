@@ -65,11 +65,15 @@ pub(crate) fn keys(id: &str, filename: &str) -> (String, String) {
     )
 }
 
+/// `at` in UTC to the second: what records hold and show (`2026-12-01T10:00:00Z`).
+pub(crate) fn utc_seconds(at: time::OffsetDateTime) -> time::OffsetDateTime {
+    let utc = at.to_offset(time::UtcOffset::UTC);
+    utc.replace_nanosecond(0).unwrap_or(utc)
+}
+
 /// RFC 3339 in UTC with `Z`, seconds precision.
 pub(crate) fn rfc3339(at: time::OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .replace_nanosecond(0)
-        .unwrap_or(at)
+    utc_seconds(at)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }

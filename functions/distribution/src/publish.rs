@@ -12,7 +12,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use time::OffsetDateTime;
 
-use crate::{State, rfc3339};
+use crate::{State, utc_seconds};
 
 /// `POST /distributions/{id}/publish`.
 pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, HandlerError> {
@@ -76,13 +76,13 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Handl
     let record = DistributionRecord {
         id: id.clone(),
         url,
-        expires_at: rfc3339(now + lifetime),
+        expires_at: utc_seconds(now + lifetime),
         key,
         sha256,
         size,
         platforms: serde_json::from_value(declared["platforms"].clone()).unwrap_or_default(),
         allowed_ips: serde_json::from_value(declared["allowed_ips"].clone()).unwrap_or_default(),
-        created_at: rfc3339(now),
+        created_at: utc_seconds(now),
         created_by: actor.clone(),
     };
     let json = serde_json::to_value(&record)

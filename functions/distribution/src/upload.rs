@@ -11,7 +11,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use time::OffsetDateTime;
 
-use crate::{State, keys, rfc3339};
+use crate::{State, keys, rfc3339, utc_seconds};
 
 /// How long the upload URL works: enough for a slow upload of a large package, short enough
 /// that a leaked URL is soon useless (and it only accepts the declared bytes anyway).
@@ -63,7 +63,7 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Handl
             key,
             upload_url: presigned.url,
             upload_headers: presigned.headers.into_iter().collect(),
-            expires_at: rfc3339(now + UPLOAD_WINDOW),
+            expires_at: utc_seconds(now + UPLOAD_WINDOW),
         },
     ))
 }

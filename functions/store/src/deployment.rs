@@ -19,7 +19,7 @@ pub struct StackStatus {
     /// CloudFormation's reason, or what went wrong reading it.
     pub reason: Option<String>,
     /// Last update (or creation), RFC 3339.
-    pub updated_at: Option<String>,
+    pub updated_at: Option<time::OffsetDateTime>,
     /// Outputs by key.
     pub outputs: BTreeMap<String, String>,
 }
@@ -115,10 +115,7 @@ impl DeploymentReader {
         let when = stack
             .last_updated_time
             .or(stack.creation_time)
-            .and_then(|t| {
-                t.fmt(aws_sdk_cloudformation::primitives::DateTimeFormat::DateTime)
-                    .ok()
-            });
+            .and_then(|t| time::OffsetDateTime::from_unix_timestamp_nanos(t.as_nanos()).ok());
         StackStatus {
             name: name.to_owned(),
             status: stack

@@ -8,7 +8,6 @@ use ccwb_store::{StoreError, UnblockStore};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::State;
 
@@ -134,10 +133,6 @@ fn identity(req: &Request) -> Result<Identity, HandlerError> {
         })
 }
 
-fn time_text(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
-}
-
 /// The API form of a grant.
 pub fn record(grant: &UnblockGrant) -> UnblockRecord {
     UnblockRecord {
@@ -146,9 +141,9 @@ pub fn record(grant: &UnblockGrant) -> UnblockRecord {
         duration: grant.duration.clone(),
         reason: grant.reason.clone(),
         unblocked_by: grant.unblocked_by.clone(),
-        unblocked_at: time_text(grant.unblocked_at),
-        expires_at: time_text(grant.expires_at),
-        revoked_at: grant.revoked_at.map(time_text),
+        unblocked_at: grant.unblocked_at,
+        expires_at: grant.expires_at,
+        revoked_at: grant.revoked_at,
         revoked_by: grant.revoked_by.clone(),
     }
 }

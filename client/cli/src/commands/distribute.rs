@@ -173,7 +173,7 @@ fn show(record: &DistributionRecord, qr: bool, out: &mut Out<'_>) -> Result<(), 
         out.fields(&[
             ("Package", record.id.clone()),
             ("Download", record.url.clone()),
-            ("Expires", record.expires_at.clone()),
+            ("Expires", crate::output::time(record.expires_at)),
             ("SHA-256", record.sha256.clone()),
             ("Size", format!("{} bytes", record.size)),
             ("Platforms", record.platforms.join(", ")),
@@ -187,7 +187,11 @@ fn show(record: &DistributionRecord, qr: bool, out: &mut Out<'_>) -> Result<(), 
             ),
             (
                 "Published",
-                format!("{} by {}", record.created_at, record.created_by),
+                format!(
+                    "{} by {}",
+                    crate::output::time(record.created_at),
+                    record.created_by
+                ),
             ),
         ])?;
     }

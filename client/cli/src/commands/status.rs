@@ -26,7 +26,7 @@ fn render(status: &StatusResponse, out: &mut Out<'_>) -> Result<(), CliError> {
         vec![
             s.name.clone(),
             s.status.clone(),
-            s.updated_at.clone().unwrap_or_default(),
+            s.updated_at.map(crate::output::time).unwrap_or_default(),
             s.reason.clone().unwrap_or_default(),
         ]
     });

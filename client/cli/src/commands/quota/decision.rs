@@ -68,7 +68,10 @@ pub fn render(check: &CheckResponse, out: &mut Out<'_>) -> Result<(), CliError> 
     if unblock.is_unblocked {
         out.line(format!(
             "Unblocked until {} by {}",
-            unblock.expires_at.clone().unwrap_or_default(),
+            unblock
+                .expires_at
+                .map(crate::output::time)
+                .unwrap_or_default(),
             unblock.unblocked_by.clone().unwrap_or_default()
         ))?;
     }

@@ -55,13 +55,13 @@ fn record_fields(r: &UnblockRecord) -> Vec<(&'static str, String)> {
     let mut fields = vec![
         ("User", r.identity.clone()),
         ("Duration", r.duration.clone()),
-        ("Expires", r.expires_at.clone()),
+        ("Expires", crate::output::time(r.expires_at)),
         ("Unblocked by", r.unblocked_by.clone()),
-        ("Unblocked at", r.unblocked_at.clone()),
+        ("Unblocked at", crate::output::time(r.unblocked_at)),
         ("Reason", r.reason.clone()),
     ];
     if let Some(at) = &r.revoked_at {
-        fields.push(("Revoked at", at.clone()));
+        fields.push(("Revoked at", crate::output::time(*at)));
         fields.push(("Revoked by", r.revoked_by.clone().unwrap_or_default()));
     }
     fields

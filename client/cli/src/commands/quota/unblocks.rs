@@ -41,13 +41,15 @@ fn render(history: &UnblockHistory, out: &mut Out<'_>) -> Result<(), CliError> {
         .iter()
         .map(|r| {
             vec![
-                r.unblocked_at.clone(),
+                crate::output::time(r.unblocked_at),
                 r.unblocked_by.clone(),
                 r.duration.clone(),
-                r.expires_at.clone(),
+                crate::output::time(r.expires_at),
                 r.revoked_at
-                    .as_ref()
-                    .map(|at| format!("{at} by {}", r.revoked_by.clone().unwrap_or_default()))
+                    .map(|at| {
+                        let by = r.revoked_by.clone().unwrap_or_default();
+                        format!("{} by {by}", crate::output::time(at))
+                    })
                     .unwrap_or_default(),
                 r.reason.clone(),
             ]
