@@ -2,6 +2,7 @@
 
 use ccwb_api::CheckResponse;
 use ccwb_api_client::ApiClient;
+use ccwb_core::amount::thousands;
 
 use crate::config::{FailMode, Profile};
 use crate::error::Error;
@@ -84,18 +85,6 @@ pub async fn enforce(
 }
 
 const RULE: &str = "============================================================";
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// The usage lines: each limit the policy sets, with usage and percentage.
 fn usage_lines(response: &CheckResponse) -> Vec<String> {
@@ -246,13 +235,5 @@ mod tests {
             message: "85% of the monthly token limit used".into(),
         });
         assert!(warning_banner(&r).unwrap().contains("85% of the monthly"));
-    }
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(12_345_678), "12,345,678");
     }
 }

@@ -101,18 +101,7 @@ pub fn table_aligned(
     out
 }
 
-/// `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use ccwb_core::amount::thousands;
 
 /// Micro-dollars as `$1,234.56`.
 pub fn dollars(micros: u64) -> String {

@@ -106,15 +106,7 @@ pub fn render(
             if total == 0 {
                 return Ok(no_data(dark, "token usage"));
             }
-            let series: Vec<(String, Vec<u64>)> = TOKEN_TYPES
-                .iter()
-                .map(|(attr, label)| {
-                    (
-                        (*label).to_owned(),
-                        days.iter().map(|d| sum(d.users.values(), attr)).collect(),
-                    )
-                })
-                .collect();
+            let series = daily_series(days, &TOKEN_TYPES);
             page(
                 dark,
                 &format!(
@@ -456,13 +448,9 @@ fn heatmap(dark: bool, width: u32, grid: &[[u64; 24]; 7], timezone: &str) -> Str
     )
 }
 
-fn activity_columns(
-    request: &WidgetRequest,
-    days: &[DayRollup],
-    counters: &[(&str, &str)],
-    what: &str,
-) -> String {
-    let series: Vec<(String, Vec<u64>)> = counters
+/// One series per `(counter, label)`: the counter summed over users, day by day.
+fn daily_series(days: &[DayRollup], counters: &[(&str, &str)]) -> Vec<(String, Vec<u64>)> {
+    counters
         .iter()
         .map(|(attr, label)| {
             (
@@ -470,7 +458,16 @@ fn activity_columns(
                 days.iter().map(|d| sum(d.users.values(), attr)).collect(),
             )
         })
-        .collect();
+        .collect()
+}
+
+fn activity_columns(
+    request: &WidgetRequest,
+    days: &[DayRollup],
+    counters: &[(&str, &str)],
+    what: &str,
+) -> String {
+    let series = daily_series(days, counters);
     let totals: Vec<String> = series
         .iter()
         .map(|(label, values)| {
