@@ -96,12 +96,6 @@ async fn ensure_table(
     spec: &TableSpec,
     aws_error: &impl Fn(String, String) -> StoreError,
 ) -> Result<(), StoreError> {
-    let key = |name: &str, kind: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-    };
     let mut attributes = vec![spec.partition_key, spec.sort_key];
     for index in &spec.indexes {
         attributes.extend([index.partition_key, index.sort_key]);
@@ -113,8 +107,7 @@ async fn ensure_table(
         .create_table()
         .table_name(&spec.name)
         .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key(spec.partition_key, KeyType::Hash).map_err(build_error)?)
-        .key_schema(key(spec.sort_key, KeyType::Range).map_err(build_error)?);
+        .set_key_schema(Some(key_schema(spec.partition_key, spec.sort_key)?));
     for attribute in attributes {
         request = request.attribute_definitions(
             AttributeDefinition::builder()
@@ -128,13 +121,8 @@ async fn ensure_table(
         request = request.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name(index.name)
-                .key_schema(key(index.partition_key, KeyType::Hash).map_err(build_error)?)
-                .key_schema(key(index.sort_key, KeyType::Range).map_err(build_error)?)
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
+                .set_key_schema(Some(key_schema(index.partition_key, index.sort_key)?))
+                .projection(every_attribute())
                 .build()
                 .map_err(build_error)?,
         );
@@ -223,22 +211,10 @@ async fn add_index(
     index: &IndexSpec,
     aws_error: &impl Fn(String, String) -> StoreError,
 ) -> Result<(), StoreError> {
-    let key = |name: &str, kind: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .map_err(build_error)
-    };
     let create = CreateGlobalSecondaryIndexAction::builder()
         .index_name(index.name)
-        .key_schema(key(index.partition_key, KeyType::Hash)?)
-        .key_schema(key(index.sort_key, KeyType::Range)?)
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::All)
-                .build(),
-        )
+        .set_key_schema(Some(key_schema(index.partition_key, index.sort_key)?))
+        .projection(every_attribute())
         .build()
         .map_err(build_error)?;
     let mut request = client
@@ -285,20 +261,12 @@ async fn ensure_bucket(
                 .build(),
         );
     }
-    match request.send().await {
-        Ok(_) => {
-            tracing::info!(%bucket, "created bucket");
-            Ok(())
-        }
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_bucket_already_owned_by_you()) =>
-        {
-            Ok(())
-        }
-        Err(err) => Err(aws_error(format!("CreateBucket {bucket}"), describe(&err))),
-    }
+    created_or_there(
+        request.send().await,
+        |e| e.is_bucket_already_owned_by_you(),
+        format!("CreateBucket {bucket}"),
+        aws_error,
+    )
 }
 
 /// A Firehose stream into the bucket under `prefix` (by date).
@@ -329,30 +297,62 @@ async fn ensure_stream(
         )
         .build()
         .map_err(|e| StoreError::Mismatch(format!("invalid stream definition: {e}")))?;
-    match firehose
+    let created = firehose
         .create_delivery_stream()
         .delivery_stream_name(stream)
         .delivery_stream_type(DeliveryStreamType::DirectPut)
         .extended_s3_destination_configuration(destination)
         .send()
-        .await
-    {
+        .await;
+    created_or_there(
+        created,
+        |e| e.is_resource_in_use_exception(),
+        format!("CreateDeliveryStream {stream}"),
+        aws_error,
+    )
+}
+
+/// The outcome of a create call: created (logged), or there already (`exists` says which
+/// service error means that), else the error for `operation`.
+fn created_or_there<T, E, R>(
+    result: Result<T, aws_sdk_dynamodb::error::SdkError<E, R>>,
+    exists: impl Fn(&E) -> bool,
+    operation: String,
+    aws_error: &impl Fn(String, String) -> StoreError,
+) -> Result<(), StoreError>
+where
+    E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
         Ok(_) => {
-            tracing::info!(stream = %stream, "created delivery stream");
+            tracing::info!(%operation, "created");
             Ok(())
         }
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_in_use_exception()) =>
-        {
-            Ok(())
-        }
-        Err(err) => Err(aws_error(
-            format!("CreateDeliveryStream {}", stream),
-            describe(&err),
-        )),
+        Err(err) if err.as_service_error().is_some_and(&exists) => Ok(()),
+        Err(err) => Err(aws_error(operation, describe(&err))),
     }
+}
+
+/// Indexes project every attribute (the tables' readers need whole items).
+fn every_attribute() -> Projection {
+    Projection::builder()
+        .projection_type(ProjectionType::All)
+        .build()
+}
+
+/// The key schema of a table or index: `partition` (hash) and `sort` (range).
+fn key_schema(partition: &str, sort: &str) -> Result<Vec<KeySchemaElement>, StoreError> {
+    [(partition, KeyType::Hash), (sort, KeyType::Range)]
+        .into_iter()
+        .map(|(name, kind)| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .map_err(build_error)
+        })
+        .collect()
 }
 
 fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> StoreError {
