@@ -3,11 +3,4 @@
 // Dependencies are judged on the library target; this binary uses only some of them.
 #![allow(unused_crate_dependencies)]
 
-use lambda_http::{Error, service_fn};
-
-#[tokio::main]
-async fn main() -> Result<(), Error> {
-    ccwb_lambda::logging::init();
-    let state = ccwb_admin::State::from_env().await?;
-    lambda_http::run(service_fn(|req| ccwb_admin::route(&state, req))).await
-}
+ccwb_lambda::http_main!(ccwb_admin);

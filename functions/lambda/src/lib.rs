@@ -14,3 +14,20 @@ pub use caller::{Caller, route_key, served};
 pub use error::HandlerError;
 pub use response::{error_response, json_response};
 pub use state::State;
+
+/// The `main` of an HTTP Lambda whose library is `$function` (with `State::from_env` and
+/// `route`): JSON logging, the state built once per instance, then every event routed.
+#[macro_export]
+macro_rules! http_main {
+    ($function:ident) => {
+        #[tokio::main]
+        async fn main() -> Result<(), ::lambda_http::Error> {
+            $crate::logging::init();
+            let state = $function::State::from_env().await?;
+            ::lambda_http::run(::lambda_http::service_fn(|req| {
+                $function::route(&state, req)
+            }))
+            .await
+        }
+    };
+}
