@@ -12,10 +12,9 @@
 //! would read back.
 //!
 //! Runs are bounded and repeatable: each property sets its case count and every run starts from
-//! one fixed seed (see [`config`]), so CI checks the same inputs each time and a failure seen
-//! there is a failure anyone can reproduce. `PROPTEST_CASES=… PROPTEST_RNG_SEED=…` explore further
-//! by hand; failures are saved to `tests/proptest-regressions/properties.txt` (commit it) and
-//! replayed first by every later run.
+//! one fixed seed ([`config`], shared by the property suites: `tests/common/proptest_config.rs`
+//! says how to explore further); failures are saved to `tests/proptest-regressions/properties.txt`
+//! (commit it) and replayed first by every later run.
 
 // Dependencies are judged on the library target; this test uses only some of them.
 #![allow(unused_crate_dependencies)]
@@ -31,37 +30,12 @@ use ccwb_core::{
     UnblockDuration, Usd,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-// ---- configuration ----
-
-/// The seed every run starts from unless `PROPTEST_RNG_SEED` names another.
-const SEED: u64 = 0x0000_ccb0_2026;
-
-/// `cases` cases from [`SEED`], failures saved beside this file. `PROPTEST_CASES` and
-/// `PROPTEST_RNG_SEED` override the two for a deeper run by hand.
-fn config(cases: u32) -> ProptestConfig {
-    let from_env = ProptestConfig::default();
-    ProptestConfig {
-        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
-            from_env.cases
-        } else {
-            cases
-        },
-        rng_seed: if std::env::var_os("PROPTEST_RNG_SEED").is_some() {
-            from_env.rng_seed
-        } else {
-            RngSeed::Fixed(SEED)
-        },
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/proptest-regressions/properties.txt"
-        )))),
-        ..from_env
-    }
-}
+#[path = "../../../tests/common/proptest_config.rs"]
+mod proptest_config;
+use proptest_config::config;
 
 // ---- strategies ----
 
