@@ -317,36 +317,43 @@ fn limit_usd() -> impl Strategy<Value = Usd> {
     (0u64..1_000_000_000).prop_map(|cents| Usd(cents * 10_000))
 }
 
-fn policy_fields() -> impl Strategy<Value = PolicyFields> {
-    (
+/// A PUT or PATCH body (`$body`, `PolicyFields` or `PolicyPatch`, whose fields share their names):
+/// each of the four limits drawn through `$limit` (absent or a value; for PATCH also `null`),
+/// the modes and `enabled` absent or a value.
+macro_rules! policy_body {
+    ($body:ident, $limit:path) => {
         (
-            prop::option::of(amount().prop_map(TokenAmount)),
-            prop::option::of(amount().prop_map(TokenAmount)),
-            prop::option::of(limit_usd()),
-            prop::option::of(limit_usd()),
-        ),
-        (
-            prop::option::of(mode()),
-            prop::option::of(mode()),
-            prop::option::of(any::<bool>()),
-        ),
-    )
-        .prop_map(
-            |(
-                (monthly_tokens, daily_tokens, monthly_cost, daily_cost),
-                (mode, daily_mode, enabled),
-            )| {
-                PolicyFields {
-                    monthly_token_limit: monthly_tokens,
-                    daily_token_limit: daily_tokens,
-                    monthly_cost_limit: monthly_cost,
-                    daily_cost_limit: daily_cost,
-                    enforcement_mode: mode,
-                    daily_enforcement_mode: daily_mode,
-                    enabled,
-                }
-            },
+            (
+                $limit(amount().prop_map(TokenAmount)),
+                $limit(amount().prop_map(TokenAmount)),
+                $limit(limit_usd()),
+                $limit(limit_usd()),
+            ),
+            (
+                prop::option::of(mode()),
+                prop::option::of(mode()),
+                prop::option::of(any::<bool>()),
+            ),
         )
+            .prop_map(
+                |(
+                    (monthly_token_limit, daily_token_limit, monthly_cost_limit, daily_cost_limit),
+                    (enforcement_mode, daily_enforcement_mode, enabled),
+                )| $body {
+                    monthly_token_limit,
+                    daily_token_limit,
+                    monthly_cost_limit,
+                    daily_cost_limit,
+                    enforcement_mode,
+                    daily_enforcement_mode,
+                    enabled,
+                },
+            )
+    };
+}
+
+fn policy_fields() -> impl Strategy<Value = PolicyFields> {
+    policy_body!(PolicyFields, prop::option::of)
 }
 
 /// Absent, `null` (clear), or a value.
@@ -361,35 +368,7 @@ fn patch_field<T: std::fmt::Debug + Clone + 'static>(
 }
 
 fn policy_patch() -> impl Strategy<Value = PolicyPatch> {
-    (
-        (
-            patch_field(amount().prop_map(TokenAmount)),
-            patch_field(amount().prop_map(TokenAmount)),
-            patch_field(limit_usd()),
-            patch_field(limit_usd()),
-        ),
-        (
-            prop::option::of(mode()),
-            prop::option::of(mode()),
-            prop::option::of(any::<bool>()),
-        ),
-    )
-        .prop_map(
-            |(
-                (monthly_tokens, daily_tokens, monthly_cost, daily_cost),
-                (mode, daily_mode, enabled),
-            )| {
-                PolicyPatch {
-                    monthly_token_limit: monthly_tokens,
-                    daily_token_limit: daily_tokens,
-                    monthly_cost_limit: monthly_cost,
-                    daily_cost_limit: daily_cost,
-                    enforcement_mode: mode,
-                    daily_enforcement_mode: daily_mode,
-                    enabled,
-                }
-            },
-        )
+    policy_body!(PolicyPatch, patch_field)
 }
 
 /// A JSON value for a body field: the usual types, their near misses, and anything.
