@@ -75,27 +75,15 @@ fn report(label: &str, latencies: &[Duration], wall: Duration) {
 /// against a minimal Lambda Runtime API stub.
 fn lambda_init(runs: usize) -> Vec<Duration> {
     let (tx, rx) = mpsc::channel::<Instant>();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind stub");
-    let address = listener.local_addr().expect("stub address");
-    listener.set_nonblocking(true).expect("nonblocking");
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            let app = axum::Router::new().route(
-                "/2018-06-01/runtime/invocation/next",
-                axum::routing::get(move || {
-                    let _ = tx.send(Instant::now());
-                    // Never answer: the function waits for work, and the bench kills it.
-                    std::future::pending::<()>()
-                }),
-            );
-            let _ = axum::serve(listener, app).await;
-        });
-    });
+    let app = axum::Router::new().route(
+        "/2018-06-01/runtime/invocation/next",
+        axum::routing::get(move || {
+            let _ = tx.send(Instant::now());
+            // Never answer: the function waits for work, and the bench kills it.
+            std::future::pending::<()>()
+        }),
+    );
+    let address = ccwb_e2e::serve(app);
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let mut command = Command::new(bin("ccwb-check"));
