@@ -39,6 +39,35 @@ impl Local {
             .await
     }
 
+    /// Every page of the list at `path` (with its query, e.g. `/audit?limit=4`) as `token`, in
+    /// order, following each page's `next` cursor; asserts that every page answers 200.
+    pub async fn pages(&self, path: &str, token: &str) -> Vec<Value> {
+        let mut pages = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let url = match &next {
+                Some(cursor) => format!("{path}&next={cursor}"),
+                None => path.to_owned(),
+            };
+            let (status, page) = self.get(&url, Some(token)).await;
+            assert_eq!(status, 200, "{url}: {page}");
+            next = page["next"].as_str().map(str::to_owned);
+            pages.push(page);
+            if next.is_none() {
+                return pages;
+            }
+        }
+    }
+
+    /// Asserts that `GET` of each of `paths` as `token` answers `status` (400 for each malformed
+    /// query of a list, say), showing the path and the answer otherwise.
+    pub async fn assert_get_status(&self, paths: &[&str], token: &str, status: u16) {
+        for path in paths {
+            let (answered, body) = self.get(path, Some(token)).await;
+            assert_eq!(answered, status, "{path}: {body}");
+        }
+    }
+
     /// `GET /me` with `token`: the status and the identity it names (`null` for nobody).
     pub async fn identity(&self, token: &str) -> (u16, Value) {
         let (status, me) = self.get("/me", Some(token)).await;
@@ -74,6 +103,11 @@ pub fn error_message(body: &Value) -> &str {
     body["error"]["message"]
         .as_str()
         .unwrap_or_else(|| panic!("no error message in {body}"))
+}
+
+/// What a `/check` answer decided: whether the caller may go on, and the reason.
+pub fn decision(check: &Value) -> (Option<bool>, Option<&str>) {
+    (check["allowed"].as_bool(), check["reason"].as_str())
 }
 
 /// The string `field` of every element of the JSON array `rows` (each event's `action`, each

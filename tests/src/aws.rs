@@ -273,16 +273,12 @@ impl Local {
 impl Local {
     /// Subscribes a new SQS queue to the stack's alert topic; returns the queue URL.
     pub async fn subscribe_alert_queue(&self) -> String {
-        let topic_xml = call_query(
-            &self.aws_endpoint,
-            "sns",
-            &[
-                ("Action", "CreateTopic"),
-                ("Name", &format!("{}-alerts", self.stack)),
-                ("Version", "2010-03-31"),
-            ],
-        )
-        .await;
+        let topic_xml = self
+            .sns(
+                "CreateTopic",
+                &[("Name", &format!("{}-alerts", self.stack))],
+            )
+            .await;
         let topic_arn = topic_xml
             .split("<TopicArn>")
             .nth(1)
@@ -299,19 +295,20 @@ impl Local {
         .await;
         let queue_url = queue["QueueUrl"].as_str().expect("queue url").to_owned();
         let queue_arn = format!("arn:aws:sqs:us-east-1:123456789012:{queue_name}");
-        call_query(
-            &self.aws_endpoint,
-            "sns",
-            &[
-                ("Action", "Subscribe"),
-                ("TopicArn", &topic_arn),
-                ("Protocol", "sqs"),
-                ("Endpoint", &queue_arn),
-                ("Version", "2010-03-31"),
-            ],
-        )
-        .await;
+        let subscription = [
+            ("TopicArn", topic_arn.as_str()),
+            ("Protocol", "sqs"),
+            ("Endpoint", &queue_arn),
+        ];
+        self.sns("Subscribe", &subscription).await;
         queue_url
+    }
+
+    /// Calls the SNS action `action` with `params` on the stack's AWS endpoint; the XML answer.
+    async fn sns(&self, action: &str, params: &[(&str, &str)]) -> String {
+        let mut form = vec![("Action", action), ("Version", "2010-03-31")];
+        form.extend_from_slice(params);
+        call_query(&self.aws_endpoint, "sns", &form).await
     }
 
     /// The SNS messages waiting in `queue_url` (the `Message` of each envelope, as JSON).

@@ -16,6 +16,7 @@ pub mod cli;
 pub mod credential_process;
 pub mod lambda_runtime;
 pub mod oidc_provider;
+pub mod otlp;
 pub mod process;
 pub mod proxy;
 pub mod tokens;
@@ -25,7 +26,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-pub use api::{assert_contains, error_message, get_json, strings};
+pub use api::{assert_contains, decision, error_message, get_json, strings};
 pub use process::spawn_supervised;
 
 /// Credentials and region for moto, which accepts any.
@@ -96,6 +97,15 @@ pub fn temp_dir(label: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ccwb-e2e-{label}-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("create temp dir");
     dir
+}
+
+/// The SHA-256 of `bytes` in lower-case hex, as packages and the distribution API write it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A port nothing listens on right now.
