@@ -9,6 +9,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use ccwb_e2e::credential_process::Developer;
+use ccwb_e2e::otlp;
 use ccwb_e2e::proxy::RecordingProxy;
 use ccwb_e2e::{AWS_ENV, Local, LocalOptions, bin, free_port, moto, spawn_supervised};
 use serde_json::json;
@@ -188,21 +189,23 @@ fn import_bench(local: &Local, proxy: &RecordingProxy, rows: usize) {
 async fn ingest_bench(local: &Local, proxy: &RecordingProxy, requests: usize) {
     let token = local.token("ingest-bench@example.com", &[]);
     let client = reqwest::Client::new();
-    let base = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64 - 3_600_000_000_000;
+    let base = otlp::now_nanos() - 3_600_000_000_000;
     let body = |r: usize| {
         let at = base + r as u64 * 1_000_000_000;
         let points: Vec<serde_json::Value> = (0..25)
             .flat_map(|session| {
+                let session = format!("s{session}");
                 ["input", "output", "cacheRead", "cacheCreation"].map(|token_type| {
-                    json!({"startTimeUnixNano": (at - 1).to_string(), "timeUnixNano": at.to_string(), "asInt": "1000",
-                           "attributes": [{"key": "type", "value": {"stringValue": token_type}},
-                                          {"key": "model", "value": {"stringValue": "claude-sonnet-4-5"}},
-                                          {"key": "session.id", "value": {"stringValue": format!("s{session}")}}]})
+                    let attributes = [
+                        ("type", token_type),
+                        ("model", "claude-sonnet-4-5"),
+                        ("session.id", session.as_str()),
+                    ];
+                    otlp::int_point(at - 1, at, 1000, &attributes)
                 })
             })
             .collect();
-        json!({"resourceMetrics": [{"scopeMetrics": [{"metrics": [{"name": "claude_code.token.usage",
-            "sum": {"aggregationTemporality": 1, "dataPoints": points}}]}]}]})
+        otlp::request(vec![otlp::sum("claude_code.token.usage", points)])
     };
     proxy.clear();
     let start = Instant::now();
@@ -255,26 +258,22 @@ async fn bench() {
     let proxy = RecordingProxy::start(moto());
 
     let started = Instant::now();
-    let local = Local::start_with(LocalOptions {
-        aws_endpoint: Some(proxy.url.clone()),
-        ..LocalOptions::default()
-    });
+    let local = Local::start_with(LocalOptions::default().with_aws_endpoint(&proxy.url));
     println!(
         "ccwb-local start to ready (provisioning against moto): {:.0} ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
 
     // A user in three groups, two with policies, and usage for this month and today.
-    local
-        .seed_policy("group", "eng", json!({"monthly_token_limit": 300_000_000}))
-        .await;
-    local
-        .seed_policy(
-            "group",
+    for (group, fields) in [
+        ("eng", json!({"monthly_token_limit": 300_000_000})),
+        (
             "ops",
             json!({"monthly_cost_limit": 500, "enforcement_mode": "block"}),
-        )
-        .await;
+        ),
+    ] {
+        local.seed_policy("group", group, fields).await;
+    }
     let token = local.token("bench@example.com", &["eng", "ops", "contractors"]);
 
     let (latencies, wall) = measure(&local, "/me", &token, requests).await;
@@ -589,13 +588,8 @@ async fn widgets_bench(local: &Local, proxy: &RecordingProxy, users: usize) {
     }
     // quota-status: the users' group policy, all of them at 80% or more of it (the worst case:
     // every user's unblock is read).
-    local
-        .seed_policy(
-            "group",
-            "eng",
-            json!({"monthly_token_limit": 230_000, "enforcement_mode": "block"}),
-        )
-        .await;
+    let eng = json!({"monthly_token_limit": 230_000, "enforcement_mode": "block"});
+    local.seed_policy("group", "eng", eng).await;
     println!(
         "widgets: seeded {} rollup items (30 days, {users} users) in {:.1} s",
         items.len(),
