@@ -316,7 +316,10 @@ async fn bench() {
     import_bench(&local, &proxy, count("BENCH_IMPORT_ROWS", 10_000));
     ingest_bench(&local, &proxy, count("BENCH_INGEST_REQUESTS", 50)).await;
 
-    credential_process_bench(&local, count("BENCH_CREDENTIAL_RUNS", 300));
+    // Blocking throughout (the sign-in plays the browser with a blocking client).
+    tokio::task::block_in_place(|| {
+        credential_process_bench(&local, count("BENCH_CREDENTIAL_RUNS", 300));
+    });
     widgets_cpu(count("BENCH_WIDGET_USERS", 1000));
     widgets_bench(&local, &proxy, count("BENCH_WIDGET_MOTO_USERS", 50)).await;
     lambda_sizes();
