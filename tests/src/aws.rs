@@ -58,6 +58,19 @@ pub async fn call_query(endpoint: &str, service: &str, form: &[(&str, &str)]) ->
     text
 }
 
+/// `GET url` from S3 (a listing, an object): the body as text, empty when there is none.
+async fn s3_text(url: &str) -> String {
+    reqwest::Client::new()
+        .get(url)
+        .header("authorization", authorization("s3"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .text()
+        .await
+        .unwrap_or_default()
+}
+
 /// The usage table's sort key for this month (UTC), e.g. `MONTH#2026-11`.
 pub fn month_sk() -> String {
     let now = time::OffsetDateTime::now_utc();
@@ -204,21 +217,8 @@ impl Local {
 
     /// Every object under `prefix` in the stack's bucket, as (key, text).
     pub async fn objects(&self, prefix: &str) -> Vec<(String, String)> {
-        let client = reqwest::Client::new();
-        let auth = authorization("s3");
-        let listing = client
-            .get(format!(
-                "{}/{}?list-type=2&prefix={prefix}",
-                self.aws_endpoint,
-                self.bucket()
-            ))
-            .header("authorization", &auth)
-            .send()
-            .await
-            .expect("list objects")
-            .text()
-            .await
-            .unwrap_or_default();
+        let bucket = format!("{}/{}", self.aws_endpoint, self.bucket());
+        let listing = s3_text(&format!("{bucket}?list-type=2&prefix={prefix}")).await;
         let keys: Vec<String> = listing
             .split("<Key>")
             .skip(1)
@@ -227,15 +227,7 @@ impl Local {
             .collect();
         let mut objects = Vec::new();
         for key in keys {
-            let body = client
-                .get(format!("{}/{}/{key}", self.aws_endpoint, self.bucket()))
-                .header("authorization", &auth)
-                .send()
-                .await
-                .expect("get object")
-                .text()
-                .await
-                .unwrap_or_default();
+            let body = s3_text(&format!("{bucket}/{key}")).await;
             objects.push((key, body));
         }
         objects

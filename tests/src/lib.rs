@@ -241,6 +241,13 @@ impl LocalOptions {
         self
     }
 
+    /// These options with `args` after `serve` instead of `--dev-issuer` (such as `--issuer`,
+    /// `--audience` and `--jwks-url` for a real identity provider).
+    pub fn with_args(mut self, args: &[&str]) -> Self {
+        self.args = args.iter().map(|a| (*a).to_owned()).collect();
+        self
+    }
+
     /// These options against the AWS endpoint `url` (a moto of the test's own, a proxy).
     pub fn with_aws_endpoint(mut self, url: &str) -> Self {
         self.aws_endpoint = Some(url.to_owned());

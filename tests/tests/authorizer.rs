@@ -162,15 +162,12 @@ async fn a_real_issuer_is_found_by_discovery_and_a_rotated_key_is_fetched_at_mos
         ..LocalOptions::default()
     };
     let idp = Local::start_with(issuer("idp-a"));
-    let api = Local::start_with(LocalOptions {
-        args: vec![
-            "--issuer".into(),
-            idp.url.clone(),
-            "--audience".into(),
-            "ccwb-local".into(),
-        ],
-        ..LocalOptions::default()
-    });
+    let api = Local::start_with(LocalOptions::default().with_args(&[
+        "--issuer",
+        &idp.url,
+        "--audience",
+        "ccwb-local",
+    ]));
     let (status, _) = api.get("/me", Some(&idp.token("a@example.com", &[]))).await;
     assert_eq!(
         status, 200,

@@ -72,17 +72,15 @@ async fn cognito_user_pool_tokens_are_accepted_with_groups() {
         .expect("access token");
 
     let issuer = format!("https://cognito-idp.us-east-1.amazonaws.com/{pool_id}");
-    let local = Local::start_with(LocalOptions {
-        args: vec![
-            "--issuer".into(),
-            issuer,
-            "--audience".into(),
-            client_id.clone(),
-            "--jwks-url".into(),
-            format!("{}/{pool_id}/.well-known/jwks.json", moto()),
-        ],
-        ..LocalOptions::default()
-    });
+    let jwks = format!("{}/{pool_id}/.well-known/jwks.json", moto());
+    let local = Local::start_with(LocalOptions::default().with_args(&[
+        "--issuer",
+        &issuer,
+        "--audience",
+        &client_id,
+        "--jwks-url",
+        &jwks,
+    ]));
 
     let (status, me) = local.get("/me", Some(id_token)).await;
     assert_eq!(status, 200, "{me}");

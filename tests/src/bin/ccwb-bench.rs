@@ -42,23 +42,27 @@ async fn measure(local: &Local, path: &str, token: &str, n: usize) -> (Vec<Durat
     let total = Instant::now();
     for _ in 0..n {
         let start = Instant::now();
-        let response = client
-            .get(&url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request");
-        assert!(
-            response.status().is_success(),
-            "GET {path}: {}",
-            response.status()
-        );
+        let response = send_ok(client.get(&url).bearer_auth(token), path).await;
         response.bytes().await.expect("body");
         latencies.push(start.elapsed());
     }
     let wall = total.elapsed();
     latencies.sort();
     (latencies, wall)
+}
+
+/// Sends `request`, asserting a success status (`what` names it when not).
+async fn send_ok(request: reqwest::RequestBuilder, what: &str) -> reqwest::Response {
+    let response = request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        response.status().is_success(),
+        "{what}: {}",
+        response.status()
+    );
+    response
 }
 
 fn report(label: &str, latencies: &[Duration], wall: Duration) {
@@ -209,19 +213,13 @@ async fn ingest_bench(local: &Local, proxy: &RecordingProxy, requests: usize) {
     };
     proxy.clear();
     let start = Instant::now();
+    let url = format!("{}/v1/metrics", local.url);
     for r in 0..requests {
-        let response = client
-            .post(format!("{}/v1/metrics", local.url))
-            .bearer_auth(&token)
-            .json(&body(r))
-            .send()
-            .await
-            .expect("ingest request");
-        assert!(
-            response.status().is_success(),
-            "ingest: {}",
-            response.status()
-        );
+        send_ok(
+            client.post(&url).bearer_auth(&token).json(&body(r)),
+            "ingest",
+        )
+        .await;
     }
     let wall = start.elapsed();
     let actions = proxy.actions();
