@@ -65,6 +65,11 @@ async fn send_ok(request: reqwest::RequestBuilder, what: &str) -> reqwest::Respo
     response
 }
 
+/// The size of the file at `path` in megabytes (0 when it cannot be read).
+fn megabytes(path: &std::path::Path) -> f64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) as f64 / 1e6
+}
+
 fn report(label: &str, latencies: &[Duration], wall: Duration) {
     println!(
         "{label}: n={} p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms, {:.0} req/s",
@@ -322,12 +327,9 @@ async fn bench() {
     widgets_bench(&local, &proxy, count("BENCH_WIDGET_MOTO_USERS", 50)).await;
     lambda_sizes();
 
-    let size = std::fs::metadata(bin("ccwb-check"))
-        .map(|m| m.len())
-        .unwrap_or(0);
     println!(
         "ccwb-check binary: {:.1} MB (release, unzipped)",
-        size as f64 / 1e6
+        megabytes(&bin("ccwb-check"))
     );
 }
 
@@ -374,12 +376,9 @@ fn credential_process_bench(local: &Local, runs: usize) {
             percentile(&times, 0.99)
         );
     }
-    let size = std::fs::metadata(bin("credential-process"))
-        .map(|m| m.len())
-        .unwrap_or(0);
     println!(
         "credential-process binary: {:.1} MB (release; the original shipped 60-80 MB)",
-        size as f64 / 1e6
+        megabytes(&bin("credential-process"))
     );
 }
 
