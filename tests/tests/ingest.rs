@@ -99,10 +99,8 @@ async fn replays_count_once_and_cost_follows_the_model() {
     assert_eq!(month["total_tokens"], 3_100_000);
     // Sonnet $3 + $1.50, Opus cache read $1.50, Haiku 4.5 cache write $1.25.
     assert_eq!(month["cost"], 7.25);
-    assert_eq!(
-        month["models"]["claude-opus-4-1"]["cache_read_tokens"],
-        1_000_000
-    );
+    let opus = &month["models"]["claude-opus-4-1"];
+    assert_eq!(opus["cache_read_tokens"], 1_000_000, "{month}");
 }
 
 #[tokio::test]

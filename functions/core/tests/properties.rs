@@ -391,6 +391,8 @@ fn field_value() -> impl Strategy<Value = serde_json::Value> {
     ]
 }
 
+/// A key of a policy body: the names clients send, written out here rather than read from the
+/// code under test (the CLI's CSV columns list the same names), and anything.
 fn body_key() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(vec![

@@ -38,6 +38,9 @@ use proptest_config::config;
 
 // ---- the OTLP messages, as a client encodes them (opentelemetry-proto field numbers) ----
 
+// These mirror the message types of `functions/ingest/src/otlp.rs` (and those of
+// `tests/tests/ingest.rs`) on purpose: a suite that encoded with the parser's own types could not
+// find a field number or a type the parser gets wrong.
 mod wire {
     #[derive(Clone, PartialEq, prost::Message)]
     pub struct ExportRequest {
