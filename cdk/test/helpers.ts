@@ -1,3 +1,4 @@
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -159,4 +160,34 @@ export function dashboardBody(s: Synthesised): { start?: string; widgets: any[] 
     .map((p: any) => (typeof p === 'string' ? p : p.Ref ? `<${p.Ref}>` : `<${p['Fn::GetAtt'].join('.')}>`))
     .join('');
   return JSON.parse(text);
+}
+
+/**
+ * Asserts what every bucket of the deployment is: encrypted with S3-managed keys, closed to
+ * public access and ACLs (the bucket owner owns every object), and retained when the stack goes.
+ */
+export function assertPrivateBucket(bucket: { Properties: Record<string, any>; DeletionPolicy?: string }, id: string): void {
+  assert.deepEqual(
+    bucket.Properties.BucketEncryption,
+    { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+    id,
+  );
+  assert.deepEqual(
+    bucket.Properties.PublicAccessBlockConfiguration,
+    { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    id,
+  );
+  assert.deepEqual(bucket.Properties.OwnershipControls, { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] }, id);
+  assert.equal(bucket.DeletionPolicy, 'Retain', id);
+}
+
+/** The bucket policy statement refusing every request to the bucket `arn` without TLS. */
+export function plainHttpDenial(arn: unknown): Record<string, unknown> {
+  return {
+    Action: 's3:*',
+    Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Resource: [arn, { 'Fn::Join': ['', [arn, '/*']] }],
+  };
 }

@@ -4,7 +4,18 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { USAGE_ROWS } from '../lib/dashboard';
 import { FUNCTIONS } from '../lib/quota-stack';
 import { ROUTES } from '../lib/routes';
-import { ENV, ISSUER, dashboardBody, defaultApp, logicalId, resourceAt, resourcesOfType, variantApp } from './helpers';
+import {
+  ENV,
+  ISSUER,
+  assertPrivateBucket,
+  dashboardBody,
+  defaultApp,
+  logicalId,
+  plainHttpDenial,
+  resourceAt,
+  resourcesOfType,
+  variantApp,
+} from './helpers';
 
 const { quota, quotaTemplate: template } = defaultApp();
 const resources = template.toJSON().Resources as Record<string, any>;
@@ -629,16 +640,7 @@ describe('distribution', () => {
   test('the packages bucket: named for account and region, private, SSE-S3, versioned, logged, retained', () => {
     const bucket = resources[bucketId];
     assert.equal(bucket.Properties.BucketName, `ccwb-packages-${ENV.account}-${ENV.region}`);
-    assert.deepEqual(bucket.Properties.PublicAccessBlockConfiguration, {
-      BlockPublicAcls: true,
-      BlockPublicPolicy: true,
-      IgnorePublicAcls: true,
-      RestrictPublicBuckets: true,
-    });
-    assert.deepEqual(bucket.Properties.OwnershipControls, { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
-    assert.deepEqual(bucket.Properties.BucketEncryption, {
-      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-    });
+    assertPrivateBucket(bucket, bucketId);
     assert.deepEqual(bucket.Properties.VersioningConfiguration, { Status: 'Enabled' });
     // The Analytics stack's log bucket, by name (its policy admits this bucket; see analytics.test.ts).
     assert.deepEqual(bucket.Properties.LoggingConfiguration, {
@@ -646,7 +648,6 @@ describe('distribution', () => {
       LogFilePrefix: 'packages/',
     });
     assert.equal(bucket.Properties.CorsConfiguration, undefined);
-    assert.equal(bucket.DeletionPolicy, 'Retain');
     assert.equal(variantApp().quotaTemplate.toJSON().Resources[logicalId(variantApp().quota.distribution.bucket)].DeletionPolicy, 'Delete');
   });
 
@@ -663,15 +664,7 @@ describe('distribution', () => {
   });
 
   test('without distributionAllowedIps the bucket policy only refuses plain HTTP', () => {
-    assert.deepEqual(bucketPolicy(template, bucketId).Statement, [
-      {
-        Action: 's3:*',
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        Effect: 'Deny',
-        Principal: { AWS: '*' },
-        Resource: [bucketArn, { 'Fn::Join': ['', [bucketArn, '/*']] }],
-      },
-    ]);
+    assert.deepEqual(bucketPolicy(template, bucketId).Statement, [plainHttpDenial(bucketArn)]);
   });
 
   test('distributionAllowedIps: signed downloads from elsewhere are refused, the function is not', () => {

@@ -5,16 +5,33 @@ use serde_json::{Value, json};
 
 use crate::Local;
 
+/// The `Authorization` header of a request to `service`: moto checks no signature, only the
+/// credential's region and service.
+pub fn authorization(service: &str) -> String {
+    format!(
+        "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
+    )
+}
+
 /// Calls a JSON-protocol AWS action (`DynamoDB_20120810.PutItem`, …) on `endpoint`.
 pub async fn call(endpoint: &str, target: &str, service: &str, body: Value) -> Value {
+    call_json(endpoint, target, service, "1.0", body).await
+}
+
+/// Calls a JSON-protocol AWS action of protocol version `version` (`1.0` for DynamoDB and SQS,
+/// `1.1` for Firehose and Cognito) on `endpoint`; asserts success and returns the answer.
+pub async fn call_json(
+    endpoint: &str,
+    target: &str,
+    service: &str,
+    version: &str,
+    body: Value,
+) -> Value {
     let response = reqwest::Client::new()
         .post(endpoint)
         .header("x-amz-target", target)
-        .header("content-type", "application/x-amz-json-1.0")
-        .header(
-            "authorization",
-            format!("AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"),
-        )
+        .header("content-type", format!("application/x-amz-json-{version}"))
+        .header("authorization", authorization(service))
         .body(body.to_string())
         .send()
         .await
@@ -23,6 +40,53 @@ pub async fn call(endpoint: &str, target: &str, service: &str, body: Value) -> V
     let value: Value = response.json().await.unwrap_or(Value::Null);
     assert!(status.is_success(), "{target}: {status} {value}");
     value
+}
+
+/// Calls a query-protocol AWS action (SNS, CloudFormation: `Action`, `Version` and the
+/// parameters in `form`) on `endpoint`; asserts success and returns the XML answer.
+pub async fn call_query(endpoint: &str, service: &str, form: &[(&str, &str)]) -> String {
+    let response = reqwest::Client::new()
+        .post(endpoint)
+        .header("authorization", authorization(service))
+        .form(form)
+        .send()
+        .await
+        .expect("AWS request");
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    assert!(status.is_success(), "{form:?}: {status} {text}");
+    text
+}
+
+/// `GET url` from S3 (a listing, an object): the body as text, empty when there is none.
+async fn s3_text(url: &str) -> String {
+    reqwest::Client::new()
+        .get(url)
+        .header("authorization", authorization("s3"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .text()
+        .await
+        .unwrap_or_default()
+}
+
+/// The usage table's sort key for this month (UTC), e.g. `MONTH#2026-11`.
+pub fn month_sk() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!("MONTH#{:04}-{:02}", now.year(), now.month() as u8)
+}
+
+/// The usage table's sort key for the day `days_ago` days before today (UTC), e.g.
+/// `DAY#2026-11-21`.
+pub fn day_sk(days_ago: i64) -> String {
+    let day = time::OffsetDateTime::now_utc() - time::Duration::days(days_ago);
+    format!(
+        "DAY#{:04}-{:02}-{:02}",
+        day.year(),
+        day.month() as u8,
+        day.day()
+    )
 }
 
 impl Local {
@@ -153,21 +217,8 @@ impl Local {
 
     /// Every object under `prefix` in the stack's bucket, as (key, text).
     pub async fn objects(&self, prefix: &str) -> Vec<(String, String)> {
-        let client = reqwest::Client::new();
-        let auth = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0";
-        let listing = client
-            .get(format!(
-                "{}/{}?list-type=2&prefix={prefix}",
-                self.aws_endpoint,
-                self.bucket()
-            ))
-            .header("authorization", auth)
-            .send()
-            .await
-            .expect("list objects")
-            .text()
-            .await
-            .unwrap_or_default();
+        let bucket = format!("{}/{}", self.aws_endpoint, self.bucket());
+        let listing = s3_text(&format!("{bucket}?list-type=2&prefix={prefix}")).await;
         let keys: Vec<String> = listing
             .split("<Key>")
             .skip(1)
@@ -176,15 +227,7 @@ impl Local {
             .collect();
         let mut objects = Vec::new();
         for key in keys {
-            let body = client
-                .get(format!("{}/{}/{key}", self.aws_endpoint, self.bucket()))
-                .header("authorization", auth)
-                .send()
-                .await
-                .expect("get object")
-                .text()
-                .await
-                .unwrap_or_default();
+            let body = s3_text(&format!("{bucket}/{key}")).await;
             objects.push((key, body));
         }
         objects
@@ -214,45 +257,20 @@ impl Local {
 
     /// Calls a Firehose action on the stack's AWS endpoint.
     pub async fn firehose(&self, action: &str, body: Value) -> Value {
-        let response = reqwest::Client::new()
-            .post(&self.aws_endpoint)
-            .header("x-amz-target", format!("Firehose_20150804.{action}"))
-            .header("content-type", "application/x-amz-json-1.1")
-            .header("authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/firehose/aws4_request, SignedHeaders=host, Signature=0")
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("firehose request");
-        let status = response.status();
-        let value: Value = response.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "{action}: {status} {value}");
-        value
+        let target = format!("Firehose_20150804.{action}");
+        call_json(&self.aws_endpoint, &target, "firehose", "1.1", body).await
     }
 }
 
 impl Local {
     /// Subscribes a new SQS queue to the stack's alert topic; returns the queue URL.
     pub async fn subscribe_alert_queue(&self) -> String {
-        let client = reqwest::Client::new();
-        let auth = |service: &str| {
-            format!(
-                "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
+        let topic_xml = self
+            .sns(
+                "CreateTopic",
+                &[("Name", &format!("{}-alerts", self.stack))],
             )
-        };
-        let topic_xml = client
-            .post(&self.aws_endpoint)
-            .header("authorization", auth("sns"))
-            .form(&[
-                ("Action", "CreateTopic"),
-                ("Name", &format!("{}-alerts", self.stack)),
-                ("Version", "2010-03-31"),
-            ])
-            .send()
-            .await
-            .expect("CreateTopic")
-            .text()
-            .await
-            .unwrap_or_default();
+            .await;
         let topic_arn = topic_xml
             .split("<TopicArn>")
             .nth(1)
@@ -269,22 +287,20 @@ impl Local {
         .await;
         let queue_url = queue["QueueUrl"].as_str().expect("queue url").to_owned();
         let queue_arn = format!("arn:aws:sqs:us-east-1:123456789012:{queue_name}");
-        let status = client
-            .post(&self.aws_endpoint)
-            .header("authorization", auth("sns"))
-            .form(&[
-                ("Action", "Subscribe"),
-                ("TopicArn", &topic_arn),
-                ("Protocol", "sqs"),
-                ("Endpoint", &queue_arn),
-                ("Version", "2010-03-31"),
-            ])
-            .send()
-            .await
-            .expect("Subscribe")
-            .status();
-        assert!(status.is_success(), "Subscribe: {status}");
+        let subscription = [
+            ("TopicArn", topic_arn.as_str()),
+            ("Protocol", "sqs"),
+            ("Endpoint", &queue_arn),
+        ];
+        self.sns("Subscribe", &subscription).await;
         queue_url
+    }
+
+    /// Calls the SNS action `action` with `params` on the stack's AWS endpoint; the XML answer.
+    async fn sns(&self, action: &str, params: &[(&str, &str)]) -> String {
+        let mut form = vec![("Action", action), ("Version", "2010-03-31")];
+        form.extend_from_slice(params);
+        call_query(&self.aws_endpoint, "sns", &form).await
     }
 
     /// The SNS messages waiting in `queue_url` (the `Message` of each envelope, as JSON).

@@ -39,35 +39,18 @@ impl RuntimeApi {
             events: Arc::new(Mutex::new(events.into_iter().rev().collect())),
             answers: tx,
         };
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind runtime API");
-        let address = listener.local_addr().expect("address").to_string();
-        listener.set_nonblocking(true).expect("nonblocking");
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let app = axum::Router::new()
-                    .route(
-                        "/2018-06-01/runtime/invocation/next",
-                        axum::routing::get(next),
-                    )
-                    .route(
-                        "/2018-06-01/runtime/invocation/{id}/response",
-                        axum::routing::post(response),
-                    )
-                    .route(
-                        "/2018-06-01/runtime/invocation/{id}/error",
-                        axum::routing::post(error),
-                    )
-                    .with_state(shared);
-                let _ = axum::serve(listener, app).await;
-            });
-        });
+        let app = axum::Router::new()
+            .route(
+                "/2018-06-01/runtime/invocation/next",
+                axum::routing::get(next),
+            )
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/{outcome}",
+                axum::routing::post(outcome),
+            )
+            .with_state(shared);
         Self {
-            address,
+            address: crate::serve(app).to_string(),
             answers: rx,
         }
     }
@@ -94,6 +77,21 @@ impl RuntimeApi {
     /// The next answer, waiting up to `timeout`.
     pub fn answer(&self, timeout: std::time::Duration) -> Option<Answer> {
         self.answers.recv_timeout(timeout).ok()
+    }
+
+    /// Runs the function `binary` against a Runtime API serving `events`, as Lambda would start
+    /// it: its answer to each (`None` where none came within 30 s), then stops it.
+    pub fn run(binary: &str, local: &crate::Local, events: Vec<Value>) -> Vec<Option<Answer>> {
+        let count = events.len();
+        let api = Self::start(events);
+        let mut child = crate::spawn_supervised(api.function(binary, local))
+            .unwrap_or_else(|e| panic!("start {binary}: {e}"));
+        let answers = (0..count)
+            .map(|_| api.answer(std::time::Duration::from_secs(30)))
+            .collect();
+        let _ = child.kill();
+        let _ = child.wait();
+        answers
     }
 }
 
@@ -123,22 +121,18 @@ async fn next(State(shared): State<Shared>) -> Response {
     (headers, event.to_string()).into_response()
 }
 
-async fn response(
+/// `POST …/{id}/response` or `…/{id}/error`: the function's answer for the event `id`.
+async fn outcome(
     State(shared): State<Shared>,
-    Path(_id): Path<String>,
+    Path((_id, outcome)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Response {
     let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let _ = shared.answers.send(Answer::Response(value));
-    axum::http::StatusCode::ACCEPTED.into_response()
-}
-
-async fn error(
-    State(shared): State<Shared>,
-    Path(_id): Path<String>,
-    body: axum::body::Bytes,
-) -> Response {
-    let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let _ = shared.answers.send(Answer::Error(value));
+    let answer = match outcome.as_str() {
+        "response" => Answer::Response(value),
+        "error" => Answer::Error(value),
+        _ => return axum::http::StatusCode::NOT_FOUND.into_response(),
+    };
+    let _ = shared.answers.send(answer);
     axum::http::StatusCode::ACCEPTED.into_response()
 }

@@ -3,11 +3,12 @@
 //! run is killed.
 
 // Used by the benchmark (src/bin/ccwb-bench.rs), not by the harness itself.
-use {ccwb_api as _, ccwb_core as _, ccwb_store as _, ccwb_widgets as _, flate2 as _, time as _};
+use {ccwb_api as _, ccwb_core as _, ccwb_store as _, ccwb_widgets as _, flate2 as _};
 // The end-to-end tests' own dependencies (tests/*.rs), which the harness's unit tests do not use.
 #[cfg(test)]
 use {csv as _, futures as _, png as _, prost as _, sha2 as _, zip as _};
 
+pub mod api;
 pub mod aws;
 pub mod bedrock;
 pub mod claude_code;
@@ -15,17 +16,17 @@ pub mod cli;
 pub mod credential_process;
 pub mod lambda_runtime;
 pub mod oidc_provider;
+pub mod otlp;
 pub mod process;
 pub mod proxy;
 pub mod tokens;
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+pub use api::{assert_contains, decision, error_message, get_json, strings};
 pub use process::spawn_supervised;
 
 /// Credentials and region for moto, which accepts any.
@@ -98,12 +99,41 @@ pub fn temp_dir(label: &str) -> PathBuf {
     dir
 }
 
+/// The SHA-256 of `bytes` in lower-case hex, as packages and the distribution API write it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// A port nothing listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("free port")
+}
+
+/// Serves `app` on a free loopback port from a thread and runtime of its own (tests block while
+/// processes start, and a stand-in must keep answering meanwhile), for the life of the process;
+/// returns the address it listens on.
+pub fn serve(app: axum::Router) -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let address = listener.local_addr().expect("listening address");
+    listener.set_nonblocking(true).expect("nonblocking");
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            let _ = axum::serve(listener, app).await;
+        });
+    });
+    address
 }
 
 /// The moto server shared by every test in this process (each stack uses its own names).
@@ -204,6 +234,27 @@ pub struct LocalOptions {
     pub aws_endpoint: Option<String>,
 }
 
+impl LocalOptions {
+    /// These options with the environment variable `name=value` added.
+    pub fn with_env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// These options with `args` after `serve` instead of `--dev-issuer` (such as `--issuer`,
+    /// `--audience` and `--jwks-url` for a real identity provider).
+    pub fn with_args(mut self, args: &[&str]) -> Self {
+        self.args = args.iter().map(|a| (*a).to_owned()).collect();
+        self
+    }
+
+    /// These options against the AWS endpoint `url` (a moto of the test's own, a proxy).
+    pub fn with_aws_endpoint(mut self, url: &str) -> Self {
+        self.aws_endpoint = Some(url.to_owned());
+        self
+    }
+}
+
 /// A running ccwb-local, stopped when dropped.
 pub struct Local {
     child: Child,
@@ -241,15 +292,8 @@ impl Local {
         let mut child = spawn_supervised(command).expect("start ccwb-local");
 
         let stdout = child.stdout.take().expect("stdout piped");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("ccwb-local ready on ") {
-                    let _ = tx.send(url.to_owned());
-                }
-            }
-        });
-        match rx.recv_timeout(Duration::from_secs(60)) {
+        let ready = process::ready_lines(stdout, "ccwb-local ready on ");
+        match ready.recv_timeout(Duration::from_secs(60)) {
             Ok(url) => Self {
                 child,
                 url,

@@ -4,10 +4,9 @@
 //!
 //! Accounts: any login and password work; the login becomes the id token's `email` and `sub`.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Mutex, mpsc};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use reqwest::blocking::{Client, Response};
@@ -64,15 +63,8 @@ impl OidcProvider {
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("stdout piped");
 
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(issuer) = line.strip_prefix("oidc-provider ready on ") {
-                    let _ = tx.send(issuer.to_owned());
-                }
-            }
-        });
-        match rx.recv_timeout(READY_TIMEOUT) {
+        let ready = crate::process::ready_lines(stdout, "oidc-provider ready on ");
+        match ready.recv_timeout(READY_TIMEOUT) {
             Ok(issuer) => Self {
                 issuer,
                 client_id: client_id.to_owned(),

@@ -4,9 +4,9 @@
 //! them when the test process exits for any reason (a panic, `cargo test` finishing, a kill).
 //! The signal fires when the *thread* that forked them ends, hence the dedicated thread.
 
-use std::io;
+use std::io::{self, BufRead};
 use std::process::{Child, Command};
-use std::sync::mpsc::{Sender, channel};
+use std::sync::mpsc::{self, Sender, channel};
 use std::sync::{Mutex, OnceLock};
 
 type Job = (Command, Sender<io::Result<Child>>);
@@ -74,4 +74,22 @@ pub fn under_umask(command: &Command, umask: &str) -> Command {
         wrapped.current_dir(dir);
     }
     wrapped
+}
+
+/// Reads `output` (a child's piped standard output) on a thread of its own and sends the rest of
+/// every line that starts with `prefix`, such as the address in `ccwb-local ready on <url>`; the
+/// rest of the output is read and dropped, so the child never blocks on a full pipe.
+pub fn ready_lines(
+    output: impl io::Read + Send + 'static,
+    prefix: &'static str,
+) -> mpsc::Receiver<String> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in io::BufReader::new(output).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix(prefix) {
+                let _ = tx.send(rest.to_owned());
+            }
+        }
+    });
+    rx
 }

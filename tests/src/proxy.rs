@@ -31,22 +31,10 @@ impl RecordingProxy {
             client: reqwest::Client::new(),
             log: Arc::clone(&log),
         };
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
-        let url = format!("http://{}", listener.local_addr().expect("proxy address"));
-        listener.set_nonblocking(true).expect("nonblocking");
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("proxy runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let app = axum::Router::new()
-                    .fallback(forward_request)
-                    .with_state(forward);
-                let _ = axum::serve(listener, app).await;
-            });
-        });
+        let app = axum::Router::new()
+            .fallback(forward_request)
+            .with_state(forward);
+        let url = format!("http://{}", crate::serve(app));
         Self { url, log }
     }
 

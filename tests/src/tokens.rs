@@ -37,12 +37,7 @@ impl Signer {
             &std::fs::read(local.state_dir.join("dev-issuer.json")).expect("issuer info"),
         )
         .expect("issuer json");
-        let jwks: Value = reqwest::get(format!("{}/.well-known/jwks.json", local.url))
-            .await
-            .expect("jwks")
-            .json()
-            .await
-            .expect("jwks json");
+        let jwks = crate::get_json(&format!("{}/.well-known/jwks.json", local.url)).await;
         Self {
             key: EncodingKey::from_rsa_pem(&pem).expect("rsa pem"),
             kid: jwks["keys"][0]["kid"].as_str().expect("kid").to_owned(),
@@ -58,6 +53,23 @@ impl Signer {
             "iss": self.issuer, "aud": self.audience, "sub": email, "email": email,
             "iat": now(), "exp": now() + 600, "token_use": "id",
         })
+    }
+
+    /// [`claims`](Self::claims) without the claim `name`: a token that lacks it.
+    pub fn claims_without(&self, email: &str, name: &str) -> Value {
+        let mut claims = self.claims(email);
+        if let Some(object) = claims.as_object_mut() {
+            object.remove(name);
+        }
+        claims
+    }
+
+    /// Claims of a valid access token for `email`: no `aud`, and `client_id` naming the
+    /// audience (as Cognito's access tokens do).
+    pub fn access_claims(&self, email: &str) -> Value {
+        let mut claims = self.claims_without(email, "aud");
+        claims["client_id"] = json!(self.audience);
+        claims
     }
 
     /// Signs `claims` with the issuer's key (RS256) and kid.

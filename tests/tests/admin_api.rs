@@ -4,7 +4,8 @@
 // Dependencies are judged on the library target; this test uses only some of them.
 #![allow(unused_crate_dependencies)]
 
-use ccwb_e2e::Local;
+use ccwb_e2e::aws::month_sk;
+use ccwb_e2e::{Local, error_message, strings};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -15,14 +16,9 @@ async fn put_get_patch_delete_with_etags_and_audit() {
 
     let body = json!({"monthly_token_limit": 300_000_000, "daily_token_limit": 15_000_000,
                       "monthly_cost_limit": 250.5, "enforcement_mode": "block"});
+    let mixed_case = "/policies/user/Ann@Example.com";
     let (status, headers, created) = local
-        .send(
-            Method::PUT,
-            "/policies/user/Ann@Example.com",
-            &admin,
-            &[],
-            Some(&body),
-        )
+        .send(Method::PUT, mixed_case, &admin, &[], Some(&body))
         .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(headers["etag"], "\"v1\"");
@@ -37,39 +33,25 @@ async fn put_get_patch_delete_with_etags_and_audit() {
     assert_eq!(created["updated_by"], "admin@example.com");
 
     // Create-only on an existing policy: 409; stale If-Match: 412; nothing changes.
+    let ann = "/policies/user/ann@example.com";
+    let create_only = [("if-none-match", "*")];
     let (status, _, _) = local
-        .send(
-            Method::PUT,
-            "/policies/user/ann@example.com",
-            &admin,
-            &[("if-none-match", "*")],
-            Some(&body),
-        )
+        .send(Method::PUT, ann, &admin, &create_only, Some(&body))
         .await;
     assert_eq!(status, 409);
     let patch = json!({"daily_token_limit": null, "enabled": false});
+    let stale = [("if-match", "\"v7\"")];
     let (status, _, error) = local
-        .send(
-            Method::PATCH,
-            "/policies/user/ann@example.com",
-            &admin,
-            &[("if-match", "\"v7\"")],
-            Some(&patch),
-        )
+        .send(Method::PATCH, ann, &admin, &stale, Some(&patch))
         .await;
     assert_eq!(
         (status, error["error"]["code"].as_str()),
         (412, Some("precondition_failed"))
     );
 
+    let current = [("if-match", "\"v1\"")];
     let (status, headers, patched) = local
-        .send(
-            Method::PATCH,
-            "/policies/user/ann@example.com",
-            &admin,
-            &[("if-match", "\"v1\"")],
-            Some(&patch),
-        )
+        .send(Method::PATCH, ann, &admin, &current, Some(&patch))
         .await;
     assert_eq!(status, 200, "{patched}");
     assert_eq!(headers["etag"], "\"v2\"");
@@ -81,47 +63,13 @@ async fn put_get_patch_delete_with_etags_and_audit() {
     assert_eq!(patched["monthly_cost_limit"], 250.5);
     assert_eq!(patched["enabled"], false);
 
-    let (status, _, fetched) = local
-        .send(
-            Method::GET,
-            "/policies/user/ann@example.com",
-            &admin,
-            &[],
-            None,
-        )
-        .await;
+    let (status, fetched) = local.get(ann, Some(&admin)).await;
     assert_eq!((status, &fetched), (200, &patched));
 
-    let (status, _, _) = local
-        .send(
-            Method::DELETE,
-            "/policies/user/ann@example.com",
-            &admin,
-            &[],
-            None,
-        )
-        .await;
-    assert_eq!(status, 204);
-    let (status, _, _) = local
-        .send(
-            Method::GET,
-            "/policies/user/ann@example.com",
-            &admin,
-            &[],
-            None,
-        )
-        .await;
-    assert_eq!(status, 404);
-    let (status, _, _) = local
-        .send(
-            Method::DELETE,
-            "/policies/user/ann@example.com",
-            &admin,
-            &[],
-            None,
-        )
-        .await;
-    assert_eq!(status, 404);
+    // Deleted once; then neither found nor deleted again.
+    assert_eq!(local.delete(ann, &admin).await.0, 204);
+    assert_eq!(local.get(ann, Some(&admin)).await.0, 404);
+    assert_eq!(local.delete(ann, &admin).await.0, 404);
 
     let events = local.audit_events().await;
     let actions: Vec<&str> = events
@@ -145,15 +93,6 @@ async fn put_get_patch_delete_with_etags_and_audit() {
 async fn bad_input_gets_400_naming_the_field_and_changes_nothing() {
     let local = Local::start();
     let admin = local.admin_token();
-    let put = |path: &'static str, body: Value| {
-        let local = &local;
-        let admin = admin.clone();
-        async move {
-            local
-                .send(Method::PUT, path, &admin, &[], Some(&body))
-                .await
-        }
-    };
     let cases: Vec<(&str, Value, &str)> = vec![
         (
             "/policies/user/a@x.io",
@@ -182,16 +121,13 @@ async fn bad_input_gets_400_naming_the_field_and_changes_nothing() {
         ("/policies/group/a%07b", json!({}), "identifier"),
     ];
     for (path, body, field) in cases {
-        let (status, _, error) = put(path, body.clone()).await;
+        let (status, error) = local.put(path, &admin, &body).await;
         assert_eq!(status, 400, "{path} {body}: {error}");
-        let message = error["error"]["message"].as_str().unwrap_or_default();
+        let message = error_message(&error);
         assert!(message.contains(field), "{path} {body}: {message}");
     }
     let long = format!("/policies/group/{}", "x".repeat(257));
-    let (status, _, _) = local
-        .send(Method::PUT, &long, &admin, &[], Some(&json!({})))
-        .await;
-    assert_eq!(status, 400);
+    assert_eq!(local.put(&long, &admin, &json!({})).await.0, 400);
 
     let (status, _, error) = local
         .send(
@@ -205,14 +141,9 @@ async fn bad_input_gets_400_naming_the_field_and_changes_nothing() {
     assert_eq!(status, 400, "{error}");
 
     let huge = json!({"policies": [{"type": "group", "identifier": "x".repeat(1_100_000)}]});
-    let (status, _, _) = local
-        .send(Method::POST, "/policies/import", &admin, &[], Some(&huge))
-        .await;
-    assert_eq!(status, 413);
+    assert_eq!(local.post("/policies/import", &admin, &huge).await.0, 413);
 
-    let (status, _, list) = local
-        .send(Method::GET, "/policies", &admin, &[], None)
-        .await;
+    let (status, list) = local.get("/policies", Some(&admin)).await;
     assert_eq!(
         (status, list["policies"].as_array().map(Vec::len)),
         (200, Some(0)),
@@ -244,13 +175,7 @@ async fn non_admins_get_403_on_every_admin_route() {
             .send(method.clone(), path, &user, &[], Some(&json!({})))
             .await;
         assert_eq!(status, 403, "{method} {path}");
-        assert!(
-            error["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("admin group"),
-            "{error}"
-        );
+        assert!(error_message(&error).contains("admin group"), "{error}");
     }
 }
 
@@ -258,15 +183,14 @@ async fn non_admins_get_403_on_every_admin_route() {
 async fn concurrent_patches_with_the_same_if_match_let_exactly_one_through() {
     let local = Local::start();
     let admin = local.admin_token();
-    local
-        .send(
-            Method::PUT,
+    let (status, created) = local
+        .put(
             "/policies/group/eng",
             &admin,
-            &[],
-            Some(&json!({"monthly_token_limit": 1})),
+            &json!({"monthly_token_limit": 1}),
         )
         .await;
+    assert_eq!(status, 201, "{created}");
     let attempts = (0..6).map(|i| {
         let local = &local;
         let admin = admin.clone();
@@ -301,14 +225,8 @@ async fn listing_pages_in_stable_order_and_refuses_foreign_cursors() {
         .map(|i| json!({"type": if i % 2 == 0 { "user" } else { "group" }, "identifier": format!("p{i:02}@x.io")}))
         .chain(std::iter::once(json!({"type": "default", "identifier": "default"})))
         .collect();
-    let (status, _, report) = local
-        .send(
-            Method::POST,
-            "/policies/import",
-            &admin,
-            &[],
-            Some(&json!({"policies": rows})),
-        )
+    let (status, report) = local
+        .post("/policies/import", &admin, &json!({"policies": rows}))
         .await;
     assert_eq!(
         (status, report["totals"]["created"].as_u64()),
@@ -316,30 +234,19 @@ async fn listing_pages_in_stable_order_and_refuses_foreign_cursors() {
         "{report}"
     );
 
-    let mut seen: Vec<(String, String)> = Vec::new();
-    let mut next: Option<String> = None;
-    let mut pages = 0;
-    loop {
-        let path = match &next {
-            Some(cursor) => format!("/policies?limit=10&next={cursor}"),
-            None => "/policies?limit=10".to_owned(),
-        };
-        let (status, _, page) = local.send(Method::GET, &path, &admin, &[], None).await;
-        assert_eq!(status, 200, "{page}");
-        pages += 1;
-        for p in page["policies"].as_array().unwrap() {
-            seen.push((
+    let pages = local.pages("/policies?limit=10", &admin).await;
+    let seen: Vec<(String, String)> = pages
+        .iter()
+        .flat_map(|page| page["policies"].as_array().unwrap())
+        .map(|p| {
+            (
                 p["type"].as_str().unwrap().into(),
                 p["identifier"].as_str().unwrap().into(),
-            ));
-        }
-        match page["next"].as_str() {
-            Some(cursor) => next = Some(cursor.to_owned()),
-            None => break,
-        }
-    }
+            )
+        })
+        .collect();
     assert_eq!(seen.len(), 24, "every policy exactly once");
-    assert_eq!(pages, 3);
+    assert_eq!(pages.len(), 3);
     let order: Vec<&str> = seen.iter().map(|(t, _)| t.as_str()).collect();
     let first_group = order.iter().position(|t| *t == "group").unwrap();
     assert!(order[..first_group].iter().all(|t| *t == "user") && order.last() == Some(&"default"));
@@ -353,44 +260,32 @@ async fn listing_pages_in_stable_order_and_refuses_foreign_cursors() {
         "identifiers in order"
     );
 
-    let (status, _, only_groups) = local
-        .send(
-            Method::GET,
-            "/policies?type=group&limit=1000",
-            &admin,
-            &[],
-            None,
-        )
+    let (status, only_groups) = local
+        .get("/policies?type=group&limit=1000", Some(&admin))
         .await;
     assert_eq!(
         (status, only_groups["policies"].as_array().map(Vec::len)),
         (200, Some(11))
     );
 
-    for bad in [
+    let malformed = [
         "/policies?next=garbage",
         "/policies?limit=0",
         "/policies?limit=abc",
         "/policies?type=robot",
-    ] {
-        let (status, _, error) = local.send(Method::GET, bad, &admin, &[], None).await;
-        assert_eq!(status, 400, "{bad}: {error}");
-    }
+    ];
+    local.assert_get_status(&malformed, &admin, 400).await;
 }
 
 #[tokio::test]
 async fn import_reports_each_row_and_never_lets_a_bad_row_stop_another() {
     let local = Local::start();
     let admin = local.admin_token();
-    local
-        .send(
-            Method::PUT,
-            "/policies/group/existing",
-            &admin,
-            &[],
-            Some(&json!({"monthly_token_limit": 5})),
-        )
+    let existing = json!({"monthly_token_limit": 5});
+    let (status, created) = local
+        .put("/policies/group/existing", &admin, &existing)
         .await;
+    assert_eq!(status, 201, "{created}");
     let request = json!({"policies": [
         {"type": "user", "identifier": "New@X.io", "monthly_token_limit": 100},
         {"type": "group", "identifier": "existing", "monthly_token_limit": 7},
@@ -398,92 +293,45 @@ async fn import_reports_each_row_and_never_lets_a_bad_row_stop_another() {
         {"type": "user", "identifier": "new@x.io"},
         {"type": "default", "identifier": "default", "daily_token_limit": 9}
     ]});
-    let (status, _, dry) = local
-        .send(
-            Method::POST,
-            "/policies/import",
-            &admin,
-            &[],
-            Some(&json!({"policies": request["policies"], "dry_run": true, "mode": "update"})),
-        )
-        .await;
+    let import = |body: Value| {
+        let (local, admin) = (&local, &admin);
+        async move { local.post("/policies/import", admin, &body).await }
+    };
+    let (status, dry) =
+        import(json!({"policies": request["policies"], "dry_run": true, "mode": "update"})).await;
     assert_eq!(status, 200);
     assert_eq!(
         dry["totals"],
         json!({"created": 2, "updated": 1, "skipped": 0, "errors": 2})
     );
-    let (_, _, list) = local
-        .send(Method::GET, "/policies", &admin, &[], None)
-        .await;
+    let (_, list) = local.get("/policies", Some(&admin)).await;
     assert_eq!(
         list["policies"].as_array().unwrap().len(),
         1,
         "a dry run writes nothing"
     );
 
-    let (status, _, report) = local
-        .send(
-            Method::POST,
-            "/policies/import",
-            &admin,
-            &[],
-            Some(&request),
-        )
-        .await;
+    let (status, report) = import(request.clone()).await;
     assert_eq!(status, 200);
-    let statuses: Vec<&str> = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["created", "error", "error", "error", "created"]);
-    assert!(
-        report["results"][1]["message"]
-            .as_str()
-            .unwrap()
-            .contains("already exists")
+    let results = &report["results"];
+    assert_eq!(
+        strings(results, "status"),
+        ["created", "error", "error", "error", "created"]
     );
-    assert!(
-        report["results"][2]["message"]
-            .as_str()
-            .unwrap()
-            .contains("identifier")
-    );
-    assert!(
-        report["results"][3]["message"]
-            .as_str()
-            .unwrap()
-            .contains("earlier")
-    );
-    let (_, _, existing) = local
-        .send(Method::GET, "/policies/group/existing", &admin, &[], None)
-        .await;
+    for (row, expected) in [(1, "already exists"), (2, "identifier"), (3, "earlier")] {
+        let message = results[row]["message"].as_str().unwrap();
+        assert!(message.contains(expected), "row {row}: {message}");
+    }
+    let (_, existing) = local.get("/policies/group/existing", Some(&admin)).await;
     assert_eq!(
         existing["monthly_token_limit"], 5,
         "create mode leaves existing policies alone"
     );
 
-    let (_, _, report) = local
-        .send(
-            Method::POST,
-            "/policies/import",
-            &admin,
-            &[],
-            Some(&json!({"policies": [request["policies"][1]], "mode": "skip"})),
-        )
-        .await;
-    assert_eq!(report["totals"]["skipped"], 1);
-    let (_, _, report) = local
-        .send(
-            Method::POST,
-            "/policies/import",
-            &admin,
-            &[],
-            Some(&json!({"policies": [request["policies"][1]], "mode": "update"})),
-        )
-        .await;
-    assert_eq!(report["totals"]["updated"], 1);
+    for (mode, counted) in [("skip", "skipped"), ("update", "updated")] {
+        let (_, report) = import(json!({"policies": [request["policies"][1]], "mode": mode})).await;
+        assert_eq!(report["totals"][counted], 1, "{mode}: {report}");
+    }
     let (_, headers, existing) = local
         .send(Method::GET, "/policies/group/existing", &admin, &[], None)
         .await;
@@ -509,18 +357,13 @@ async fn resolve_explains_and_usage_reports_models() {
     let local = Local::start();
     let admin = local.admin_token();
     for (group, limit, mode) in [("eng", 1000, "alert"), ("ops", 100, "block")] {
-        local
-            .send(
-                Method::PUT,
-                &format!("/policies/group/{group}"),
-                &admin,
-                &[],
-                Some(&json!({"monthly_token_limit": limit, "enforcement_mode": mode})),
-            )
+        let body = json!({"monthly_token_limit": limit, "enforcement_mode": mode});
+        let (status, created) = local
+            .put(&format!("/policies/group/{group}"), &admin, &body)
             .await;
+        assert_eq!(status, 201, "{created}");
     }
-    let now = time::OffsetDateTime::now_utc();
-    let month = format!("MONTH#{:04}-{:02}", now.year(), now.month() as u8);
+    let month = month_sk();
     local
         .put_item(&local.usage_table(), json!({
             "pk": {"S": "USER#dev@example.com"}, "sk": {"S": month},
@@ -531,13 +374,10 @@ async fn resolve_explains_and_usage_reports_models() {
             "model#claude-sonnet-4#claude_code_cost_micros": {"N": "2412345"}
         }))
         .await;
-    let (status, _, resolved) = local
-        .send(
-            Method::GET,
+    let (status, resolved) = local
+        .get(
             "/resolve?email=Dev@Example.com&groups=eng,ops",
-            &admin,
-            &[],
-            None,
+            Some(&admin),
         )
         .await;
     assert_eq!(status, 200, "{resolved}");
@@ -550,14 +390,8 @@ async fn resolve_explains_and_usage_reports_models() {
     );
     assert_eq!(resolved["check"]["reason"], "monthly_exceeded");
 
-    let (status, _, usage) = local
-        .send(
-            Method::GET,
-            "/usage/dev@example.com?groups=eng",
-            &admin,
-            &[],
-            None,
-        )
+    let (status, usage) = local
+        .get("/usage/dev@example.com?groups=eng", Some(&admin))
         .await;
     assert_eq!(status, 200, "{usage}");
     assert_eq!(usage["month"]["input_tokens"], 120);
@@ -577,14 +411,9 @@ async fn resolve_explains_and_usage_reports_models() {
     assert_eq!(usage["check"]["usage"]["monthly_percent"], 15.0);
     assert_eq!(usage["day"]["total_tokens"], 0);
 
-    let (status, _, error) = local.send(Method::GET, "/resolve", &admin, &[], None).await;
+    let (status, error) = local.get("/resolve", Some(&admin)).await;
     assert_eq!(status, 400);
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("email")
-    );
+    assert!(error_message(&error).starts_with("email"), "{error}");
 }
 
 #[tokio::test]

@@ -4,27 +4,13 @@
 // Dependencies are judged on the library target; this test uses only some of them.
 #![allow(unused_crate_dependencies)]
 
+use ccwb_e2e::aws::{day_sk, month_sk};
 use ccwb_e2e::proxy::RecordingProxy;
 use ccwb_e2e::tokens::Signer;
-use ccwb_e2e::{Local, LocalOptions, Moto, moto};
+use ccwb_e2e::{Local, LocalOptions, Moto, decision, moto};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-
-fn month_sk() -> String {
-    let now = OffsetDateTime::now_utc();
-    format!("MONTH#{:04}-{:02}", now.year(), now.month() as u8)
-}
-
-fn day_sk(days_ago: i64) -> String {
-    let day = OffsetDateTime::now_utc() - time::Duration::days(days_ago);
-    format!(
-        "DAY#{:04}-{:02}-{:02}",
-        day.year(),
-        day.month() as u8,
-        day.day()
-    )
-}
 
 async fn check(local: &Local, token: &str) -> Value {
     let (status, body) = local.get("/check", Some(token)).await;
@@ -56,45 +42,38 @@ async fn user_without_policy_gets_the_documented_no_policy_answer() {
 #[tokio::test]
 async fn seeded_policies_and_usage_decide_by_the_rules() {
     let local = Local::start();
-    local
-        .seed_policy(
+    for (policy_type, identifier, fields) in [
+        (
             "default",
             "default",
             json!({"monthly_token_limit": 1000, "enforcement_mode": "block"}),
-        )
-        .await;
-    local
-        .seed_policy(
+        ),
+        (
             "group",
             "eng",
             json!({"monthly_token_limit": 5000, "enforcement_mode": "alert"}),
-        )
-        .await;
-    local
-        .seed_policy(
+        ),
+        (
             "group",
             "contractors",
             json!({"monthly_cost_limit": 10.5, "enforcement_mode": "block", "monthly_token_limit": 0}),
-        )
-        .await;
-    local
-        .seed_policy(
+        ),
+        (
             "user",
             "vip@example.com",
             json!({"monthly_token_limit": 1_000_000, "daily_token_limit": 100, "enforcement_mode": "alert",
                    "daily_enforcement_mode": "block"}),
-        )
-        .await;
+        ),
+    ] {
+        local.seed_policy(policy_type, identifier, fields).await;
+    }
 
     // Default policy: 1200 of 1000 tokens in block mode.
     local
         .seed_usage("plain@example.com", &month_sk(), 1200, 0)
         .await;
     let body = check(&local, &local.token("plain@example.com", &[])).await;
-    assert_eq!(
-        (body["allowed"].as_bool(), body["reason"].as_str()),
-        (Some(false), Some("monthly_exceeded"))
-    );
+    assert_eq!(decision(&body), (Some(false), Some("monthly_exceeded")));
     assert_eq!(
         body["policy"],
         json!({"type": "default", "identifier": "default"})
@@ -112,10 +91,7 @@ async fn seeded_policies_and_usage_decide_by_the_rules() {
         .seed_usage("dev@example.com", &month_sk(), 6000, 12_000_000)
         .await;
     let body = check(&local, &local.token("dev@example.com", &["eng"])).await;
-    assert_eq!(
-        (body["allowed"].as_bool(), body["reason"].as_str()),
-        (Some(true), Some("within_quota"))
-    );
+    assert_eq!(decision(&body), (Some(true), Some("within_quota")));
     assert_eq!(body["warnings"][0]["code"], "monthly_tokens_exceeded");
     for groups in [["eng", "contractors"], ["contractors", "eng"]] {
         let body = check(&local, &local.token("dev@example.com", &groups)).await;
@@ -138,10 +114,7 @@ async fn seeded_policies_and_usage_decide_by_the_rules() {
         .seed_usage("vip@example.com", &day_sk(0), 150, 0)
         .await;
     let body = check(&local, &local.token("VIP@Example.com", &[])).await;
-    assert_eq!(
-        (body["allowed"].as_bool(), body["reason"].as_str()),
-        (Some(false), Some("daily_exceeded"))
-    );
+    assert_eq!(decision(&body), (Some(false), Some("daily_exceeded")));
 
     // An active unblock lets the user through and says so; an expired one does not.
     let later = (OffsetDateTime::now_utc() + time::Duration::hours(2))
@@ -149,10 +122,7 @@ async fn seeded_policies_and_usage_decide_by_the_rules() {
         .unwrap();
     local.seed_unblock("vip@example.com", &later).await;
     let body = check(&local, &local.token("vip@example.com", &[])).await;
-    assert_eq!(
-        (body["allowed"].as_bool(), body["reason"].as_str()),
-        (Some(true), Some("unblocked"))
-    );
+    assert_eq!(decision(&body), (Some(true), Some("unblocked")));
     assert_eq!(body["unblock_status"]["is_unblocked"], true);
     assert_eq!(body["unblock_status"]["unblocked_by"], "admin@example.com");
     let earlier = (OffsetDateTime::now_utc() - time::Duration::minutes(1))
@@ -167,18 +137,16 @@ async fn seeded_policies_and_usage_decide_by_the_rules() {
 #[tokio::test]
 async fn a_check_with_three_groups_is_one_dynamodb_request() {
     let proxy = RecordingProxy::start(moto());
-    let local = Local::start_with(LocalOptions {
-        aws_endpoint: Some(proxy.url.clone()),
-        // Keep the background delivery sweeper out of the count.
-        env: vec![("CCWB_AUDIT_DELIVERY_SECONDS".into(), "3600".into())],
-        ..LocalOptions::default()
-    });
-    local
-        .seed_policy("group", "g1", json!({"monthly_token_limit": 10}))
-        .await;
-    local
-        .seed_policy("group", "g3", json!({"monthly_token_limit": 20}))
-        .await;
+    let local = Local::start_with(
+        LocalOptions::default()
+            .with_aws_endpoint(&proxy.url)
+            // Keep the background delivery sweeper out of the count.
+            .with_env("CCWB_AUDIT_DELIVERY_SECONDS", "3600"),
+    );
+    for (group, limit) in [("g1", 10), ("g3", 20)] {
+        let fields = json!({"monthly_token_limit": limit});
+        local.seed_policy("group", group, fields).await;
+    }
     let token = local.token("count@example.com", &["g1", "g2", "g3"]);
     proxy.clear();
     let body = check(&local, &token).await;
@@ -190,57 +158,30 @@ async fn a_check_with_three_groups_is_one_dynamodb_request() {
 async fn token_without_identity_is_denied_unless_allowed() {
     let local = Local::start();
     let signer = Signer::for_local(&local).await;
-    let mut claims = signer.claims("x@example.com");
-    claims.as_object_mut().unwrap().remove("email");
-    let token = signer.sign(&claims);
+    let token = signer.sign(&signer.claims_without("x@example.com", "email"));
     let body = check(&local, &token).await;
-    assert_eq!(
-        (body["allowed"].as_bool(), body["reason"].as_str()),
-        (Some(false), Some("missing_identity"))
-    );
+    assert_eq!(decision(&body), (Some(false), Some("missing_identity")));
 
-    let lenient = Local::start_with(LocalOptions {
-        env: vec![("CCWB_MISSING_IDENTITY".into(), "allow".into())],
-        ..LocalOptions::default()
-    });
+    let lenient =
+        Local::start_with(LocalOptions::default().with_env("CCWB_MISSING_IDENTITY", "allow"));
     let signer = Signer::for_local(&lenient).await;
-    let body = check(&lenient, &signer.sign(&claims_without_email(&signer))).await;
-    assert_eq!(
-        (body["allowed"].as_bool(), body["reason"].as_str()),
-        (Some(true), Some("missing_identity"))
-    );
-}
-
-fn claims_without_email(signer: &Signer) -> Value {
-    let mut claims = signer.claims("x@example.com");
-    claims.as_object_mut().unwrap().remove("email");
-    claims
+    let token = signer.sign(&signer.claims_without("x@example.com", "email"));
+    let body = check(&lenient, &token).await;
+    assert_eq!(decision(&body), (Some(true), Some("missing_identity")));
 }
 
 #[tokio::test]
 async fn store_outage_fails_closed_by_default_and_open_when_configured() {
     let own_moto = Moto::start();
-    let closed = Local::start_with(LocalOptions {
-        aws_endpoint: Some(own_moto.url.clone()),
-        ..LocalOptions::default()
-    });
-    let open = Local::start_with(LocalOptions {
-        aws_endpoint: Some(own_moto.url.clone()),
-        env: vec![("CCWB_FAIL_MODE".into(), "open".into())],
-        ..LocalOptions::default()
-    });
+    let on_own_moto = LocalOptions::default().with_aws_endpoint(&own_moto.url);
+    let closed = Local::start_with(on_own_moto.clone());
+    let open = Local::start_with(on_own_moto.with_env("CCWB_FAIL_MODE", "open"));
     let token = closed.token("outage@example.com", &[]);
     assert_eq!(check(&closed, &token).await["reason"], "no_policy");
 
     own_moto.stop();
     let body = check(&closed, &token).await;
-    assert_eq!(
-        (body["allowed"].as_bool(), body["reason"].as_str()),
-        (Some(false), Some("check_failed"))
-    );
+    assert_eq!(decision(&body), (Some(false), Some("check_failed")));
     let body = check(&open, &open.token("outage@example.com", &[])).await;
-    assert_eq!(
-        (body["allowed"].as_bool(), body["reason"].as_str()),
-        (Some(true), Some("check_failed"))
-    );
+    assert_eq!(decision(&body), (Some(true), Some("check_failed")));
 }

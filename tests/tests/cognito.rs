@@ -8,22 +8,8 @@ use ccwb_e2e::{Local, LocalOptions, moto};
 use serde_json::{Value, json};
 
 async fn cognito(action: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(moto())
-        .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{action}"))
-        .header("content-type", "application/x-amz-json-1.1")
-        .header(
-            "authorization",
-            "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0",
-        )
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("cognito request");
-    let status = response.status();
-    let value: Value = response.json().await.unwrap_or(Value::Null);
-    assert!(status.is_success(), "{action}: {status} {value}");
-    value
+    let target = format!("AWSCognitoIdentityProviderService.{action}");
+    ccwb_e2e::aws::call_json(moto(), &target, "cognito-idp", "1.1", body).await
 }
 
 #[tokio::test]
@@ -86,17 +72,15 @@ async fn cognito_user_pool_tokens_are_accepted_with_groups() {
         .expect("access token");
 
     let issuer = format!("https://cognito-idp.us-east-1.amazonaws.com/{pool_id}");
-    let local = Local::start_with(LocalOptions {
-        args: vec![
-            "--issuer".into(),
-            issuer,
-            "--audience".into(),
-            client_id.clone(),
-            "--jwks-url".into(),
-            format!("{}/{pool_id}/.well-known/jwks.json", moto()),
-        ],
-        ..LocalOptions::default()
-    });
+    let jwks = format!("{}/{pool_id}/.well-known/jwks.json", moto());
+    let local = Local::start_with(LocalOptions::default().with_args(&[
+        "--issuer",
+        &issuer,
+        "--audience",
+        &client_id,
+        "--jwks-url",
+        &jwks,
+    ]));
 
     let (status, me) = local.get("/me", Some(id_token)).await;
     assert_eq!(status, 200, "{me}");

@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
-use ccwb_e2e::Local;
 use ccwb_e2e::tokens::b64;
-use serde_json::Value;
+use ccwb_e2e::{Local, get_json};
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 const REDIRECT: &str = "http://127.0.0.1:8400/callback";
@@ -48,6 +48,27 @@ async fn token_request(local: &Local, form: &[(&str, &str)]) -> (u16, Value) {
     )
 }
 
+/// A token request that is refused with 400 and the OAuth `error`.
+async fn assert_token_error(local: &Local, form: &[(&str, &str)], error: &str, why: &str) {
+    let (status, body) = token_request(local, form).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some(error)),
+        "{why}"
+    );
+}
+
+/// The parameters of an authorization-code request from the dev client with PKCE (S256).
+fn code_request(challenge: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("response_type", "code"),
+        ("client_id", "ccwb-local"),
+        ("redirect_uri", REDIRECT),
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256"),
+    ]
+}
+
 fn pkce() -> (String, String) {
     let verifier = b64(uuid::Uuid::new_v4().as_bytes()) + &b64(uuid::Uuid::new_v4().as_bytes());
     let challenge = b64(&Sha256::digest(verifier.as_bytes()));
@@ -57,33 +78,21 @@ fn pkce() -> (String, String) {
 #[tokio::test]
 async fn authorization_code_with_pkce_then_refresh() {
     let local = Local::start();
-    let discovery: Value = reqwest::get(format!("{}/.well-known/openid-configuration", local.url))
-        .await
-        .expect("discovery")
-        .json()
-        .await
-        .expect("json");
+    let discovery = get_json(&format!("{}/.well-known/openid-configuration", local.url)).await;
     assert_eq!(discovery["issuer"], local.url.as_str());
     assert_eq!(
         discovery["code_challenge_methods_supported"],
-        serde_json::json!(["S256"])
+        json!(["S256"])
     );
 
     let (verifier, challenge) = pkce();
-    let (status, query) = authorize(
-        &local,
-        &[
-            ("response_type", "code"),
-            ("client_id", "ccwb-local"),
-            ("redirect_uri", REDIRECT),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-            ("state", "st4te"),
-            ("nonce", "n0nce"),
-            ("login_hint", "Pat@Example.com"),
-        ],
-    )
-    .await;
+    let mut params = code_request(&challenge);
+    params.extend([
+        ("state", "st4te"),
+        ("nonce", "n0nce"),
+        ("login_hint", "Pat@Example.com"),
+    ]);
+    let (status, query) = authorize(&local, &params).await;
     assert_eq!(status, 303, "redirects back to the client");
     assert_eq!(query["state"], "st4te");
     let code = query["code"].clone();
@@ -99,8 +108,7 @@ async fn authorization_code_with_pkce_then_refresh() {
     assert_eq!(status, 200, "{tokens}");
     let id_token = tokens["id_token"].as_str().expect("id_token");
     let (status, me) = local.get("/me", Some(id_token)).await;
-    assert_eq!(status, 200);
-    assert_eq!(me["identity"], "pat@example.com");
+    assert_eq!((status, &me["identity"]), (200, &json!("pat@example.com")));
     assert_eq!(
         me["admin"], true,
         "browser sign-ins get --dev-groups (ccwb-admins)"
@@ -113,12 +121,7 @@ async fn authorization_code_with_pkce_then_refresh() {
     let (status, _) = local.get("/me", Some(refresh)).await;
     assert_eq!(status, 401, "a refresh token is not an API credential");
 
-    // A code works once.
-    let (status, body) = token_request(&local, &exchange).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
+    assert_token_error(&local, &exchange, "invalid_grant", "a code works once").await;
 
     let (status, refreshed) = token_request(
         &local,
@@ -126,78 +129,44 @@ async fn authorization_code_with_pkce_then_refresh() {
     )
     .await;
     assert_eq!(status, 200, "{refreshed}");
-    let (status, me) = local.get("/me", refreshed["id_token"].as_str()).await;
+    let refreshed_id = refreshed["id_token"].as_str().expect("id_token");
     assert_eq!(
-        (status, me["identity"].as_str()),
-        (200, Some("pat@example.com"))
+        local.identity(refreshed_id).await,
+        (200, json!("pat@example.com"))
     );
 
-    let (status, body) = token_request(
-        &local,
-        &[("grant_type", "refresh_token"), ("refresh_token", id_token)],
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
+    let id_as_refresh = [("grant_type", "refresh_token"), ("refresh_token", id_token)];
+    let why = "an id token is no refresh token";
+    assert_token_error(&local, &id_as_refresh, "invalid_grant", why).await;
 }
 
 #[tokio::test]
 async fn wrong_verifier_is_invalid_grant_and_spends_the_code() {
     let local = Local::start();
     let (verifier, challenge) = pkce();
-    let (_, query) = authorize(
-        &local,
-        &[
-            ("response_type", "code"),
-            ("client_id", "ccwb-local"),
-            ("redirect_uri", REDIRECT),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-        ],
-    )
-    .await;
-    let code = query["code"].clone();
+    let (_, query) = authorize(&local, &code_request(&challenge)).await;
+    let code = query["code"].as_str();
     let (wrong, _) = pkce();
-    let form = |v: &str| {
-        vec![
-            ("grant_type", "authorization_code".to_owned()),
-            ("code", code.clone()),
-            ("redirect_uri", REDIRECT.to_owned()),
-            ("code_verifier", v.to_owned()),
-        ]
-    };
-    let wrong_form = form(&wrong);
-    let pairs: Vec<(&str, &str)> = wrong_form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (status, body) = token_request(&local, &pairs).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
-
-    let right_form = form(&verifier);
-    let pairs: Vec<(&str, &str)> = right_form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (status, body) = token_request(&local, &pairs).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant")),
-        "a failed exchange spends the code"
-    );
+    for (verifier, why) in [
+        (wrong.as_str(), "the wrong verifier"),
+        (verifier.as_str(), "a failed exchange spends the code"),
+    ] {
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+        ];
+        assert_token_error(&local, &form, "invalid_grant", why).await;
+    }
 }
 
 #[tokio::test]
 async fn bad_authorization_requests_are_refused() {
     let local = Local::start();
     let (_, challenge) = pkce();
-    let base = [
-        ("response_type", "code"),
-        ("client_id", "ccwb-local"),
-        ("redirect_uri", REDIRECT),
-        ("code_challenge", challenge.as_str()),
-        ("code_challenge_method", "S256"),
-        ("state", "s"),
-    ];
+    let mut base = code_request(&challenge);
+    base.push(("state", "s"));
     let with = |name: &str, value: &'static str| -> Vec<(&str, &str)> {
         base.iter()
             .map(|(k, v)| if *k == name { (*k, value) } else { (*k, *v) })
@@ -224,11 +193,9 @@ async fn bad_authorization_requests_are_refused() {
     let (_, query) = authorize(&local, &without_challenge).await;
     assert_eq!(query["error"], "invalid_request");
 
-    let (status, body) = token_request(&local, &[("grant_type", "password")]).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("unsupported_grant_type"))
-    );
+    let password = [("grant_type", "password")];
+    let why = "no password grant";
+    assert_token_error(&local, &password, "unsupported_grant_type", why).await;
 }
 
 #[tokio::test]
@@ -245,10 +212,9 @@ async fn signing_key_survives_a_restart() {
         state_dir: Some(state_dir),
         ..options
     });
-    let (status, me) = second.get("/me", Some(&token)).await;
     assert_eq!(
-        (status, me["identity"].as_str()),
-        (200, Some("keep@example.com")),
+        second.identity(&token).await,
+        (200, json!("keep@example.com")),
         "a token from before the restart is still valid"
     );
 }

@@ -4,17 +4,9 @@
 // Dependencies are judged on the library target; this test uses only some of them.
 #![allow(unused_crate_dependencies)]
 
-use ccwb_e2e::Local;
+use ccwb_e2e::{Local, error_message, sha256_hex};
 use reqwest::Method;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// Uploads `body` with the ticket's URL and headers.
 async fn upload(ticket: &Value, body: Vec<u8>) -> u16 {
@@ -31,17 +23,9 @@ async fn upload(ticket: &Value, body: Vec<u8>) -> u16 {
 
 /// Publishing is refused with 409, with a message containing `expected`.
 async fn refused_publish(local: &Local, admin: &str, path: &str, expected: &str) {
-    let (status, _, body) = local
-        .send(Method::POST, path, admin, &[], Some(&json!({})))
-        .await;
+    let (status, body) = local.post(path, admin, &json!({})).await;
     assert_eq!(status, 409, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains(expected),
-        "{body}"
-    );
+    assert!(error_message(&body).contains(expected), "{body}");
 }
 
 #[tokio::test]
@@ -51,16 +35,13 @@ async fn upload_publish_and_download_the_exact_package() {
     let package = b"PK\x03\x04 a package".repeat(1000);
     let digest = sha256_hex(&package);
 
-    let (status, _, body) = local
-        .send(Method::GET, "/distributions/latest", &admin, &[], None)
-        .await;
+    let latest = "/distributions/latest";
+    let (status, body) = local.get(latest, Some(&admin)).await;
     assert_eq!(status, 404, "{body}");
 
     let declare = json!({"filename": "claude-code-package.zip", "sha256": digest,
         "size": package.len(), "platforms": ["linux-x64"]});
-    let (status, _, ticket) = local
-        .send(Method::POST, "/distributions", &admin, &[], Some(&declare))
-        .await;
+    let (status, ticket) = local.post("/distributions", &admin, &declare).await;
     assert_eq!(status, 201, "{ticket}");
     let id = ticket["id"].as_str().unwrap().to_owned();
     assert!(
@@ -88,28 +69,15 @@ async fn upload_publish_and_download_the_exact_package() {
         json!({"expires_hours": -1}),
         json!({"hours": 2}),
     ] {
-        let (status, _, body) = local
-            .send(Method::POST, &publish, &admin, &[], Some(&bad))
-            .await;
+        let (status, body) = local.post(&publish, &admin, &bad).await;
         assert_eq!(status, 400, "{bad}: {body}");
-        assert!(
-            body["error"]["message"].as_str().unwrap().contains("hours"),
-            "{body}"
-        );
+        assert!(error_message(&body).contains("hours"), "{body}");
     }
-    let (status, _, body) = local
-        .send(Method::GET, "/distributions/latest", &admin, &[], None)
-        .await;
+    let (status, body) = local.get(latest, Some(&admin)).await;
     assert_eq!(status, 404, "nothing published by refused requests: {body}");
 
-    let (status, _, record) = local
-        .send(
-            Method::POST,
-            &publish,
-            &admin,
-            &[],
-            Some(&json!({"expires_hours": 2})),
-        )
+    let (status, record) = local
+        .post(&publish, &admin, &json!({"expires_hours": 2}))
         .await;
     assert_eq!(status, 200, "{record}");
     assert_eq!(record["sha256"], digest.as_str());
@@ -135,12 +103,10 @@ async fn upload_publish_and_download_the_exact_package() {
     assert_eq!(sha256_hex(&downloaded), digest);
 
     // The latest record round-trips through SSM; the audit trail has the event, without the link.
-    let (status, _, latest) = local
-        .send(Method::GET, "/distributions/latest", &admin, &[], None)
-        .await;
+    let (status, latest_record) = local.get(latest, Some(&admin)).await;
     assert_eq!(status, 200);
-    assert_eq!(latest, record);
-    let (_, _, page) = local.send(Method::GET, "/audit", &admin, &[], None).await;
+    assert_eq!(latest_record, record);
+    let (_, page) = local.get("/audit", Some(&admin)).await;
     let event = &page["events"][0];
     assert_eq!(event["action"], "distribution.publish");
     assert_eq!(event["target"], format!("distribution/{id}"));
@@ -158,15 +124,10 @@ async fn upload_publish_and_download_the_exact_package() {
             "Value": expired.to_string(), "Type": "SecureString", "Overwrite": true}),
     )
     .await;
-    let (status, _, body) = local
-        .send(Method::GET, "/distributions/latest", &admin, &[], None)
-        .await;
+    let (status, body) = local.get(latest, Some(&admin)).await;
     assert_eq!(status, 410, "{body}");
     assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("expired at 2026-01-01T00:00:00Z"),
+        error_message(&body).contains("expired at 2026-01-01T00:00:00Z"),
         "{body}"
     );
 }
@@ -188,26 +149,16 @@ async fn declarations_are_checked_and_non_admins_refused() {
     for (field, value) in cases {
         let mut body = good.clone();
         body[field] = value;
-        let (status, _, answer) = local
-            .send(Method::POST, "/distributions", &admin, &[], Some(&body))
-            .await;
+        let (status, answer) = local.post("/distributions", &admin, &body).await;
         assert_eq!(status, 400, "{field}: {answer}");
-        assert!(
-            answer["error"]["message"].as_str().unwrap().contains(field),
-            "{answer}"
-        );
+        assert!(error_message(&answer).contains(field), "{answer}");
     }
     // A restriction the deployment does not enforce is refused, saying why.
     let mut body = good.clone();
     body["allowed_ips"] = json!(["203.0.113.0/24"]);
-    let (_, _, answer) = local
-        .send(Method::POST, "/distributions", &admin, &[], Some(&body))
-        .await;
+    let (_, answer) = local.post("/distributions", &admin, &body).await;
     assert!(
-        answer["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("does not restrict"),
+        error_message(&answer).contains("does not restrict"),
         "{answer}"
     );
 
@@ -220,14 +171,7 @@ async fn declarations_are_checked_and_non_admins_refused() {
         let (status, _, _) = local.send(method, path, &user, &[], Some(&good)).await;
         assert_eq!(status, 403, "{path}");
     }
-    let (status, _, answer) = local
-        .send(
-            Method::POST,
-            "/distributions/20260101T000000Z-abc/publish",
-            &admin,
-            &[],
-            None,
-        )
-        .await;
+    let unknown = "/distributions/20260101T000000Z-abc/publish";
+    let (status, _, answer) = local.send(Method::POST, unknown, &admin, &[], None).await;
     assert_eq!(status, 404, "{answer}");
 }

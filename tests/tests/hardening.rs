@@ -6,9 +6,9 @@
 // Dependencies are judged on the library target; this test uses only some of them.
 #![allow(unused_crate_dependencies)]
 
+use ccwb_e2e::otlp::{int_point, now_nanos, request, sum};
 use ccwb_e2e::tokens::{Signer, now};
 use ccwb_e2e::{Local, LocalOptions, Moto};
-use reqwest::Method;
 use serde_json::{Value, json};
 
 async fn status_with(local: &Local, path: &str, token: &str) -> (u16, Value) {
@@ -91,10 +91,11 @@ async fn tokens_api_gateway_refuses_are_refused_and_unverified_email_names_nobod
     });
     assert_eq!(local.get("/me", Some(&other_in_list)).await.0, 401);
     // Without `aud`, `client_id` is what an access token names its client with.
-    let access = admin(&|c| {
-        c.as_object_mut().unwrap().remove("aud");
-        c["client_id"] = json!(signer.audience);
-    });
+    let access = {
+        let mut claims = signer.access_claims("admin@example.com");
+        claims["groups"] = json!(["ccwb-admins"]);
+        signer.sign(&claims)
+    };
     assert_eq!(local.get("/policies", Some(&access)).await.0, 200);
     // Issued in the future: refused, as API Gateway refuses it.
     let future = admin(&|c| c["iat"] = json!(now() + 120));
@@ -111,10 +112,8 @@ async fn tokens_api_gateway_refuses_are_refused_and_unverified_email_names_nobod
     assert_eq!(local.get("/policies", Some(&verified)).await.0, 200);
 
     // Unless the deployment says so.
-    let accepting = Local::start_with(LocalOptions {
-        env: vec![("CCWB_UNVERIFIED_EMAIL".into(), "accept".into())],
-        ..Default::default()
-    });
+    let accepting =
+        Local::start_with(LocalOptions::default().with_env("CCWB_UNVERIFIED_EMAIL", "accept"));
     let signer = Signer::for_local(&accepting).await;
     let mut claims = signer.claims("dev@example.com");
     claims["email_verified"] = json!("false");
@@ -136,15 +135,16 @@ async fn add_to(local: &Local, key: &Value, name: &str, amount: &str) {
     .await;
 }
 
-fn token_point(value: &str, session: &str) -> Value {
-    let at = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
-    json!({"resourceMetrics": [{"scopeMetrics": [{"metrics": [{"name": "claude_code.token.usage",
-        "sum": {"aggregationTemporality": 1, "isMonotonic": true, "dataPoints": [{
-            "startTimeUnixNano": (at - 1_000).to_string(), "timeUnixNano": at.to_string(),
-            "asInt": value, "attributes": [
-                {"key": "type", "value": {"stringValue": "input"}},
-                {"key": "model", "value": {"stringValue": "claude-sonnet-4"}},
-                {"key": "session.id", "value": {"stringValue": session}}]}]}}]}]}]})
+/// A request of one point of `value` claude-sonnet-4 input tokens in `session`, ending now.
+fn token_point(value: u64, session: &str) -> Value {
+    let at = now_nanos();
+    let attributes = [
+        ("type", "input"),
+        ("model", "claude-sonnet-4"),
+        ("session.id", session),
+    ];
+    let point = int_point(at - 1_000, at, value, &attributes);
+    request(vec![sum("claude_code.token.usage", vec![point])])
 }
 
 #[tokio::test]
@@ -155,15 +155,8 @@ async fn huge_values_are_refused_and_huge_totals_stay_one_users_problem() {
     let alice_token = local.token(alice, &[]);
 
     // A point near 2^63 is refused with a partial success; nothing is stored.
-    let (status, _, answer) = local
-        .send(
-            Method::POST,
-            "/v1/metrics",
-            &alice_token,
-            &[],
-            Some(&token_point(&i64::MAX.to_string(), "s1")),
-        )
-        .await;
+    let huge = token_point(i64::MAX as u64, "s1");
+    let (status, answer) = local.post("/v1/metrics", &alice_token, &huge).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(
         answer["partialSuccess"]["rejectedDataPoints"], "1",
@@ -176,14 +169,8 @@ async fn huge_values_are_refused_and_huge_totals_stay_one_users_problem() {
     // up enough hostile points would do) on Alice's items and on the hour shards.
     for (who, session) in [(alice, "a"), (bob, "b")] {
         let token = local.token(who, &[]);
-        let (status, _, answer) = local
-            .send(
-                Method::POST,
-                "/v1/metrics",
-                &token,
-                &[],
-                Some(&token_point("10", session)),
-            )
+        let (status, answer) = local
+            .post("/v1/metrics", &token, &token_point(10, session))
             .await;
         assert_eq!((status, answer.get("partialSuccess")), (200, None));
     }
@@ -225,23 +212,14 @@ async fn huge_values_are_refused_and_huge_totals_stay_one_users_problem() {
 
     // A corrupt item is its own user's error only.
     let carol = "carol@example.com";
-    let month = time::OffsetDateTime::now_utc()
-        .format(time::macros::format_description!("[year]-[month]"))
-        .unwrap();
-    local
-        .put_item(
-            &local.usage_table(),
-            json!({"pk": {"S": format!("USER#{carol}")}, "sk": {"S": format!("MONTH#{month}")},
-                   "total_tokens": {"S": "lots"}}),
-        )
-        .await;
-    local
-        .put_item(
-            &local.usage_table(),
-            json!({"pk": {"S": format!("ROLLUP#MONTH#{month}")}, "sk": {"S": format!("USER#{carol}")},
-                   "total_tokens": {"S": "lots"}}),
-        )
-        .await;
+    let month = ccwb_e2e::aws::month_sk();
+    for (pk, sk) in [
+        (format!("USER#{carol}"), month.clone()),
+        (format!("ROLLUP#{month}"), format!("USER#{carol}")),
+    ] {
+        let item = json!({"pk": {"S": pk}, "sk": {"S": sk}, "total_tokens": {"S": "lots"}});
+        local.put_item(&local.usage_table(), item).await;
+    }
     let (_, check) = status_with(&local, "/check", &local.token(carol, &[])).await;
     assert_eq!(check["reason"], "check_failed", "{check}");
     let (_, check) = status_with(&local, "/check", &local.token(bob, &[])).await;
@@ -289,43 +267,27 @@ async fn pages_carry_protective_headers_and_big_headers_are_refused() {
     }
 
     // API Gateway's 10 KB limit on the request line and headers.
-    let client = reqwest::Client::new();
-    let big = client
-        .get(format!("{}/me", local.url))
-        .bearer_auth(&admin)
-        .header("x-padding", "a".repeat(10 * 1024))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(big.status().as_u16(), 431);
-    let fine = client
-        .get(format!("{}/me", local.url))
-        .bearer_auth(&admin)
-        .header("x-padding", "a".repeat(4 * 1024))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(fine.status().as_u16(), 200);
-    let long_query = client
-        .get(format!(
-            "{}/resolve?email=a@x.io&groups={}",
-            local.url,
-            "g,".repeat(6 * 1024)
-        ))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(long_query.status().as_u16(), 431);
+    let long_query = format!("/resolve?email=a@x.io&groups={}", "g,".repeat(6 * 1024));
+    for (case, path, padding, status) in [
+        ("big headers", "/me", 10 * 1024, 431),
+        ("fine headers", "/me", 4 * 1024, 200),
+        ("long query", long_query.as_str(), 0, 431),
+    ] {
+        let mut request = reqwest::Client::new()
+            .get(format!("{}{path}", local.url))
+            .bearer_auth(&admin);
+        if padding > 0 {
+            request = request.header("x-padding", "a".repeat(padding));
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{case}");
+    }
 }
 
 #[tokio::test]
 async fn the_local_stack_heals_when_moto_restarts_empty() {
     let moto = Moto::start();
-    let local = Local::start_with(LocalOptions {
-        aws_endpoint: Some(moto.url.clone()),
-        ..Default::default()
-    });
+    let local = Local::start_with(LocalOptions::default().with_aws_endpoint(&moto.url));
     let admin = local.admin_token();
     let user = local.token("dev@example.com", &[]);
     assert_eq!(
@@ -347,14 +309,9 @@ async fn the_local_stack_heals_when_moto_restarts_empty() {
         check["reason"], "no_policy",
         "healed on the first request: {check}"
     );
-    let (status, _, body) = local
-        .send(
-            Method::PUT,
-            "/policies/user/dev@example.com",
-            &admin,
-            &[],
-            Some(&json!({"monthly_token_limit": 1_000_000, "enforcement_mode": "block"})),
-        )
+    let limit = json!({"monthly_token_limit": 1_000_000, "enforcement_mode": "block"});
+    let (status, body) = local
+        .put("/policies/user/dev@example.com", &admin, &limit)
         .await;
     assert_eq!(status, 201, "{body}");
     let log = std::fs::read_to_string(local.state_dir.join("ccwb-local.log")).unwrap();

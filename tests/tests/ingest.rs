@@ -5,14 +5,12 @@
 
 use std::io::Write;
 
-use ccwb_e2e::Local;
-use reqwest::Method;
+use ccwb_e2e::otlp::{double_point, int_point, now_nanos, sum};
+use ccwb_e2e::{Local, LocalOptions, decision, error_message};
 use serde_json::{Value, json};
 
-fn now_nanos() -> u64 {
-    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64
-}
-
+/// A `claude_code.token.usage` point: `value` tokens of `token_type` of `model` in `session`,
+/// from `start` to `at`, with the `extra` attributes.
 fn point(
     token_type: &str,
     model: &str,
@@ -23,17 +21,28 @@ fn point(
     extra: &[(&str, &str)],
 ) -> Value {
     let mut attributes = vec![
-        json!({"key": "type", "value": {"stringValue": token_type}}),
-        json!({"key": "model", "value": {"stringValue": model}}),
-        json!({"key": "session.id", "value": {"stringValue": session}}),
+        ("type", token_type),
+        ("model", model),
+        ("session.id", session),
     ];
-    attributes.extend(
-        extra
-            .iter()
-            .map(|(k, v)| json!({"key": k, "value": {"stringValue": v}})),
-    );
-    json!({"startTimeUnixNano": start.to_string(), "timeUnixNano": at.to_string(),
-           "asInt": value.to_string(), "attributes": attributes})
+    attributes.extend_from_slice(extra);
+    int_point(start, at, value, &attributes)
+}
+
+/// A request of one delta point of `value` claude-sonnet-4 input tokens in `session`.
+fn input(session: &str, start: u64, at: u64, value: u64) -> Value {
+    request(
+        1,
+        vec![point(
+            "input",
+            "claude-sonnet-4",
+            session,
+            start,
+            at,
+            value,
+            &[],
+        )],
+    )
 }
 
 fn request(temporality: u8, points: Vec<Value>) -> Value {
@@ -43,24 +52,21 @@ fn request(temporality: u8, points: Vec<Value>) -> Value {
 }
 
 async fn post(local: &Local, token: &str, body: &Value) -> (u16, Value) {
-    let (status, _, answer) = local
-        .send(Method::POST, "/v1/metrics", token, &[], Some(body))
-        .await;
-    (status, answer)
+    local.post("/v1/metrics", token, body).await
 }
 
+/// `GET /usage/{email}`, as an administrator.
 async fn usage(local: &Local, email: &str) -> Value {
-    let (status, _, usage) = local
-        .send(
-            Method::GET,
-            &format!("/usage/{email}"),
-            &local.admin_token(),
-            &[],
-            None,
-        )
+    let (status, usage) = local
+        .get(&format!("/usage/{email}"), Some(&local.admin_token()))
         .await;
     assert_eq!(status, 200, "{usage}");
     usage
+}
+
+/// This month's `field` (`input_tokens`, `claude_code_cost`) of [`usage`].
+async fn this_month(local: &Local, email: &str, field: &str) -> Value {
+    usage(local, email).await["month"][field].clone()
 }
 
 #[tokio::test]
@@ -68,45 +74,17 @@ async fn replays_count_once_and_cost_follows_the_model() {
     let local = Local::start();
     let token = local.token("dev@example.com", &[]);
     let t = now_nanos();
+    let sonnet = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    let tokens = |token_type: &str, model: &str, value: u64| {
+        point(token_type, model, "s1", t - 10, t, value, &[])
+    };
     let body = request(
         1,
         vec![
-            point(
-                "input",
-                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-                "s1",
-                t - 10,
-                t,
-                1_000_000,
-                &[],
-            ),
-            point(
-                "output",
-                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-                "s1",
-                t - 10,
-                t,
-                100_000,
-                &[],
-            ),
-            point(
-                "cacheRead",
-                "claude-opus-4-1",
-                "s1",
-                t - 10,
-                t,
-                1_000_000,
-                &[],
-            ),
-            point(
-                "cacheCreation",
-                "claude-haiku-4-5",
-                "s1",
-                t - 10,
-                t,
-                1_000_000,
-                &[],
-            ),
+            tokens("input", sonnet, 1_000_000),
+            tokens("output", sonnet, 100_000),
+            tokens("cacheRead", "claude-opus-4-1", 1_000_000),
+            tokens("cacheCreation", "claude-haiku-4-5", 1_000_000),
         ],
     );
     for _ in 0..3 {
@@ -121,10 +99,8 @@ async fn replays_count_once_and_cost_follows_the_model() {
     assert_eq!(month["total_tokens"], 3_100_000);
     // Sonnet $3 + $1.50, Opus cache read $1.50, Haiku 4.5 cache write $1.25.
     assert_eq!(month["cost"], 7.25);
-    assert_eq!(
-        month["models"]["claude-opus-4-1"]["cache_read_tokens"],
-        1_000_000
-    );
+    let opus = &month["models"]["claude-opus-4-1"];
+    assert_eq!(opus["cache_read_tokens"], 1_000_000, "{month}");
 }
 
 #[tokio::test]
@@ -136,18 +112,7 @@ async fn concurrent_requests_for_one_user_lose_nothing() {
         let local = &local;
         let token = token.clone();
         async move {
-            let body = request(
-                1,
-                vec![point(
-                    "input",
-                    "claude-sonnet-4",
-                    &format!("s{i}"),
-                    t - 10,
-                    t,
-                    100 + i,
-                    &[],
-                )],
-            );
+            let body = input(&format!("s{i}"), t - 10, t, 100 + i);
             post(local, &token, &body).await.0
         }
     });
@@ -155,7 +120,7 @@ async fn concurrent_requests_for_one_user_lose_nothing() {
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     let expected: u64 = (0..20u64).map(|i| 100 + i).sum();
     assert_eq!(
-        usage(&local, "busy@example.com").await["month"]["input_tokens"],
+        this_month(&local, "busy@example.com", "input_tokens").await,
         expected
     );
 }
@@ -194,7 +159,7 @@ async fn cumulative_series_become_deltas_and_resets_start_a_new_run() {
     }
     // 100, +150, reset to 40, +50.
     assert_eq!(
-        usage(&local, "cum@example.com").await["month"]["output_tokens"],
+        this_month(&local, "cum@example.com", "output_tokens").await,
         340
     );
 }
@@ -205,36 +170,18 @@ async fn late_future_and_foreign_points_are_handled_by_the_rules() {
     let token = local.token("me@example.com", &[]);
     let t = now_nanos();
     let day = 86_400_000_000_000u64;
+    let sonnet = |session: &str, (start, at): (u64, u64), value: u64, extra: &[(&str, &str)]| {
+        point("input", "claude-sonnet-4", session, start, at, value, extra)
+    };
+    let late = (t - 40 * day, t - 40 * day);
+    let future = (t, t + 600_000_000_000);
+    let foreign = [("user.email", "someone-else@example.com")];
     let body = request(
         1,
         vec![
-            point(
-                "input",
-                "claude-sonnet-4",
-                "a",
-                t - 40 * day,
-                t - 40 * day,
-                5,
-                &[],
-            ),
-            point(
-                "input",
-                "claude-sonnet-4",
-                "b",
-                t,
-                t + 600_000_000_000,
-                7,
-                &[],
-            ),
-            point(
-                "input",
-                "claude-sonnet-4",
-                "c",
-                t - 10,
-                t,
-                11,
-                &[("user.email", "someone-else@example.com")],
-            ),
+            sonnet("a", late, 5, &[]),
+            sonnet("b", future, 7, &[]),
+            sonnet("c", (t - 10, t), 11, &foreign),
         ],
     );
     let (status, answer) = post(&local, &token, &body).await;
@@ -248,12 +195,12 @@ async fn late_future_and_foreign_points_are_handled_by_the_rules() {
         "{answer}"
     );
     assert_eq!(
-        usage(&local, "me@example.com").await["month"]["input_tokens"],
+        this_month(&local, "me@example.com", "input_tokens").await,
         11,
         "the token's user, not the attribute's"
     );
     assert_eq!(
-        usage(&local, "someone-else@example.com").await["month"]["input_tokens"],
+        this_month(&local, "someone-else@example.com", "input_tokens").await,
         0
     );
 }
@@ -262,50 +209,24 @@ async fn late_future_and_foreign_points_are_handled_by_the_rules() {
 async fn check_blocks_right_after_the_ingest_that_crosses_the_limit() {
     let local = Local::start();
     let admin = local.admin_token();
-    local
-        .send(
-            Method::PUT,
-            "/policies/user/heavy@example.com",
-            &admin,
-            &[],
-            Some(&json!({"monthly_token_limit": 1000, "enforcement_mode": "block"})),
-        )
+    let limit = json!({"monthly_token_limit": 1000, "enforcement_mode": "block"});
+    let (status, _) = local
+        .put("/policies/user/heavy@example.com", &admin, &limit)
         .await;
+    assert_eq!(status, 201);
     let token = local.token("heavy@example.com", &[]);
     let t = now_nanos();
-    post(
-        &local,
-        &token,
-        &request(
-            1,
-            vec![point(
-                "input",
-                "claude-sonnet-4",
-                "s",
-                t - 20,
-                t - 10,
-                999,
-                &[],
-            )],
-        ),
-    )
-    .await;
+    assert_eq!(
+        post(&local, &token, &input("s", t - 20, t - 10, 999))
+            .await
+            .0,
+        200
+    );
     let (_, check) = local.get("/check", Some(&token)).await;
     assert_eq!(check["allowed"], true);
-    post(
-        &local,
-        &token,
-        &request(
-            1,
-            vec![point("input", "claude-sonnet-4", "s", t - 10, t, 1, &[])],
-        ),
-    )
-    .await;
+    assert_eq!(post(&local, &token, &input("s", t - 10, t, 1)).await.0, 200);
     let (_, check) = local.get("/check", Some(&token)).await;
-    assert_eq!(
-        (check["allowed"].as_bool(), check["reason"].as_str()),
-        (Some(false), Some("monthly_exceeded"))
-    );
+    assert_eq!(decision(&check), (Some(false), Some("monthly_exceeded")));
 }
 
 #[tokio::test]
@@ -330,11 +251,7 @@ async fn gzip_oversize_bombs_and_garbage_get_the_right_status() {
         encoder.finish().unwrap()
     };
     let t = now_nanos();
-    let body = request(
-        1,
-        vec![point("input", "claude-sonnet-4", "g", t - 10, t, 42, &[])],
-    )
-    .to_string();
+    let body = input("g", t - 10, t, 42).to_string();
     assert_eq!(
         send(gz(body.as_bytes()), true)
             .await
@@ -344,7 +261,7 @@ async fn gzip_oversize_bombs_and_garbage_get_the_right_status() {
         200
     );
     assert_eq!(
-        usage(&local, "z@example.com").await["month"]["input_tokens"],
+        this_month(&local, "z@example.com", "input_tokens").await,
         42
     );
 
@@ -357,10 +274,7 @@ async fn gzip_oversize_bombs_and_garbage_get_the_right_status() {
     let refusal = |response: reqwest::Response| async move {
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap();
-        (
-            status,
-            body["error"]["message"].as_str().unwrap().to_owned(),
-        )
+        (status, error_message(&body).to_owned())
     };
     let (status, message) = refusal(send(bomb, true).await.unwrap()).await;
     assert_eq!(status, 413);
@@ -407,30 +321,13 @@ async fn alerts_are_published_once_at_each_level() {
     let local = Local::start();
     let queue = local.subscribe_alert_queue().await;
     let admin = local.admin_token();
-    local
-        .send(
-            Method::PUT,
-            "/policies/group/eng",
-            &admin,
-            &[],
-            Some(&json!({"monthly_token_limit": 1000, "enforcement_mode": "block"})),
-        )
-        .await;
+    let limit = json!({"monthly_token_limit": 1000, "enforcement_mode": "block"});
+    let (status, _) = local.put("/policies/group/eng", &admin, &limit).await;
+    assert_eq!(status, 201);
     let token = local.token("alerted@example.com", &["eng"]);
     let t = now_nanos() - 100;
     let send = |at: u64, value: u64| {
-        let body = request(
-            1,
-            vec![point(
-                "input",
-                "claude-sonnet-4",
-                "s",
-                at - 1,
-                at,
-                value,
-                &[],
-            )],
-        );
+        let body = input("s", at - 1, at, value);
         let local = &local;
         let token = token.clone();
         async move { post(local, &token, &body).await.0 }
@@ -489,25 +386,14 @@ async fn activity_metrics_and_day_rollups_are_counted_once() {
     let local = Local::start();
     let token = local.token("act@example.com", &[]);
     let t = now_nanos();
-    let sum = |name: &str, points: Vec<Value>| json!({"name": name, "sum": {"aggregationTemporality": 1, "dataPoints": points}});
-    let p = |value: Value, attributes: &[(&str, &str)]| {
-        let attributes: Vec<Value> = attributes
-            .iter()
-            .map(|(k, v)| json!({"key": k, "value": {"stringValue": v}}))
-            .collect();
-        let mut point = json!({"startTimeUnixNano": (t - 10).to_string(), "timeUnixNano": t.to_string(), "attributes": attributes});
-        match value {
-            Value::String(_) => point["asInt"] = value,
-            other => point["asDouble"] = other,
-        }
-        point
-    };
+    let p = |value: u64, attributes: &[(&str, &str)]| int_point(t - 10, t, value, attributes);
+    let seconds = double_point(t - 10, t, json!(12.5), &[("type", "cli")]);
     let body = json!({"resourceMetrics": [{"scopeMetrics": [{"metrics": [
-        sum("claude_code.session.count", vec![p(json!("1"), &[("session.id", "s1")])]),
-        sum("claude_code.lines_of_code.count", vec![p(json!("120"), &[("type", "added")]), p(json!("30"), &[("type", "removed")])]),
-        sum("claude_code.code_edit_tool.decision", vec![p(json!("2"), &[("decision", "accept"), ("language", "Rust")])]),
-        sum("claude_code.active_time.total", vec![p(json!(12.5), &[("type", "cli")])]),
-        sum("claude_code.token.usage", vec![p(json!("1000"), &[("type", "input"), ("model", "claude-sonnet-4")])]),
+        sum("claude_code.session.count", vec![p(1, &[("session.id", "s1")])]),
+        sum("claude_code.lines_of_code.count", vec![p(120, &[("type", "added")]), p(30, &[("type", "removed")])]),
+        sum("claude_code.code_edit_tool.decision", vec![p(2, &[("decision", "accept"), ("language", "Rust")])]),
+        sum("claude_code.active_time.total", vec![seconds]),
+        sum("claude_code.token.usage", vec![p(1000, &[("type", "input"), ("model", "claude-sonnet-4")])]),
     ]}]}]});
     for _ in 0..2 {
         let (status, answer) = post(&local, &token, &body).await;
@@ -630,16 +516,11 @@ async fn usage_records(local: &Local) -> Vec<Value> {
 
 #[tokio::test]
 async fn counted_points_reach_s3_once_even_through_a_firehose_outage() {
-    let local = Local::start_with(ccwb_e2e::LocalOptions {
-        env: vec![("CCWB_AUDIT_DELIVERY_SECONDS".into(), "1".into())],
-        ..ccwb_e2e::LocalOptions::default()
-    });
+    let local =
+        Local::start_with(LocalOptions::default().with_env("CCWB_AUDIT_DELIVERY_SECONDS", "1"));
     let token = local.token("s3@example.com", &[]);
     let t = now_nanos();
-    let body = request(
-        1,
-        vec![point("input", "claude-sonnet-4", "a", t - 10, t, 5, &[])],
-    );
+    let body = input("a", t - 10, t, 5);
     post(&local, &token, &body).await;
     post(&local, &token, &body).await;
     let records = usage_records(&local).await;
@@ -658,17 +539,14 @@ async fn counted_points_reach_s3_once_even_through_a_firehose_outage() {
 
     let stream = format!("{}-usage", local.stack);
     local.delete_stream(&stream).await;
-    let body = request(
-        1,
-        vec![point("input", "claude-sonnet-4", "b", t - 10, t, 7, &[])],
-    );
+    let body = input("b", t - 10, t, 7);
     assert_eq!(
         post(&local, &token, &body).await.0,
         200,
         "ingestion does not depend on Firehose"
     );
     assert_eq!(
-        usage(&local, "s3@example.com").await["month"]["input_tokens"],
+        this_month(&local, "s3@example.com", "input_tokens").await,
         12
     );
     local.create_stream(&stream, "usage/").await;
@@ -694,9 +572,12 @@ fn sum_request(metric: &str, temporality: u8, points: Vec<Value>) -> Value {
 
 /// A `claude_code.cost.usage` point: `dollars` as `asDouble` (a number, or a string like "NaN").
 fn cost_point(model: &str, session: &str, start: u64, at: u64, dollars: Value) -> Value {
-    json!({"startTimeUnixNano": start.to_string(), "timeUnixNano": at.to_string(), "asDouble": dollars,
-           "attributes": [{"key": "model", "value": {"stringValue": model}},
-                          {"key": "session.id", "value": {"stringValue": session}}]})
+    double_point(
+        start,
+        at,
+        dollars,
+        &[("model", model), ("session.id", session)],
+    )
 }
 
 #[tokio::test]
@@ -704,14 +585,9 @@ async fn claude_codes_reported_cost_is_kept_beside_ours_once_and_never_limits() 
     let local = Local::start();
     let admin = local.admin_token();
     let email = "reported@example.com";
-    let (status, _, _) = local
-        .send(
-            Method::PUT,
-            &format!("/policies/user/{email}"),
-            &admin,
-            &[],
-            Some(&json!({"monthly_cost_limit": 0.5, "enforcement_mode": "block"})),
-        )
+    let limit = json!({"monthly_cost_limit": 0.5, "enforcement_mode": "block"});
+    let (status, _) = local
+        .put(&format!("/policies/user/{email}"), &admin, &limit)
         .await;
     assert_eq!(status, 201);
     let token = local.token(email, &[]);
@@ -765,7 +641,7 @@ async fn claude_codes_reported_cost_is_kept_beside_ours_once_and_never_limits() 
     assert_eq!(report["check"]["usage"]["monthly_cost"], 0.27);
     let (_, check) = local.get("/check", Some(&token)).await;
     assert_eq!(
-        (check["allowed"].as_bool(), check["reason"].as_str()),
+        decision(&check),
         (Some(true), Some("within_quota")),
         "{check}"
     );
@@ -808,7 +684,7 @@ async fn claude_codes_reported_cost_is_kept_beside_ours_once_and_never_limits() 
         );
     }
     assert_eq!(
-        usage(&local, email).await["month"]["claude_code_cost"],
+        this_month(&local, email, "claude_code_cost").await,
         0.921111,
         "the good point beside each bad one counted (once: the second is a replay)"
     );
@@ -978,8 +854,5 @@ async fn cumulative_reported_cost_over_protobuf_counts_increases_and_refuses_nan
         partial.error_message,
         "claude_code.cost.usage: value NaN is not a finite, non-negative number of US dollars"
     );
-    assert_eq!(
-        usage(&local, email).await["month"]["claude_code_cost"],
-        0.45
-    );
+    assert_eq!(this_month(&local, email, "claude_code_cost").await, 0.45);
 }

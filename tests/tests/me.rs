@@ -12,48 +12,23 @@ use serde_json::json;
 async fn group_claims_in_every_form_are_read_exactly() {
     let local = Local::start();
     let signer = Signer::for_local(&local).await;
-    let cases = [
-        (
-            "JSON array",
-            json!({"groups": ["eng", "ccwb-admins"]}),
-            json!(["ccwb-admins", "eng"]),
-            true,
-        ),
+    // A case a row: the claims added to a valid token, the groups `/me` reads from them, and
+    // whether those make an administrator.
+    let cases = json!([
+        ["JSON array", {"groups": ["eng", "ccwb-admins"]}, ["ccwb-admins", "eng"], true],
         // A string claim is one group, read exactly: splitting it could make `team ccwb-admins`
         // (or `eng,ccwb-admins`) an administrator.
-        (
-            "one string with a comma",
-            json!({"groups": "eng, ops"}),
-            json!(["eng, ops"]),
-            false,
-        ),
-        (
-            "one string that looks like a flattened array",
-            json!({"groups": "[eng ccwb-admins]"}),
-            json!(["[eng ccwb-admins]"]),
-            false,
-        ),
-        (
-            "one string",
-            json!({"groups": "eng"}),
-            json!(["eng"]),
-            false,
-        ),
-        (
-            "cognito array",
-            json!({"cognito:groups": ["ccwb-admins"]}),
-            json!(["ccwb-admins"]),
-            true,
-        ),
-        (
-            "department",
-            json!({"groups": ["eng"], "custom:department": "Research"}),
-            json!(["department:Research", "eng"]),
-            false,
-        ),
-        ("none", json!({}), json!([]), false),
-    ];
-    for (case, extra, groups, admin) in cases {
+        ["one string with a comma", {"groups": "eng, ops"}, ["eng, ops"], false],
+        ["one string that looks like a flattened array",
+            {"groups": "[eng ccwb-admins]"}, ["[eng ccwb-admins]"], false],
+        ["one string", {"groups": "eng"}, ["eng"], false],
+        ["cognito array", {"cognito:groups": ["ccwb-admins"]}, ["ccwb-admins"], true],
+        ["department",
+            {"groups": ["eng"], "custom:department": "Research"}, ["department:Research", "eng"], false],
+        ["none", {}, [], false]
+    ]);
+    for row in cases.as_array().unwrap() {
+        let (case, extra, groups, admin) = (&row[0], &row[1], &row[2], &row[3]);
         let mut claims = signer.claims("Dev.User@Example.COM");
         for (name, value) in extra.as_object().unwrap() {
             claims[name] = value.clone();
@@ -72,24 +47,17 @@ async fn group_claims_in_every_form_are_read_exactly() {
 async fn token_without_email_has_no_identity() {
     let local = Local::start();
     let signer = Signer::for_local(&local).await;
-    let mut claims = signer.claims("x@example.com");
-    claims.as_object_mut().unwrap().remove("email");
-    let (status, body) = local.get("/me", Some(&signer.sign(&claims))).await;
-    assert_eq!(
-        (status, body["identity"].clone()),
-        (200, serde_json::Value::Null)
-    );
+    let token = signer.sign(&signer.claims_without("x@example.com", "email"));
+    assert_eq!(local.identity(&token).await, (200, serde_json::Value::Null));
 }
 
 #[tokio::test]
 async fn admin_groups_and_identity_claims_follow_the_deployment_settings() {
-    let local = Local::start_with(LocalOptions {
-        env: vec![
-            ("CCWB_ADMIN_GROUPS".into(), "platform, sre".into()),
-            ("CCWB_IDENTITY_CLAIMS".into(), "upn,email".into()),
-        ],
-        ..LocalOptions::default()
-    });
+    let local = Local::start_with(
+        LocalOptions::default()
+            .with_env("CCWB_ADMIN_GROUPS", "platform, sre")
+            .with_env("CCWB_IDENTITY_CLAIMS", "upn,email"),
+    );
     let (_, body) = local
         .get("/me", Some(&local.token("a@example.com", &["sre"])))
         .await;
@@ -103,8 +71,8 @@ async fn admin_groups_and_identity_claims_follow_the_deployment_settings() {
     let signer = Signer::for_local(&local).await;
     let mut claims = signer.claims("fallback@example.com");
     claims["upn"] = json!("Preferred@Corp.Example");
-    let (_, body) = local.get("/me", Some(&signer.sign(&claims))).await;
-    assert_eq!(body["identity"], "preferred@corp.example");
+    let (_, identity) = local.identity(&signer.sign(&claims)).await;
+    assert_eq!(identity, "preferred@corp.example");
 }
 
 #[tokio::test]

@@ -19,24 +19,17 @@ async fn create_stack(local: &Local, name: &str, outputs: &[(&str, &str)]) {
             "Properties": {"Type": "String", "Value": "x", "Name": format!("/test/{name}")}}},
         "Outputs": outputs,
     });
-    let response = reqwest::Client::new()
-        .post(&local.aws_endpoint)
-        .header(
-            "authorization",
-            "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/cloudformation/aws4_request, SignedHeaders=host, Signature=0",
-        )
-        .form(&[
+    ccwb_e2e::aws::call_query(
+        &local.aws_endpoint,
+        "cloudformation",
+        &[
             ("Action", "CreateStack"),
             ("Version", "2010-05-15"),
             ("StackName", name),
             ("TemplateBody", &template.to_string()),
-        ])
-        .send()
-        .await
-        .expect("CreateStack");
-    let status = response.status();
-    let body = response.text().await.unwrap_or_default();
-    assert!(status.is_success(), "CreateStack {name}: {status} {body}");
+        ],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -131,19 +124,13 @@ async fn status_reports_stacks_outputs_functions_and_tables() {
 #[test]
 fn deploy_dry_run_synthesises_with_the_profile_and_destroy_needs_confirmation() {
     let ccwb = Ccwb::new();
-    ccwb.ok(&[
-        "context",
-        "create",
+    ccwb.create_context(
         "prod",
-        "--endpoint",
         "https://api.example.com",
-        "--issuer",
         "https://idp.example.com",
-        "--client-id",
         "cc-client",
-        "--region",
-        "eu-west-1",
-    ]);
+        Some("eu-west-1"),
+    );
     let cdk_dir = repo_root().join("cdk");
     let cdk_dir = cdk_dir.to_str().unwrap();
 

@@ -4,35 +4,22 @@
 // Dependencies are judged on the library target; this test uses only some of them.
 #![allow(unused_crate_dependencies)]
 
-use std::time::Duration;
-
 use ccwb_e2e::lambda_runtime::{Answer, RuntimeApi};
-use ccwb_e2e::{Local, LocalOptions, spawn_supervised};
-use reqwest::Method;
+use ccwb_e2e::{Local, LocalOptions};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_scheduled_sweeper_delivers_what_an_outage_left_pending() {
     // ccwb-local's own sweep is pushed out of the way: the Lambda binary does the work here.
-    let local = Local::start_with(LocalOptions {
-        env: vec![("CCWB_AUDIT_DELIVERY_SECONDS".into(), "3600".into())],
-        ..LocalOptions::default()
-    });
+    let local =
+        Local::start_with(LocalOptions::default().with_env("CCWB_AUDIT_DELIVERY_SECONDS", "3600"));
     let admin = local.admin_token();
     let stream = format!("{}-audit", local.stack);
     local.delete_stream(&stream).await;
-    let (status, _, _) = local
-        .send(
-            Method::PUT,
-            "/policies/group/eng",
-            &admin,
-            &[],
-            Some(&json!({"monthly_token_limit": 5})),
-        )
-        .await;
+    let limit = json!({"monthly_token_limit": 5});
+    let (status, _) = local.put("/policies/group/eng", &admin, &limit).await;
     assert_eq!(status, 201);
-    let (_, _, page) = local.send(Method::GET, "/audit", &admin, &[], None).await;
-    let id = page["events"][0]["id"].as_str().unwrap().to_owned();
+    let id = local.newest_audit_id(&admin).await;
 
     // While the stream is still missing, a run reports the refusal (what the alarm counts).
     let during = tokio::task::block_in_place(|| scheduled_runs(&local, 1));
@@ -68,13 +55,5 @@ async fn the_scheduled_sweeper_delivers_what_an_outage_left_pending() {
 /// Runs the sweeper binary for `runs` scheduled events, as EventBridge would start it.
 fn scheduled_runs(local: &Local, runs: usize) -> Vec<Option<Answer>> {
     let scheduled = json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
-    let api = RuntimeApi::start(vec![scheduled; runs]);
-    let mut child =
-        spawn_supervised(api.function("ccwb-sweeper", local)).expect("start ccwb-sweeper");
-    let answers = (0..runs)
-        .map(|_| api.answer(Duration::from_secs(30)))
-        .collect();
-    let _ = child.kill();
-    let _ = child.wait();
-    answers
+    RuntimeApi::run("ccwb-sweeper", local, vec![scheduled; runs])
 }

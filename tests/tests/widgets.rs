@@ -5,11 +5,10 @@
 #![allow(unused_crate_dependencies)]
 
 use std::process::Command;
-use std::time::Duration;
 
 use ccwb_e2e::lambda_runtime::{Answer, RuntimeApi};
-use ccwb_e2e::{Local, spawn_supervised};
-use reqwest::Method;
+use ccwb_e2e::otlp::{self, sum};
+use ccwb_e2e::{Local, assert_contains};
 use serde_json::{Value, json};
 
 /// Telemetry for `email`: tokens of two models, lines, a commit, edit decisions, and $0.10 that
@@ -21,25 +20,16 @@ async fn send_usage(local: &Local, email: &str, input: u64, lines: u64) {
 /// [`send_usage`] with a token naming `groups`.
 async fn send_usage_in_groups(local: &Local, email: &str, groups: &[&str], input: u64, lines: u64) {
     let token = local.token(email, groups);
-    let t = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
-    let p = |value: u64, attributes: &[(&str, &str)]| {
-        let attributes: Vec<Value> = attributes
-            .iter()
-            .map(|(k, v)| json!({"key": k, "value": {"stringValue": v}}))
-            .collect();
-        json!({"startTimeUnixNano": (t - 10).to_string(), "timeUnixNano": t.to_string(),
-            "asInt": value.to_string(), "attributes": attributes})
-    };
-    let sum = |name: &str, points: Vec<Value>| json!({"name": name, "sum": {"aggregationTemporality": 1, "dataPoints": points}});
+    let t = otlp::now_nanos();
+    let p = |value: u64, attributes: &[(&str, &str)]| otlp::int_point(t - 10, t, value, attributes);
+    let cost = otlp::double_point(t - 10, t, json!(0.1), &[("model", "claude-opus-4-1")]);
     let body = json!({"resourceMetrics": [{"scopeMetrics": [{"metrics": [
         sum("claude_code.token.usage", vec![
             p(input, &[("type", "input"), ("model", "claude-sonnet-4-5")]),
             p(1_000, &[("type", "output"), ("model", "claude-opus-4-1")]),
             p(4_000, &[("type", "cacheRead"), ("model", "claude-sonnet-4-5")]),
         ]),
-        sum("claude_code.cost.usage", vec![json!({"startTimeUnixNano": (t - 10).to_string(),
-            "timeUnixNano": t.to_string(), "asDouble": 0.1,
-            "attributes": [{"key": "model", "value": {"stringValue": "claude-opus-4-1"}}]})]),
+        sum("claude_code.cost.usage", vec![cost]),
         sum("claude_code.lines_of_code.count", vec![p(lines, &[("type", "added")])]),
         sum("claude_code.commit.count", vec![p(1, &[])]),
         sum("claude_code.code_edit_tool.decision", vec![
@@ -47,27 +37,19 @@ async fn send_usage_in_groups(local: &Local, email: &str, groups: &[&str], input
             p(1, &[("decision", "reject"), ("language", "Rust")]),
         ]),
     ]}]}]});
-    let (status, _, answer) = local
-        .send(Method::POST, "/v1/metrics", &token, &[], Some(&body))
-        .await;
+    let (status, answer) = local.post("/v1/metrics", &token, &body).await;
     assert_eq!((status, &answer), (200, &json!({})), "{answer}");
 }
 
-/// Invokes the widget binary once per event, as Lambda would.
+/// Invokes the widget binary once per event, as Lambda would; the HTML of each answer.
 fn invoke(local: &Local, events: Vec<Value>) -> Vec<String> {
-    let count = events.len();
-    let api = RuntimeApi::start(events);
-    let command = api.function("ccwb-widgets", local);
-    let mut child = spawn_supervised(command).expect("start ccwb-widgets");
-    let answers: Vec<String> = (0..count)
-        .map(|_| match api.answer(Duration::from_secs(30)) {
+    RuntimeApi::run("ccwb-widgets", local, events)
+        .into_iter()
+        .map(|answer| match answer {
             Some(Answer::Response(Value::String(html))) => html,
             other => panic!("widget answered {other:?}"),
         })
-        .collect();
-    let _ = child.kill();
-    let _ = child.wait();
-    answers
+        .collect()
 }
 
 fn event(widget: &str, extra: Value) -> Value {
@@ -127,56 +109,43 @@ async fn widgets_draw_exact_numbers_from_ingested_usage() {
     assert!(describe.starts_with("## ccwb usage widgets") && describe.contains("`top-users`"));
 
     // 3 users: input 12,001, output 3,000, cache reads 12,000.
-    assert!(total.contains("27,001 tokens"), "{total}");
-    assert!(total.contains("<svg"), "{total}");
-    assert!(
-        top.contains("alice@example.com") && top.contains("15,000"),
-        "{top}"
-    );
-    assert!(
-        top.contains("bob@example.com") && top.contains("7,000"),
-        "{top}"
+    assert_contains(total, &["27,001 tokens", "<svg"]);
+    assert_contains(
+        top,
+        &["alice@example.com", "15,000", "bob@example.com", "7,000"],
     );
     assert!(
         !top.contains("evil.example"),
         "limit 2 keeps the two largest: {top}"
     );
     assert!(active.contains("3 distinct users"), "{active}");
-    assert!(
-        models.contains("claude-sonnet-4-5") && models.contains("24,001"),
-        "{models}"
+    assert_contains(
+        models,
+        &["claude-sonnet-4-5", "24,001", "claude-opus-4-1", "3,000"],
     );
-    assert!(
-        models.contains("claude-opus-4-1") && models.contains("3,000"),
-        "{models}"
-    );
-    assert!(lines.contains("151 added"), "{lines}");
-    assert!(commits.contains("3 commits"), "{commits}");
-    assert!(
-        acceptance.contains("Rust") && acceptance.contains("75%"),
-        "{acceptance}"
-    );
-    assert!(
-        cache.contains("12,000") && cache.contains("50.0%"),
-        "{cache}"
-    );
-    assert!(unknown.contains("unknown widget") && unknown.contains("top-users"));
-    assert!(bad_limit.contains("params.limit"), "{bad_limit}");
+    assert_contains(lines, &["151 added"]);
+    assert_contains(commits, &["3 commits"]);
+    assert_contains(acceptance, &["Rust", "75%"]);
+    assert_contains(cache, &["12,000", "50.0%"]);
+    assert_contains(unknown, &["unknown widget", "top-users"]);
+    assert_contains(bad_limit, &["params.limit"]);
 
     // Ours: Opus 4.1 3 × 1,000 output × $75/M = $0.225; Sonnet 4.5 12,001 input × $3/M +
     // 12,000 cache reads × $0.30/M = $0.039603. Claude Code reported 3 × $0.10 for Opus.
-    assert!(
-        costs.contains("$0.26 from tokens at our prices; Claude Code reports $0.30"),
-        "{costs}"
+    assert_contains(
+        costs,
+        &[
+            "$0.26 from tokens at our prices; Claude Code reports $0.30",
+            ">$0.23 (Claude Code $0.30)<",
+            ">$0.04<",
+        ],
     );
-    assert!(costs.contains(">$0.23 (Claude Code $0.30)<"), "{costs}");
-    assert!(costs.contains(">$0.04<"), "{costs}");
     // All 27,001 tokens were sent this hour, so this hour is the busiest.
-    assert!(hours.contains("(27,001 tokens), times in UTC"), "{hours}");
+    assert_contains(hours, &["(27,001 tokens), times in UTC"]);
     // Hostile names from tokens and telemetry stay text everywhere.
-    assert!(
-        everyone.contains("&lt;script&gt;alert(1)&lt;/script&gt;@evil.example"),
-        "{everyone}"
+    assert_contains(
+        everyone,
+        &["&lt;script&gt;alert(1)&lt;/script&gt;@evil.example"],
     );
     for page in &html {
         assert!(!page.contains("<script"), "{page}");
@@ -187,23 +156,19 @@ async fn widgets_draw_exact_numbers_from_ingested_usage() {
 async fn quota_status_shows_who_is_blocked_or_near_a_limit_under_which_policy() {
     let local = Local::start();
     let admin = local.admin_token();
-    let put = |path: &'static str, body: Value| {
-        let (local, admin) = (&local, &admin);
-        async move {
-            let (status, _, answer) = local.send(Method::PUT, path, admin, &[], Some(&body)).await;
-            assert!((200..300).contains(&status), "{path}: {answer}");
-        }
-    };
-    put(
-        "/policies/group/engineering",
-        json!({"monthly_token_limit": 20_000, "enforcement_mode": "block"}),
-    )
-    .await;
-    put(
-        "/policies/default/default",
-        json!({"daily_token_limit": 10_000, "daily_enforcement_mode": "alert"}),
-    )
-    .await;
+    for (path, body) in [
+        (
+            "/policies/group/engineering",
+            json!({"monthly_token_limit": 20_000, "enforcement_mode": "block"}),
+        ),
+        (
+            "/policies/default/default",
+            json!({"daily_token_limit": 10_000, "daily_enforcement_mode": "alert"}),
+        ),
+    ] {
+        let (status, answer) = local.put(path, &admin, &body).await;
+        assert!((200..300).contains(&status), "{path}: {answer}");
+    }
     // Each send is the input tokens given + 1,000 output + 4,000 cache read.
     let engineering = &["engineering"];
     send_usage_in_groups(&local, "alice@example.com", engineering, 20_000, 1).await; // 25,000: 125%
@@ -213,26 +178,13 @@ async fn quota_status_shows_who_is_blocked_or_near_a_limit_under_which_policy() 
     send_usage(&local, "carol@example.com", 4_000, 1).await; // 9,000 today: 90% of the default
     send_usage(&local, "<b>mallory</b>@example.com", 10_000, 1).await; // 15,000: 150%, alert only
 
-    let (status, _, grant) = local
-        .send(
-            Method::POST,
-            "/unblocks/erin@example.com",
-            &admin,
-            &[],
-            Some(&json!({"duration": "24h", "reason": "release week"})),
-        )
+    let (status, grant) = local
+        .unblock(&admin, "erin@example.com", "24h", "release week")
         .await;
     assert_eq!(status, 201, "{grant}");
     // /check agrees with what the widget will say about alice.
-    let (_, _, check) = local
-        .send(
-            Method::GET,
-            "/check",
-            &local.token("alice@example.com", engineering),
-            &[],
-            None,
-        )
-        .await;
+    let alice = local.token("alice@example.com", engineering);
+    let (_, check) = local.get("/check", Some(&alice)).await;
     assert_eq!(check["allowed"], false, "{check}");
 
     let html = tokio::task::block_in_place(|| {
@@ -272,77 +224,56 @@ async fn quota_status_shows_who_is_blocked_or_near_a_limit_under_which_policy() 
         let start = position(identity);
         &board[start..start + board[start..].find("</tr>").unwrap()]
     };
-    let alice = row("alice@example.com");
-    assert!(
-        alice.contains("group engineering") && alice.contains(">blocked<"),
-        "{alice}"
-    );
-    assert!(
-        alice.contains("monthly token: 25K of 20K tokens (125.0%)"),
-        "{alice}"
-    );
-    let erin = row("erin@example.com");
-    assert!(
-        erin.contains("unblocked until ") && erin.contains("22K of 20K tokens (110.0%)"),
-        "{erin}"
-    );
-    let carol = row("carol@example.com");
-    assert!(
-        carol.contains(">default<") && carol.contains("near a limit"),
-        "{carol}"
-    );
-    assert!(
-        carol.contains("daily token: 9K of 10K tokens (90.0%)"),
-        "{carol}"
-    );
-    let mallory = row("&lt;b&gt;mallory&lt;/b&gt;@example.com");
-    assert!(
-        mallory.contains("over (alert only)") && mallory.contains("(150.0%)"),
-        "{mallory}"
-    );
-    assert!(
-        row("bob@example.com").contains("17K of 20K tokens (85.0%)"),
-        "{board}"
-    );
+    for (identity, parts) in [
+        (
+            "alice@example.com",
+            &[
+                "group engineering",
+                ">blocked<",
+                "monthly token: 25K of 20K tokens (125.0%)",
+            ][..],
+        ),
+        (
+            "erin@example.com",
+            &["unblocked until ", "22K of 20K tokens (110.0%)"],
+        ),
+        (
+            "carol@example.com",
+            &[
+                ">default<",
+                "near a limit",
+                "daily token: 9K of 10K tokens (90.0%)",
+            ],
+        ),
+        (
+            "&lt;b&gt;mallory&lt;/b&gt;@example.com",
+            &["over (alert only)", "(150.0%)"],
+        ),
+        ("bob@example.com", &["17K of 20K tokens (85.0%)"]),
+    ] {
+        assert_contains(row(identity), parts);
+    }
     assert!(!board.contains("<b>"), "{board}");
 
-    assert!(
-        short.contains("alice@example.com") && short.contains("mallory"),
-        "{short}"
-    );
+    assert_contains(short, &["alice@example.com", "mallory", "and 3 more"]);
     assert!(!short.contains("erin@example.com"), "limit 2: {short}");
-    assert!(short.contains("and 3 more"), "{short}");
 
     // Administrators asking about one user get the same groups without naming them.
-    let (_, _, usage) = local
-        .send(Method::GET, "/usage/bob@example.com", &admin, &[], None)
-        .await;
+    let (_, usage) = local.get("/usage/bob@example.com", Some(&admin)).await;
     assert_eq!(usage["groups"], json!(["engineering"]), "{usage}");
     assert_eq!(usage["groups_source"], "telemetry");
     assert_eq!(usage["check"]["policy"]["identifier"], "engineering");
     assert_eq!(usage["check"]["usage"]["monthly_percent"], 85.0, "{usage}");
-    let (_, _, given) = local
-        .send(
-            Method::GET,
-            "/resolve?email=bob@example.com&groups=ops",
-            &admin,
-            &[],
-            None,
-        )
+    let (_, given) = local
+        .get("/resolve?email=bob@example.com&groups=ops", Some(&admin))
         .await;
     assert_eq!(
         (&given["groups"], &given["groups_source"]),
         (&json!(["ops"]), &json!("given"))
     );
     assert_eq!(given["effective"]["identifier"], "default", "{given}");
-    let (_, _, none) = local
-        .send(
-            Method::GET,
-            "/resolve?email=carol@example.com",
-            &admin,
-            &[],
-            None,
-        )
+    let (_, none) = local
+        .get("/resolve?email=carol@example.com", Some(&admin))
         .await;
     assert_eq!(
         (&none["groups"], &none["groups_source"]),
@@ -353,10 +284,12 @@ async fn quota_status_shows_who_is_blocked_or_near_a_limit_under_which_policy() 
             .ok(&["quota", "show", "alice@example.com"])
             .stdout
     });
-    assert!(
-        text.contains("engineering (from the user's latest telemetry; --groups to try others)")
-            && text.contains("BLOCKED"),
-        "{text}"
+    assert_contains(
+        &text,
+        &[
+            "engineering (from the user's latest telemetry; --groups to try others)",
+            "BLOCKED",
+        ],
     );
 }
 
@@ -423,8 +356,7 @@ async fn the_local_dashboard_shows_every_widget_to_administrators_only() {
             "{widget} missing"
         );
     }
-    assert!(page.contains("15,000 tokens"), "{page}");
-    assert!(page.contains("last 3 days"));
+    assert_contains(&page, &["15,000 tokens", "last 3 days"]);
 
     // A real browser draws it: a headless Chromium screenshot, kept for CI.
     let artifacts = ccwb_e2e::repo_root().join("target/test-artifacts");

@@ -34,16 +34,30 @@ fn cost(monthly_usd: u64, daily_usd: u64) -> CurrentUsage {
     }
 }
 
-fn policy(kind: PolicyType, id: &str) -> Policy {
-    Policy::new(kind, id)
-}
-
-fn with_tokens(mut p: Policy, monthly: u64, daily: u64, mode: Mode, daily_mode: Mode) -> Policy {
+/// A policy of `kind` for `id` limiting tokens to `monthly` a month and `daily` a day (0: no
+/// limit), blocking on both.
+fn limits(kind: PolicyType, id: &str, monthly: u64, daily: u64) -> Policy {
+    let mut p = Policy::new(kind, id);
     p.monthly_token_limit = Some(TokenAmount(monthly));
     p.daily_token_limit = Some(TokenAmount(daily));
-    p.enforcement_mode = mode;
-    p.daily_enforcement_mode = daily_mode;
+    modes(p, Mode::Block, Mode::Block)
+}
+
+/// `p` with these enforcement modes for its monthly and its daily limits.
+fn modes(mut p: Policy, monthly: Mode, daily: Mode) -> Policy {
+    p.enforcement_mode = monthly;
+    p.daily_enforcement_mode = daily;
     p
+}
+
+/// [`limits`] for the user `a@x.io`.
+fn user(monthly: u64, daily: u64) -> Policy {
+    limits(PolicyType::User, "a@x.io", monthly, daily)
+}
+
+/// [`limits`] for the group `id`.
+fn group(id: &str, monthly: u64, daily: u64) -> Policy {
+    limits(PolicyType::Group, id, monthly, daily)
 }
 
 fn unblock(expires_at: OffsetDateTime) -> Unblock {
@@ -63,6 +77,16 @@ fn decide_for(
     decide(&resolve(user, groups, default), &usage, None, NOW)
 }
 
+/// The decision for a user whose only policy is their own, `p`.
+fn decide_user(p: Policy, usage: CurrentUsage) -> Decision {
+    decide_for(Some(p), vec![], None, usage)
+}
+
+/// The decision for a user in `groups` (in this order) with no user or default policy.
+fn decide_groups(groups: Vec<Policy>, usage: CurrentUsage) -> Decision {
+    decide_for(None, groups, None, usage)
+}
+
 fn deciding(d: &Decision) -> (PolicyType, &str) {
     let (t, id) = d.policy.as_ref().expect("a deciding policy");
     (*t, id.as_str())
@@ -70,21 +94,12 @@ fn deciding(d: &Decision) -> (PolicyType, &str) {
 
 #[test]
 fn user_policy_beats_a_more_restrictive_group() {
-    let user = with_tokens(
-        policy(PolicyType::User, "a@x.io"),
-        1000,
-        0,
-        Mode::Block,
-        Mode::Block,
+    let d = decide_for(
+        Some(user(1000, 0)),
+        vec![group("eng", 10, 0)],
+        None,
+        tokens(500, 0),
     );
-    let group = with_tokens(
-        policy(PolicyType::Group, "eng"),
-        10,
-        0,
-        Mode::Block,
-        Mode::Block,
-    );
-    let d = decide_for(Some(user), vec![group], None, tokens(500, 0));
     assert!(d.allowed);
     assert_eq!(d.reason, Reason::WithinQuota);
     assert_eq!(deciding(&d), (PolicyType::User, "a@x.io"));
@@ -92,21 +107,9 @@ fn user_policy_beats_a_more_restrictive_group() {
 
 #[test]
 fn any_blocking_group_denies() {
-    let lax = with_tokens(
-        policy(PolicyType::Group, "a-lax"),
-        1_000_000,
-        0,
-        Mode::Block,
-        Mode::Block,
-    );
-    let strict = with_tokens(
-        policy(PolicyType::Group, "z-strict"),
-        100,
-        0,
-        Mode::Block,
-        Mode::Block,
-    );
-    let d = decide_for(None, vec![lax, strict], None, tokens(150, 0));
+    let lax = group("a-lax", 1_000_000, 0);
+    let strict = group("z-strict", 100, 0);
+    let d = decide_groups(vec![lax, strict], tokens(150, 0));
     assert!(!d.allowed);
     assert_eq!(d.reason, Reason::MonthlyExceeded);
     assert_eq!(deciding(&d), (PolicyType::Group, "z-strict"));
@@ -114,27 +117,10 @@ fn any_blocking_group_denies() {
 
 #[test]
 fn equal_limits_alert_vs_block_decide_alike_in_any_order() {
-    let alert = with_tokens(
-        policy(PolicyType::Group, "alerting"),
-        100,
-        0,
-        Mode::Alert,
-        Mode::Alert,
-    );
-    let block = with_tokens(
-        policy(PolicyType::Group, "blocking"),
-        100,
-        0,
-        Mode::Block,
-        Mode::Block,
-    );
-    let one = decide_for(
-        None,
-        vec![alert.clone(), block.clone()],
-        None,
-        tokens(100, 0),
-    );
-    let two = decide_for(None, vec![block, alert], None, tokens(100, 0));
+    let alert = modes(group("alerting", 100, 0), Mode::Alert, Mode::Alert);
+    let block = group("blocking", 100, 0);
+    let one = decide_groups(vec![alert.clone(), block.clone()], tokens(100, 0));
+    let two = decide_groups(vec![block, alert], tokens(100, 0));
     assert_eq!(one, two);
     assert!(!one.allowed);
     assert_eq!(deciding(&one), (PolicyType::Group, "blocking"));
@@ -142,20 +128,14 @@ fn equal_limits_alert_vs_block_decide_alike_in_any_order() {
 
 #[test]
 fn cost_only_group_blocks_while_token_group_allows() {
-    let mut cost_only = policy(PolicyType::Group, "budget");
+    let mut cost_only = Policy::new(PolicyType::Group, "budget");
     cost_only.monthly_token_limit = Some(TokenAmount(0));
     cost_only.monthly_cost_limit = Some(Usd(50_000_000));
     cost_only.enforcement_mode = Mode::Block;
-    let token_group = with_tokens(
-        policy(PolicyType::Group, "eng"),
-        1_000_000,
-        0,
-        Mode::Block,
-        Mode::Block,
-    );
+    let token_group = group("eng", 1_000_000, 0);
     let mut usage = cost(60, 0);
     usage.month.tokens = 10;
-    let d = decide_for(None, vec![token_group, cost_only], None, usage);
+    let d = decide_groups(vec![token_group, cost_only], usage);
     assert!(!d.allowed);
     assert_eq!(d.reason, Reason::MonthlyCostExceeded);
     assert_eq!(deciding(&d), (PolicyType::Group, "budget"));
@@ -163,28 +143,16 @@ fn cost_only_group_blocks_while_token_group_allows() {
 
 #[test]
 fn monthly_alert_does_not_hide_a_daily_block() {
-    let p = with_tokens(
-        policy(PolicyType::User, "a@x.io"),
-        1000,
-        100,
-        Mode::Alert,
-        Mode::Block,
-    );
-    let d = decide_for(Some(p), vec![], None, tokens(2000, 150));
+    let p = modes(user(1000, 100), Mode::Alert, Mode::Block);
+    let d = decide_user(p, tokens(2000, 150));
     assert!(!d.allowed);
     assert_eq!(d.reason, Reason::DailyExceeded);
 }
 
 #[test]
 fn alert_mode_exceedance_is_a_warning_while_allowed() {
-    let p = with_tokens(
-        policy(PolicyType::User, "a@x.io"),
-        1000,
-        100,
-        Mode::Alert,
-        Mode::Block,
-    );
-    let d = decide_for(Some(p), vec![], None, tokens(1200, 85));
+    let p = modes(user(1000, 100), Mode::Alert, Mode::Block);
+    let d = decide_user(p, tokens(1200, 85));
     assert!(d.allowed);
     assert_eq!(d.reason, Reason::WithinQuota);
     let codes: Vec<&str> = d.warnings.iter().map(|w| w.code.as_str()).collect();
@@ -193,62 +161,36 @@ fn alert_mode_exceedance_is_a_warning_while_allowed() {
 
 #[test]
 fn usage_equal_to_the_limit_blocks() {
-    let p = with_tokens(
-        policy(PolicyType::User, "a@x.io"),
-        100,
-        0,
-        Mode::Block,
-        Mode::Block,
-    );
-    assert!(!decide_for(Some(p.clone()), vec![], None, tokens(100, 0)).allowed);
-    assert!(decide_for(Some(p), vec![], None, tokens(99, 0)).allowed);
+    let p = user(100, 0);
+    assert!(!decide_user(p.clone(), tokens(100, 0)).allowed);
+    assert!(decide_user(p, tokens(99, 0)).allowed);
 }
 
 #[test]
 fn reasons_are_reported_cost_before_tokens_month_before_day() {
-    let mut p = with_tokens(
-        policy(PolicyType::User, "a@x.io"),
-        10,
-        10,
-        Mode::Block,
-        Mode::Block,
-    );
+    let mut p = user(10, 10);
     p.monthly_cost_limit = Some(Usd(1_000_000));
     p.daily_cost_limit = Some(Usd(1_000_000));
     let mut usage = cost(5, 5);
     usage.month.tokens = 50;
     usage.day.tokens = 50;
-    assert_eq!(
-        decide_for(Some(p.clone()), vec![], None, usage).reason,
-        Reason::MonthlyCostExceeded
-    );
-    p.monthly_cost_limit = None;
-    assert_eq!(
-        decide_for(Some(p.clone()), vec![], None, usage).reason,
-        Reason::DailyCostExceeded
-    );
-    p.daily_cost_limit = None;
-    assert_eq!(
-        decide_for(Some(p.clone()), vec![], None, usage).reason,
-        Reason::MonthlyExceeded
-    );
-    p.monthly_token_limit = None;
-    assert_eq!(
-        decide_for(Some(p), vec![], None, usage).reason,
-        Reason::DailyExceeded
-    );
+    // Every limit is exceeded: the first reason is reported; without its limit, the next one.
+    type RemoveLimit = fn(&mut Policy);
+    let order: [(Reason, RemoveLimit); 4] = [
+        (Reason::MonthlyCostExceeded, |p| p.monthly_cost_limit = None),
+        (Reason::DailyCostExceeded, |p| p.daily_cost_limit = None),
+        (Reason::MonthlyExceeded, |p| p.monthly_token_limit = None),
+        (Reason::DailyExceeded, |_| {}),
+    ];
+    for (reason, remove_its_limit) in order {
+        assert_eq!(decide_user(p.clone(), usage).reason, reason);
+        remove_its_limit(&mut p);
+    }
 }
 
 #[test]
 fn zero_limit_means_no_limit() {
-    let p = with_tokens(
-        policy(PolicyType::User, "a@x.io"),
-        0,
-        0,
-        Mode::Block,
-        Mode::Block,
-    );
-    let d = decide_for(Some(p), vec![], None, tokens(u64::MAX / 2, 10));
+    let d = decide_user(user(0, 0), tokens(u64::MAX / 2, 10));
     assert!(d.allowed);
     assert!(d.limits.iter().all(|l| l.limit.is_none()));
 }
@@ -257,31 +199,22 @@ fn zero_limit_means_no_limit() {
 fn yesterdays_daily_usage_is_ignored() {
     let today = Day::of(NOW);
     let yesterday = Day(today.0.previous_day().unwrap());
+    let totals = UsageTotals {
+        tokens: 500,
+        cost: Usd(0),
+    };
     let day_record = DayUsage {
         day: yesterday,
-        totals: UsageTotals {
-            tokens: 500,
-            cost: Usd(0),
-        },
+        totals,
     };
     let month_record = MonthUsage {
         month: today.month(),
-        totals: UsageTotals {
-            tokens: 500,
-            cost: Usd(0),
-        },
+        totals,
     };
     let usage = CurrentUsage::on(today, Some(month_record), Some(day_record));
     assert_eq!(usage.day.tokens, 0);
     assert_eq!(usage.month.tokens, 500);
-    let p = with_tokens(
-        policy(PolicyType::User, "a@x.io"),
-        0,
-        100,
-        Mode::Block,
-        Mode::Block,
-    );
-    assert!(decide_for(Some(p), vec![], None, usage).allowed);
+    assert!(decide_user(user(0, 100), usage).allowed);
 }
 
 #[test]
@@ -302,21 +235,9 @@ fn last_months_record_is_ignored() {
 
 #[test]
 fn disabled_user_policy_falls_through_to_default() {
-    let mut user = with_tokens(
-        policy(PolicyType::User, "a@x.io"),
-        1_000_000,
-        0,
-        Mode::Block,
-        Mode::Block,
-    );
+    let mut user = user(1_000_000, 0);
     user.enabled = false;
-    let default = with_tokens(
-        policy(PolicyType::Default, "default"),
-        100,
-        0,
-        Mode::Block,
-        Mode::Block,
-    );
+    let default = limits(PolicyType::Default, "default", 100, 0);
     let d = decide_for(Some(user), vec![], Some(default), tokens(200, 0));
     assert!(!d.allowed);
     assert_eq!(deciding(&d), (PolicyType::Default, "default"));
@@ -324,15 +245,9 @@ fn disabled_user_policy_falls_through_to_default() {
 
 #[test]
 fn disabled_groups_are_skipped_and_no_policy_is_unlimited() {
-    let mut group = with_tokens(
-        policy(PolicyType::Group, "eng"),
-        1,
-        0,
-        Mode::Block,
-        Mode::Block,
-    );
+    let mut group = group("eng", 1, 0);
     group.enabled = false;
-    let d = decide_for(None, vec![group], None, tokens(200, 0));
+    let d = decide_groups(vec![group], tokens(200, 0));
     assert!(d.allowed);
     assert_eq!(d.reason, Reason::NoPolicy);
     assert_eq!(d.policy, None);
@@ -340,14 +255,7 @@ fn disabled_groups_are_skipped_and_no_policy_is_unlimited() {
 
 #[test]
 fn unblock_expiring_exactly_now_still_applies() {
-    let p = with_tokens(
-        policy(PolicyType::User, "a@x.io"),
-        10,
-        0,
-        Mode::Block,
-        Mode::Block,
-    );
-    let resolution = resolve(Some(p), vec![], None);
+    let resolution = resolve(Some(user(10, 0)), vec![], None);
     let d = decide(&resolution, &tokens(50, 0), Some(&unblock(NOW)), NOW);
     assert!(d.allowed);
     assert_eq!(d.reason, Reason::Unblocked);
@@ -396,53 +304,22 @@ fn store_failure_is_denied_unless_failing_open() {
 
 #[test]
 fn blocked_message_names_numbers_policy_and_reset() {
-    let p = with_tokens(
-        policy(PolicyType::Group, "eng"),
-        300_000_000,
-        0,
-        Mode::Block,
-        Mode::Block,
-    );
-    let d = decide_for(None, vec![p], None, tokens(312_500_000, 0));
-    assert!(
-        d.message.contains("312.5M of 300M tokens (104.2%)"),
-        "{}",
-        d.message
-    );
-    assert!(d.message.contains("2026-12-01 00:00 UTC"), "{}", d.message);
-    assert!(d.message.contains("group policy \"eng\""), "{}", d.message);
+    let d = decide_groups(vec![group("eng", 300_000_000, 0)], tokens(312_500_000, 0));
+    for part in [
+        "312.5M of 300M tokens (104.2%)",
+        "2026-12-01 00:00 UTC",
+        "group policy \"eng\"",
+    ] {
+        assert!(d.message.contains(part), "{part}: {}", d.message);
+    }
 }
 
 #[test]
 fn group_choice_does_not_depend_on_input_order() {
-    let a = with_tokens(
-        policy(PolicyType::Group, "a"),
-        1000,
-        0,
-        Mode::Alert,
-        Mode::Alert,
-    );
-    let b = with_tokens(
-        policy(PolicyType::Group, "b"),
-        500,
-        0,
-        Mode::Alert,
-        Mode::Alert,
-    );
-    let c = with_tokens(
-        policy(PolicyType::Group, "c"),
-        500,
-        0,
-        Mode::Alert,
-        Mode::Alert,
-    );
-    let forward = decide_for(
-        None,
-        vec![a.clone(), b.clone(), c.clone()],
-        None,
-        tokens(450, 0),
-    );
-    let backward = decide_for(None, vec![c, b, a], None, tokens(450, 0));
+    let [a, b, c] = [("a", 1000), ("b", 500), ("c", 500)]
+        .map(|(id, monthly)| modes(group(id, monthly, 0), Mode::Alert, Mode::Alert));
+    let forward = decide_groups(vec![a.clone(), b.clone(), c.clone()], tokens(450, 0));
+    let backward = decide_groups(vec![c, b, a], tokens(450, 0));
     assert_eq!(forward, backward);
     // b and c are equally close to their limits; the identifier breaks the tie.
     assert_eq!(deciding(&forward), (PolicyType::Group, "b"));

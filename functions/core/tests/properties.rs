@@ -12,10 +12,9 @@
 //! would read back.
 //!
 //! Runs are bounded and repeatable: each property sets its case count and every run starts from
-//! one fixed seed (see [`config`]), so CI checks the same inputs each time and a failure seen
-//! there is a failure anyone can reproduce. `PROPTEST_CASES=… PROPTEST_RNG_SEED=…` explore further
-//! by hand; failures are saved to `tests/proptest-regressions/properties.txt` (commit it) and
-//! replayed first by every later run.
+//! one fixed seed ([`config`], shared by the property suites: `tests/common/proptest_config.rs`
+//! says how to explore further); failures are saved to `tests/proptest-regressions/properties.txt`
+//! (commit it) and replayed first by every later run.
 
 // Dependencies are judged on the library target; this test uses only some of them.
 #![allow(unused_crate_dependencies)]
@@ -31,37 +30,12 @@ use ccwb_core::{
     UnblockDuration, Usd,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-// ---- configuration ----
-
-/// The seed every run starts from unless `PROPTEST_RNG_SEED` names another.
-const SEED: u64 = 0x0000_ccb0_2026;
-
-/// `cases` cases from [`SEED`], failures saved beside this file. `PROPTEST_CASES` and
-/// `PROPTEST_RNG_SEED` override the two for a deeper run by hand.
-fn config(cases: u32) -> ProptestConfig {
-    let from_env = ProptestConfig::default();
-    ProptestConfig {
-        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
-            from_env.cases
-        } else {
-            cases
-        },
-        rng_seed: if std::env::var_os("PROPTEST_RNG_SEED").is_some() {
-            from_env.rng_seed
-        } else {
-            RngSeed::Fixed(SEED)
-        },
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/proptest-regressions/properties.txt"
-        )))),
-        ..from_env
-    }
-}
+#[path = "../../../tests/common/proptest_config.rs"]
+mod proptest_config;
+use proptest_config::config;
 
 // ---- strategies ----
 
@@ -343,36 +317,43 @@ fn limit_usd() -> impl Strategy<Value = Usd> {
     (0u64..1_000_000_000).prop_map(|cents| Usd(cents * 10_000))
 }
 
-fn policy_fields() -> impl Strategy<Value = PolicyFields> {
-    (
+/// A PUT or PATCH body (`$body`, `PolicyFields` or `PolicyPatch`, whose fields share their names):
+/// each of the four limits drawn through `$limit` (absent or a value; for PATCH also `null`),
+/// the modes and `enabled` absent or a value.
+macro_rules! policy_body {
+    ($body:ident, $limit:path) => {
         (
-            prop::option::of(amount().prop_map(TokenAmount)),
-            prop::option::of(amount().prop_map(TokenAmount)),
-            prop::option::of(limit_usd()),
-            prop::option::of(limit_usd()),
-        ),
-        (
-            prop::option::of(mode()),
-            prop::option::of(mode()),
-            prop::option::of(any::<bool>()),
-        ),
-    )
-        .prop_map(
-            |(
-                (monthly_tokens, daily_tokens, monthly_cost, daily_cost),
-                (mode, daily_mode, enabled),
-            )| {
-                PolicyFields {
-                    monthly_token_limit: monthly_tokens,
-                    daily_token_limit: daily_tokens,
-                    monthly_cost_limit: monthly_cost,
-                    daily_cost_limit: daily_cost,
-                    enforcement_mode: mode,
-                    daily_enforcement_mode: daily_mode,
-                    enabled,
-                }
-            },
+            (
+                $limit(amount().prop_map(TokenAmount)),
+                $limit(amount().prop_map(TokenAmount)),
+                $limit(limit_usd()),
+                $limit(limit_usd()),
+            ),
+            (
+                prop::option::of(mode()),
+                prop::option::of(mode()),
+                prop::option::of(any::<bool>()),
+            ),
         )
+            .prop_map(
+                |(
+                    (monthly_token_limit, daily_token_limit, monthly_cost_limit, daily_cost_limit),
+                    (enforcement_mode, daily_enforcement_mode, enabled),
+                )| $body {
+                    monthly_token_limit,
+                    daily_token_limit,
+                    monthly_cost_limit,
+                    daily_cost_limit,
+                    enforcement_mode,
+                    daily_enforcement_mode,
+                    enabled,
+                },
+            )
+    };
+}
+
+fn policy_fields() -> impl Strategy<Value = PolicyFields> {
+    policy_body!(PolicyFields, prop::option::of)
 }
 
 /// Absent, `null` (clear), or a value.
@@ -387,35 +368,7 @@ fn patch_field<T: std::fmt::Debug + Clone + 'static>(
 }
 
 fn policy_patch() -> impl Strategy<Value = PolicyPatch> {
-    (
-        (
-            patch_field(amount().prop_map(TokenAmount)),
-            patch_field(amount().prop_map(TokenAmount)),
-            patch_field(limit_usd()),
-            patch_field(limit_usd()),
-        ),
-        (
-            prop::option::of(mode()),
-            prop::option::of(mode()),
-            prop::option::of(any::<bool>()),
-        ),
-    )
-        .prop_map(
-            |(
-                (monthly_tokens, daily_tokens, monthly_cost, daily_cost),
-                (mode, daily_mode, enabled),
-            )| {
-                PolicyPatch {
-                    monthly_token_limit: monthly_tokens,
-                    daily_token_limit: daily_tokens,
-                    monthly_cost_limit: monthly_cost,
-                    daily_cost_limit: daily_cost,
-                    enforcement_mode: mode,
-                    daily_enforcement_mode: daily_mode,
-                    enabled,
-                }
-            },
-        )
+    policy_body!(PolicyPatch, patch_field)
 }
 
 /// A JSON value for a body field: the usual types, their near misses, and anything.
@@ -438,6 +391,8 @@ fn field_value() -> impl Strategy<Value = serde_json::Value> {
     ]
 }
 
+/// A key of a policy body: the names clients send, written out here rather than read from the
+/// code under test (the CLI's CSV columns list the same names), and anything.
 fn body_key() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(vec![

@@ -12,10 +12,9 @@
 //! is the client's view of the protocol (as in `tests/tests/ingest.rs`).
 //!
 //! Runs are bounded and repeatable: each property sets its case count and every run starts from
-//! one fixed seed (see [`config`]), so CI checks the same inputs each time and a failure seen
-//! there is a failure anyone can reproduce. `PROPTEST_CASES=… PROPTEST_RNG_SEED=…` explore further
-//! by hand; failures are saved to `tests/proptest-regressions/properties.txt` (commit it) and
-//! replayed first by every later run.
+//! one fixed seed ([`config`], shared by the property suites: `tests/common/proptest_config.rs`
+//! says how to explore further); failures are saved to `tests/proptest-regressions/properties.txt`
+//! (commit it) and replayed first by every later run.
 //!
 //! The corpus is `tests/corpus/` (described in its README): every file there goes through both
 //! parsers on every run, each with the outcome [`CORPUS`] expects, and is also the seed of the
@@ -31,39 +30,17 @@ use ccwb_ingest::otlp::{
     MAX_POINTS, OtlpError, Parsed, parse_json, parse_protobuf, protobuf_response,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use serde_json::{Value, json};
 
-// ---- configuration ----
-
-/// The seed every run starts from unless `PROPTEST_RNG_SEED` names another.
-const SEED: u64 = 0x0000_ccb0_2026;
-
-/// `cases` cases from [`SEED`], failures saved beside this file. `PROPTEST_CASES` and
-/// `PROPTEST_RNG_SEED` override the two for a deeper run by hand.
-fn config(cases: u32) -> ProptestConfig {
-    let from_env = ProptestConfig::default();
-    ProptestConfig {
-        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
-            from_env.cases
-        } else {
-            cases
-        },
-        rng_seed: if std::env::var_os("PROPTEST_RNG_SEED").is_some() {
-            from_env.rng_seed
-        } else {
-            RngSeed::Fixed(SEED)
-        },
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/proptest-regressions/properties.txt"
-        )))),
-        ..from_env
-    }
-}
+#[path = "../../../tests/common/proptest_config.rs"]
+mod proptest_config;
+use proptest_config::config;
 
 // ---- the OTLP messages, as a client encodes them (opentelemetry-proto field numbers) ----
 
+// These mirror the message types of `functions/ingest/src/otlp.rs` (and those of
+// `tests/tests/ingest.rs`) on purpose: a suite that encoded with the parser's own types could not
+// find a field number or a type the parser gets wrong.
 mod wire {
     #[derive(Clone, PartialEq, prost::Message)]
     pub struct ExportRequest {

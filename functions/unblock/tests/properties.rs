@@ -6,45 +6,21 @@
 //! reaching before year -9999), and each accepted form must mean what it says.
 //!
 //! Runs are bounded and repeatable: each property sets its case count and every run starts from
-//! one fixed seed (see [`config`]), so CI checks the same inputs each time and a failure seen
-//! there is a failure anyone can reproduce. `PROPTEST_CASES=… PROPTEST_RNG_SEED=…` explore further
-//! by hand; failures are saved to `tests/proptest-regressions/properties.txt` (commit it) and
-//! replayed first by every later run.
+//! one fixed seed ([`config`], shared by the property suites: `tests/common/proptest_config.rs`
+//! says how to explore further); failures are saved to `tests/proptest-regressions/properties.txt`
+//! (commit it) and replayed first by every later run.
 
 // Dependencies are judged on the library target; this test uses only some of them.
 #![allow(unused_crate_dependencies)]
 
 use ccwb_unblock::audit::instant;
 use proptest::prelude::*;
-use proptest::test_runner::{FileFailurePersistence, RngSeed};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-/// The seed every run starts from unless `PROPTEST_RNG_SEED` names another.
-const SEED: u64 = 0x0000_ccb0_2026;
-
-/// `cases` cases from [`SEED`], failures saved beside this file. `PROPTEST_CASES` and
-/// `PROPTEST_RNG_SEED` override the two for a deeper run by hand.
-fn config(cases: u32) -> ProptestConfig {
-    let from_env = ProptestConfig::default();
-    ProptestConfig {
-        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
-            from_env.cases
-        } else {
-            cases
-        },
-        rng_seed: if std::env::var_os("PROPTEST_RNG_SEED").is_some() {
-            from_env.rng_seed
-        } else {
-            RngSeed::Fixed(SEED)
-        },
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/proptest-regressions/properties.txt"
-        )))),
-        ..from_env
-    }
-}
+#[path = "../../../tests/common/proptest_config.rs"]
+mod proptest_config;
+use proptest_config::config;
 
 /// Instants a server clock may read: 1970 to 2100.
 fn now() -> impl Strategy<Value = OffsetDateTime> {

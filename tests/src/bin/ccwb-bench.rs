@@ -9,6 +9,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use ccwb_e2e::credential_process::Developer;
+use ccwb_e2e::otlp;
 use ccwb_e2e::proxy::RecordingProxy;
 use ccwb_e2e::{AWS_ENV, Local, LocalOptions, bin, free_port, moto, spawn_supervised};
 use serde_json::json;
@@ -41,23 +42,32 @@ async fn measure(local: &Local, path: &str, token: &str, n: usize) -> (Vec<Durat
     let total = Instant::now();
     for _ in 0..n {
         let start = Instant::now();
-        let response = client
-            .get(&url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request");
-        assert!(
-            response.status().is_success(),
-            "GET {path}: {}",
-            response.status()
-        );
+        let response = send_ok(client.get(&url).bearer_auth(token), path).await;
         response.bytes().await.expect("body");
         latencies.push(start.elapsed());
     }
     let wall = total.elapsed();
     latencies.sort();
     (latencies, wall)
+}
+
+/// Sends `request`, asserting a success status (`what` names it when not).
+async fn send_ok(request: reqwest::RequestBuilder, what: &str) -> reqwest::Response {
+    let response = request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        response.status().is_success(),
+        "{what}: {}",
+        response.status()
+    );
+    response
+}
+
+/// The size of the file at `path` in megabytes (0 when it cannot be read).
+fn megabytes(path: &std::path::Path) -> f64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) as f64 / 1e6
 }
 
 fn report(label: &str, latencies: &[Duration], wall: Duration) {
@@ -75,27 +85,15 @@ fn report(label: &str, latencies: &[Duration], wall: Duration) {
 /// against a minimal Lambda Runtime API stub.
 fn lambda_init(runs: usize) -> Vec<Duration> {
     let (tx, rx) = mpsc::channel::<Instant>();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind stub");
-    let address = listener.local_addr().expect("stub address");
-    listener.set_nonblocking(true).expect("nonblocking");
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            let app = axum::Router::new().route(
-                "/2018-06-01/runtime/invocation/next",
-                axum::routing::get(move || {
-                    let _ = tx.send(Instant::now());
-                    // Never answer: the function waits for work, and the bench kills it.
-                    std::future::pending::<()>()
-                }),
-            );
-            let _ = axum::serve(listener, app).await;
-        });
-    });
+    let app = axum::Router::new().route(
+        "/2018-06-01/runtime/invocation/next",
+        axum::routing::get(move || {
+            let _ = tx.send(Instant::now());
+            // Never answer: the function waits for work, and the bench kills it.
+            std::future::pending::<()>()
+        }),
+    );
+    let address = ccwb_e2e::serve(app);
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let mut command = Command::new(bin("ccwb-check"));
@@ -200,37 +198,33 @@ fn import_bench(local: &Local, proxy: &RecordingProxy, rows: usize) {
 async fn ingest_bench(local: &Local, proxy: &RecordingProxy, requests: usize) {
     let token = local.token("ingest-bench@example.com", &[]);
     let client = reqwest::Client::new();
-    let base = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64 - 3_600_000_000_000;
+    let base = otlp::now_nanos() - 3_600_000_000_000;
     let body = |r: usize| {
         let at = base + r as u64 * 1_000_000_000;
         let points: Vec<serde_json::Value> = (0..25)
             .flat_map(|session| {
+                let session = format!("s{session}");
                 ["input", "output", "cacheRead", "cacheCreation"].map(|token_type| {
-                    json!({"startTimeUnixNano": (at - 1).to_string(), "timeUnixNano": at.to_string(), "asInt": "1000",
-                           "attributes": [{"key": "type", "value": {"stringValue": token_type}},
-                                          {"key": "model", "value": {"stringValue": "claude-sonnet-4-5"}},
-                                          {"key": "session.id", "value": {"stringValue": format!("s{session}")}}]})
+                    let attributes = [
+                        ("type", token_type),
+                        ("model", "claude-sonnet-4-5"),
+                        ("session.id", session.as_str()),
+                    ];
+                    otlp::int_point(at - 1, at, 1000, &attributes)
                 })
             })
             .collect();
-        json!({"resourceMetrics": [{"scopeMetrics": [{"metrics": [{"name": "claude_code.token.usage",
-            "sum": {"aggregationTemporality": 1, "dataPoints": points}}]}]}]})
+        otlp::request(vec![otlp::sum("claude_code.token.usage", points)])
     };
     proxy.clear();
     let start = Instant::now();
+    let url = format!("{}/v1/metrics", local.url);
     for r in 0..requests {
-        let response = client
-            .post(format!("{}/v1/metrics", local.url))
-            .bearer_auth(&token)
-            .json(&body(r))
-            .send()
-            .await
-            .expect("ingest request");
-        assert!(
-            response.status().is_success(),
-            "ingest: {}",
-            response.status()
-        );
+        send_ok(
+            client.post(&url).bearer_auth(&token).json(&body(r)),
+            "ingest",
+        )
+        .await;
     }
     let wall = start.elapsed();
     let actions = proxy.actions();
@@ -267,26 +261,22 @@ async fn bench() {
     let proxy = RecordingProxy::start(moto());
 
     let started = Instant::now();
-    let local = Local::start_with(LocalOptions {
-        aws_endpoint: Some(proxy.url.clone()),
-        ..LocalOptions::default()
-    });
+    let local = Local::start_with(LocalOptions::default().with_aws_endpoint(&proxy.url));
     println!(
         "ccwb-local start to ready (provisioning against moto): {:.0} ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
 
     // A user in three groups, two with policies, and usage for this month and today.
-    local
-        .seed_policy("group", "eng", json!({"monthly_token_limit": 300_000_000}))
-        .await;
-    local
-        .seed_policy(
-            "group",
+    for (group, fields) in [
+        ("eng", json!({"monthly_token_limit": 300_000_000})),
+        (
             "ops",
             json!({"monthly_cost_limit": 500, "enforcement_mode": "block"}),
-        )
-        .await;
+        ),
+    ] {
+        local.seed_policy("group", group, fields).await;
+    }
     let token = local.token("bench@example.com", &["eng", "ops", "contractors"]);
 
     let (latencies, wall) = measure(&local, "/me", &token, requests).await;
@@ -329,17 +319,17 @@ async fn bench() {
     import_bench(&local, &proxy, count("BENCH_IMPORT_ROWS", 10_000));
     ingest_bench(&local, &proxy, count("BENCH_INGEST_REQUESTS", 50)).await;
 
-    credential_process_bench(&local, count("BENCH_CREDENTIAL_RUNS", 300));
+    // Blocking throughout (the sign-in plays the browser with a blocking client).
+    tokio::task::block_in_place(|| {
+        credential_process_bench(&local, count("BENCH_CREDENTIAL_RUNS", 300));
+    });
     widgets_cpu(count("BENCH_WIDGET_USERS", 1000));
     widgets_bench(&local, &proxy, count("BENCH_WIDGET_MOTO_USERS", 50)).await;
     lambda_sizes();
 
-    let size = std::fs::metadata(bin("ccwb-check"))
-        .map(|m| m.len())
-        .unwrap_or(0);
     println!(
         "ccwb-check binary: {:.1} MB (release, unzipped)",
-        size as f64 / 1e6
+        megabytes(&bin("ccwb-check"))
     );
 }
 
@@ -386,12 +376,9 @@ fn credential_process_bench(local: &Local, runs: usize) {
             percentile(&times, 0.99)
         );
     }
-    let size = std::fs::metadata(bin("credential-process"))
-        .map(|m| m.len())
-        .unwrap_or(0);
     println!(
         "credential-process binary: {:.1} MB (release; the original shipped 60-80 MB)",
-        size as f64 / 1e6
+        megabytes(&bin("credential-process"))
     );
 }
 
@@ -601,13 +588,8 @@ async fn widgets_bench(local: &Local, proxy: &RecordingProxy, users: usize) {
     }
     // quota-status: the users' group policy, all of them at 80% or more of it (the worst case:
     // every user's unblock is read).
-    local
-        .seed_policy(
-            "group",
-            "eng",
-            json!({"monthly_token_limit": 230_000, "enforcement_mode": "block"}),
-        )
-        .await;
+    let eng = json!({"monthly_token_limit": 230_000, "enforcement_mode": "block"});
+    local.seed_policy("group", "eng", eng).await;
     println!(
         "widgets: seeded {} rollup items (30 days, {users} users) in {:.1} s",
         items.len(),
