@@ -74,6 +74,26 @@ pub fn host_platform() -> &'static str {
     }
 }
 
+/// The `ccwb package --binary` value that packages this computer's own credential-process.
+pub fn host_binary_arg() -> String {
+    format!(
+        "{}={}",
+        host_platform(),
+        bin("credential-process").display()
+    )
+}
+
+/// The permission bits of `path` (`0o755`, `0o600`...), panicking with the path on error.
+#[cfg(unix)]
+pub fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("stat {}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
 /// `npm ci` in `dir` (a fixture's pinned `package-lock.json`), with `extra` arguments; panics with
 /// npm's output when it fails.
 pub fn npm_ci(dir: &std::path::Path, extra: &[&str]) {

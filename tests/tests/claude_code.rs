@@ -55,11 +55,7 @@ impl Machine {
             Some("us-east-1"),
         );
         let dist = temp_dir("claude-dist");
-        let binary = format!(
-            "{}={}",
-            ccwb_e2e::host_platform(),
-            bin("credential-process").display()
-        );
+        let binary = ccwb_e2e::host_binary_arg();
         let built = admin
             .ok(&[
                 "-o",

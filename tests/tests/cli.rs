@@ -7,6 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use ccwb_e2e::cli::{Ccwb, Run};
+#[cfg(unix)]
+use ccwb_e2e::mode;
 use ccwb_e2e::process::under_umask;
 use ccwb_e2e::{Local, free_port};
 use serde_json::{Value, json};
@@ -41,11 +43,7 @@ fn failures_exit_1_with_an_error_line_and_a_hint() {
         "{}",
         run.stderr
     );
-    assert!(
-        run.stderr.contains("hint: run `ccwb login`"),
-        "{}",
-        run.stderr
-    );
+    ccwb_e2e::assert_contains(&run.stderr, &["hint: run `ccwb login`"]);
 
     let run = Ccwb::with_token(&local.url, "garbage").run(&["whoami"]);
     assert_eq!(run.code, Some(1));
@@ -474,15 +472,12 @@ fn import_reports_rows_by_file_line_and_honours_its_options() {
 
     let run = admin.run(&["quota", "import", path, "--auto-daily", "--burst", "20"]);
     assert_eq!(run.code, Some(1));
-    assert!(
-        run.stdout.contains("row 4: monthly_token_limit"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("row 3: group existing: already exists"),
-        "{}",
-        run.stdout
+    ccwb_e2e::assert_contains(
+        &run.stdout,
+        &[
+            "row 4: monthly_token_limit",
+            "row 3: group existing: already exists",
+        ],
     );
     assert!(run.stdout.contains("3 created"), "{}", run.stdout);
     let one = admin
@@ -755,17 +750,6 @@ fn login_stores_a_session_that_refreshes_and_logout_forgets_it() {
     let run = ccwb.run(&["whoami"]);
     assert_eq!(run.code, Some(1));
     assert!(run.stderr.contains("not signed in"), "{}", run.stderr);
-}
-
-/// The permission bits of `path`.
-#[cfg(unix)]
-fn mode(path: &std::path::Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .permissions()
-        .mode()
-        & 0o7777
 }
 
 #[cfg(unix)]

@@ -8,6 +8,8 @@
 use std::time::Duration;
 
 use ccwb_e2e::credential_process::{Developer, wait};
+#[cfg(unix)]
+use ccwb_e2e::mode;
 use ccwb_e2e::oidc_provider::OidcProvider;
 use ccwb_e2e::proxy::RecordingProxy;
 use ccwb_e2e::{Local, LocalOptions, free_port, moto, repo_root};
@@ -604,17 +606,6 @@ async fn a_third_party_openid_provider_signs_in_and_the_api_accepts_its_tokens()
         "{}",
         check.stdout
     );
-}
-
-/// The permission bits of `path`.
-#[cfg(unix)]
-fn mode(path: &std::path::Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .permissions()
-        .mode()
-        & 0o7777
 }
 
 #[cfg(unix)]

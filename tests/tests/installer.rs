@@ -12,6 +12,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use ccwb_e2e::mode;
 use ccwb_e2e::{bin, repo_root, temp_dir};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -258,14 +259,6 @@ fn shells() -> Vec<&'static str> {
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-}
-
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path)
-        .unwrap_or_else(|e| panic!("stat {}: {e}", path.display()))
-        .permissions()
-        .mode()
-        & 0o777
 }
 
 /// The `credential_process` value of the first line that sets it.

@@ -233,11 +233,7 @@ fn ccwb_test_checks_the_package_and_the_quota_api_and_names_what_is_wrong() {
     let local = Local::start();
     let (ccwb, dist) = admin(&local);
     // The real credential-process for this computer, so `ccwb test` runs it on the package.
-    let binary = format!(
-        "{}={}",
-        ccwb_e2e::host_platform(),
-        ccwb_e2e::bin("credential-process").display()
-    );
+    let binary = ccwb_e2e::host_binary_arg();
     let built = ccwb
         .ok(&[
             "-o",
