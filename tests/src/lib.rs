@@ -94,6 +94,18 @@ pub fn mode(path: &std::path::Path) -> u32 {
         & 0o7777
 }
 
+/// Asserts that `path` has exactly the permission bits `expected`.
+#[cfg(unix)]
+pub fn assert_mode(path: &std::path::Path, expected: u32) {
+    let found = mode(path);
+    assert_eq!(
+        found,
+        expected,
+        "{} is {found:o}, not {expected:o}",
+        path.display()
+    );
+}
+
 /// `npm ci` in `dir` (a fixture's pinned `package-lock.json`), with `extra` arguments; panics with
 /// npm's output when it fails.
 pub fn npm_ci(dir: &std::path::Path, extra: &[&str]) {

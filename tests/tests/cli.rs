@@ -7,10 +7,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use ccwb_e2e::cli::{Ccwb, Run};
-#[cfg(unix)]
-use ccwb_e2e::mode;
 use ccwb_e2e::process::under_umask;
 use ccwb_e2e::{Local, free_port};
+#[cfg(unix)]
+use ccwb_e2e::{assert_mode, mode};
 use serde_json::{Value, json};
 
 #[test]
@@ -784,19 +784,13 @@ fn login_under_umask_000_keeps_the_config_and_token_directories_private() {
     // Every directory ccwb made is the user's alone, whatever the umask; the files are 0600.
     let tokens = ccwb.config_dir.join("tokens");
     for dir in [home.join("config"), ccwb.config_dir.clone(), tokens.clone()] {
-        assert_eq!(mode(&dir), 0o700, "{} is {:o}", dir.display(), mode(&dir));
+        assert_mode(&dir, 0o700);
     }
     for file in [
         ccwb.config_dir.join("config.json"),
         tokens.join("local.json"),
     ] {
-        assert_eq!(
-            mode(&file),
-            0o600,
-            "{} is {:o}",
-            file.display(),
-            mode(&file)
-        );
+        assert_mode(&file, 0o600);
     }
     assert!(!stderr.contains("Warning"), "{stderr}");
 

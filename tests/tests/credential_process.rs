@@ -8,11 +8,11 @@
 use std::time::Duration;
 
 use ccwb_e2e::credential_process::{Developer, wait};
-#[cfg(unix)]
-use ccwb_e2e::mode;
 use ccwb_e2e::oidc_provider::OidcProvider;
 use ccwb_e2e::proxy::RecordingProxy;
 use ccwb_e2e::{Local, LocalOptions, free_port, moto, repo_root};
+#[cfg(unix)]
+use ccwb_e2e::{assert_mode, mode};
 use serde_json::{Value, json};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/ClaudeCode";
@@ -630,17 +630,11 @@ fn under_umask_000_the_cache_directory_and_its_files_stay_private() {
     assert_eq!(first.code, Some(0), "{}", first.stderr);
     assert_credentials(&first.stdout);
     for dir in [dev.home.join("cache"), dev.cache_dir.clone()] {
-        assert_eq!(mode(&dir), 0o700, "{} is {:o}", dir.display(), mode(&dir));
+        assert_mode(&dir, 0o700);
     }
     for name in ["ClaudeCode.json", "ClaudeCode.lock"] {
         let file = dev.cache_dir.join(name);
-        assert_eq!(
-            mode(&file),
-            0o600,
-            "{} is {:o}",
-            file.display(),
-            mode(&file)
-        );
+        assert_mode(&file, 0o600);
     }
 
     // A cache directory others can write to is made private again by the next run that writes
