@@ -19,7 +19,7 @@ python3 -c 'import venv' 2>/dev/null || {
 
 # The dashboard test screenshots in Chromium; the Claude Code test reads its screen through tmux.
 packages=()
-command -v chromium >/dev/null || command -v chromium-browser >/dev/null || packages+=(chromium)
+[[ -x /usr/bin/chromium ]] || packages+=(chromium)
 command -v tmux >/dev/null || packages+=(tmux)
 command -v curl >/dev/null || packages+=(curl)
 if ((${#packages[@]})); then

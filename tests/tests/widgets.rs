@@ -307,12 +307,12 @@ async fn an_empty_range_says_so() {
     );
 }
 
-/// Chromium, which `.ci/run` installs (Debian's `chromium`).
+/// Chromium, which `make test` installs when it can (tools/prerequisites.sh; Debian's `chromium`).
 fn chromium() -> std::path::PathBuf {
     let path = std::path::PathBuf::from("/usr/bin/chromium");
     assert!(
         path.exists(),
-        "/usr/bin/chromium is missing: install Debian's chromium package (`apt-get install chromium`; .ci/run does)"
+        "/usr/bin/chromium is missing: install Debian's chromium package (`apt-get install chromium`; `make test` does when it runs as root or with sudo)"
     );
     path
 }
