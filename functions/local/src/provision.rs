@@ -128,22 +128,12 @@ async fn ensure_table(
         );
     }
 
-    match request.send().await {
-        Ok(_) => tracing::info!(table = %spec.name, "created table"),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_in_use_exception()) =>
-        {
-            tracing::debug!(table = %spec.name, "table exists");
-        }
-        Err(err) => {
-            return Err(aws_error(
-                format!("CreateTable {}", spec.name),
-                describe(&err),
-            ));
-        }
-    }
+    created_or_there(
+        request.send().await,
+        |e| e.is_resource_in_use_exception(),
+        format!("CreateTable {}", spec.name),
+        aws_error,
+    )?;
     wait_until_active(client, spec, aws_error).await
 }
 

@@ -17,6 +17,7 @@ use crate::event::{Incoming, api_gateway_event};
 use crate::heal::Healer;
 use crate::oauth;
 use crate::routes::RouteTable;
+use ccwb_api::routes::{CheckRoute, Route};
 
 /// API Gateway's payload limit for HTTP APIs.
 const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -164,7 +165,8 @@ async fn api(
         }
     };
     let mut outcome = invoke().await;
-    if outcome.as_ref().is_none_or(failed) && app.healer.heal().await {
+    let check = Route::from_key(&matched.route_key) == Some(Route::Check(CheckRoute::Check));
+    if outcome.as_ref().is_none_or(|r| failed(r, check)) && app.healer.heal().await {
         outcome = invoke().await;
     }
     let mut response = match outcome {
@@ -178,11 +180,15 @@ async fn api(
     response
 }
 
-/// Whether a function's answer is a failure the store may have caused: a 5xx, or a quota
-/// decision of `check_failed` (which `/check` answers with 200).
-fn failed(response: &lambda_http::Response<lambda_http::Body>) -> bool {
+/// Whether a function's answer is a failure the store may have caused: a 5xx, or, from
+/// `/check` (`check`), a decision of `check_failed`, which it answers with 200. Only `/check`'s
+/// body is read, so other answers cost nothing here.
+fn failed(response: &lambda_http::Response<lambda_http::Body>, check: bool) -> bool {
     if response.status().is_server_error() {
         return true;
+    }
+    if !check {
+        return false;
     }
     let lambda_http::Body::Text(text) = response.body() else {
         return false;
