@@ -45,7 +45,8 @@ synth() {
   rm -rf cdk.out
   # --strict: a warning annotation fails the synth, like an unacknowledged cdk-nag finding does.
   node_modules/.bin/cdk synth --strict --no-notices --quiet \
-    -c issuer=https://issuer.example.com -c audience=ccwb-check -c placeholderCode=true
+    -c issuer=https://issuer.example.com -c audience=ccwb-check -c placeholderCode=true \
+    -c bedrockRegions=us-east-1,us-west-2
 }
 
 lint() {
@@ -54,6 +55,7 @@ lint() {
     return 1
   fi
   # W3005 (DependsOn also implied by a GetAtt) is how CDK writes every Lambda function.
+  # Every stack's template: Auth, Analytics and Quota.
   "$VENV/bin/cfn-lint" --ignore-checks W3005 -- cdk.out/*.template.json
 }
 

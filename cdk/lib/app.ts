@@ -2,15 +2,32 @@ import * as path from 'node:path';
 import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AnalyticsStack } from './analytics-stack';
-import { readConfig } from './config';
+import { AuthStack } from './auth-stack';
+import { type Config, readConfig } from './config';
 import { locateCode } from './lambda-code';
-import { resourceNames } from './names';
+import { type ResourceNames, resourceNames } from './names';
 import { FUNCTIONS, QuotaStack } from './quota-stack';
 
 /** The stacks of one deployment. */
 export interface CcwbStacks {
   readonly quota: QuotaStack;
   readonly analytics: AnalyticsStack;
+  readonly auth: AuthStack;
+}
+
+/**
+ * The Auth stack of `app`: developers' access to Bedrock. Nothing in it refers to the other
+ * stacks or they to it, so `ccwb deploy` deploys it first (then Analytics, then Quota) and any
+ * of them can be updated alone.
+ */
+export function addAuthStack(app: App, config: Config, names: ResourceNames, env?: Environment): AuthStack {
+  return new AuthStack(app, 'Auth', {
+    stackName: names.authStack,
+    description: `ccwb deployment ${names.stack}: developers' federated access to Amazon Bedrock (${config.auth.federation} federation)`,
+    env,
+    config,
+    names,
+  });
 }
 
 /**
@@ -18,7 +35,7 @@ export interface CcwbStacks {
  * checks: a finding that is not acknowledged with a reason fails the synth.
  */
 export function buildApp(app: App, env?: Environment): CcwbStacks {
-  const config = readConfig(app.node);
+  const config = readConfig(app.node, env?.region);
   const names = resourceNames(config.name);
   const code = locateCode(
     FUNCTIONS.map((f) => f.binary),
@@ -30,6 +47,7 @@ export function buildApp(app: App, env?: Environment): CcwbStacks {
     },
   );
 
+  const auth = addAuthStack(app, config, names, env);
   const analytics = new AnalyticsStack(app, 'Analytics', {
     stackName: names.analyticsStack,
     description: `ccwb deployment ${names.stack}: Firehose to S3, Glue tables, Athena workgroup`,
@@ -51,5 +69,5 @@ export function buildApp(app: App, env?: Environment): CcwbStacks {
   Tags.of(app).add('ccwb:deployment', names.stack);
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { quota, analytics };
+  return { quota, analytics, auth };
 }

@@ -1,9 +1,51 @@
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { Token } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
 
 /** Lambda CPU architectures the functions are built for. */
 export type LambdaArch = 'arm64' | 'x86_64';
+
+/** How developers' tokens become AWS credentials (`federation`). */
+export type Federation = 'direct' | 'cognito';
+/** The token claim the role session name must equal in direct federation (`sessionNameClaim`). */
+export type SessionNameClaim = 'sub' | 'email';
+/** Identity provider kinds (`providerType`), as the CLI's profile names them. */
+export const PROVIDER_TYPES = ['okta', 'azure', 'auth0', 'cognito', 'google', 'generic'] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+/**
+ * Geography prefixes of Bedrock's cross-Region (system-defined) inference profile ids:
+ * `us.anthropic.claude-…` is a profile, `anthropic.claude-…` a foundation model.
+ */
+export const PROFILE_GEOGRAPHIES = ['us', 'us-gov', 'eu', 'apac', 'jp', 'au', 'ca', 'global'] as const;
+
+/** A model developers may invoke (`allowedModels`), split into what IAM authorises. */
+export type AllowedModel =
+  /** A cross-Region inference profile (`us.anthropic.claude-…`, `global.anthropic.claude-…`) and the model it routes to. */
+  | { readonly kind: 'profile'; readonly id: string; readonly geography: string; readonly model: string }
+  /** A foundation model invoked in the Region it is called in (`anthropic.claude-…`). */
+  | { readonly kind: 'foundation-model'; readonly id: string; readonly model: string };
+
+/** The Auth stack's settings: who may assume the developers' role, and what it may call. */
+export interface AuthConfig {
+  /** `federation`: an IAM OIDC provider and a role (`direct`, default) or a Cognito identity pool. */
+  readonly federation: Federation;
+  /** `bedrockRegions`: the Regions developers may call Bedrock in (default: the stack's Region). */
+  readonly bedrockRegions: string[];
+  /** `allowedModels`: the models developers may invoke; undefined means any Anthropic Claude model. */
+  readonly allowedModels?: AllowedModel[];
+  /** `maxSessionSeconds`: the role's MaxSessionDuration (3600-43200, default 28800). */
+  readonly maxSessionSeconds: number;
+  /** `sessionNameClaim`: `sub` (default) or, with Google only, `email`. */
+  readonly sessionNameClaim: SessionNameClaim;
+  /** `oidcProviderArn`: an existing IAM OIDC provider for the issuer, reused instead of created. */
+  readonly oidcProviderArn?: string;
+  /** `providerType`, when given. */
+  readonly providerType?: ProviderType;
+  /** The issuer is a Cognito user pool (`https://cognito-idp.<region>.amazonaws.com/<poolId>`). */
+  readonly userPool?: { readonly region: string; readonly poolId: string };
+}
 
 /**
  * Everything the stacks take from the outside, read once from CDK context (`-c key=value`,
@@ -50,6 +92,8 @@ export interface Config {
   readonly distributionAllowedIps?: string[];
   /** Serial of the download-link signer's access key (`signerKeySerial`, default 1); a new value rotates it. */
   readonly signerKeySerial: number;
+  /** The Auth stack's settings (lib/auth-stack.ts). */
+  readonly auth: AuthConfig;
   /** Settings the functions read at start (see functions/lambda/src/settings.rs). */
   readonly settings: {
     readonly adminGroups: string;
@@ -119,8 +163,57 @@ export function parseCidr(raw: string): string {
   return `${address}/${prefix}`;
 }
 
-/** Reads and checks the context of `node` (the app). Throws naming the key on a bad value. */
-export function readConfig(node: Node): Config {
+/**
+ * The issuer as IAM names it in condition keys and policy variables: without `https://` and a
+ * trailing slash (`https://idp.example.com/realms/x/` is `idp.example.com/realms/x`, so its
+ * keys are `idp.example.com/realms/x:aud` and `…:sub`). It is also the provider's name in a
+ * Cognito identity pool's logins and an IAM OIDC provider's ARN.
+ */
+export function issuerKey(issuer: string): string {
+  return issuer.replace(/^https:\/\//, '').replace(/\/+$/, '');
+}
+
+/** Google's issuer, the only one whose tokens' `email` IAM exposes (`accounts.google.com:email`). */
+export const GOOGLE_ISSUER_KEY = 'accounts.google.com';
+
+/** The Cognito user pool an issuer URL names, if it is one (`https://cognito-idp.<region>.amazonaws.com/<poolId>`). */
+export function cognitoUserPool(issuer: string): { region: string; poolId: string } | undefined {
+  const m = /^https:\/\/cognito-idp\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com\/(([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+)\/?$/.exec(issuer);
+  if (!m || m[1] !== m[3]) return undefined;
+  return { region: m[1]!, poolId: m[2]! };
+}
+
+/** An AWS Region name: `us-east-1`, `ap-southeast-2`, `us-gov-west-1`. */
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/** Parses one `allowedModels` entry: a cross-Region inference profile id or a foundation model id. */
+export function parseModelId(raw: string): AllowedModel {
+  const id = raw.trim();
+  // Bedrock's model and profile ids: letters, digits and - . : (`anthropic.claude-3-5-haiku-20241022-v1:0`).
+  // No wildcards: each id becomes an ARN in the role's policy.
+  if (!/^[a-z0-9-]+\.[A-Za-z0-9][A-Za-z0-9._:-]*$/.test(id)) {
+    throw new Error(
+      `context allowedModels: ${JSON.stringify(raw)} is not a Bedrock model id such as us.anthropic.claude-opus-5-5 ` +
+        '(a cross-Region inference profile) or anthropic.claude-opus-5-5 (a foundation model); wildcards are not accepted',
+    );
+  }
+  const dot = id.indexOf('.');
+  const geography = id.slice(0, dot);
+  if ((PROFILE_GEOGRAPHIES as readonly string[]).includes(geography)) {
+    const model = id.slice(dot + 1);
+    if (!model.includes('.')) {
+      throw new Error(`context allowedModels: ${JSON.stringify(raw)} names no model after its ${geography}. prefix (e.g. ${geography}.anthropic.claude-opus-5-5)`);
+    }
+    return { kind: 'profile', id, geography, model };
+  }
+  return { kind: 'foundation-model', id, model: id };
+}
+
+/**
+ * Reads and checks the context of `node` (the app). Throws naming the key on a bad value.
+ * `region` is the stacks' Region when it is known (`env`), the default of `bedrockRegions`.
+ */
+export function readConfig(node: Node, region?: string): Config {
   const get = (key: string): string | undefined => {
     const value = node.tryGetContext(key);
     if (value === undefined || value === null) return undefined;
@@ -212,6 +305,8 @@ export function readConfig(node: Node): Config {
     throw new Error('context distributionAllowedIps must name at least one CIDR block; leave it out for no restriction');
   }
 
+  const auth = readAuth(get, int, oneOf, issuer, audiences, region);
+
   return {
     name,
     issuer,
@@ -231,6 +326,7 @@ export function readConfig(node: Node): Config {
     packageRetentionDays: int('packageRetentionDays', 180, 8, 36500),
     distributionAllowedIps,
     signerKeySerial: int('signerKeySerial', 1, 1, 1_000_000),
+    auth,
     settings: {
       adminGroups: list('adminGroups', 'ccwb-admins'),
       identityClaims: list('identityClaims', 'email'),
@@ -239,5 +335,114 @@ export function readConfig(node: Node): Config {
       unverifiedEmail: oneOf('unverifiedEmail', ['accept', 'deny'] as const, 'deny'),
       pricing,
     },
+  };
+}
+
+
+/** The Auth stack's keys, read with `readConfig`'s accessors. */
+function readAuth(
+  get: (key: string) => string | undefined,
+  int: (key: string, fallback: number, min: number, max: number) => number,
+  oneOf: <T extends string>(key: string, allowed: readonly T[], fallback: T) => T,
+  issuer: string,
+  audiences: string[],
+  region: string | undefined,
+): AuthConfig {
+  const federation = oneOf('federation', ['direct', 'cognito'] as const, 'direct');
+
+  const regionsText = get('bedrockRegions');
+  let bedrockRegions: string[];
+  if (regionsText !== undefined) {
+    bedrockRegions = [...new Set(regionsText.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+    if (bedrockRegions.length === 0) throw new Error('context bedrockRegions must name at least one AWS Region');
+    for (const r of bedrockRegions) {
+      if (!REGION.test(r)) {
+        throw new Error(`context bedrockRegions: ${JSON.stringify(r)} is not an AWS Region name such as us-east-1`);
+      }
+    }
+  } else if (region !== undefined && !Token.isUnresolved(region)) {
+    bedrockRegions = [region];
+  } else {
+    throw new Error(
+      'context bedrockRegions is required when the stacks have no Region of their own: the Regions developers may call Bedrock in, ' +
+        'comma-separated (-c bedrockRegions=us-east-1,us-west-2)',
+    );
+  }
+
+  const modelsText = get('allowedModels');
+  let allowedModels: AllowedModel[] | undefined;
+  if (modelsText !== undefined) {
+    const ids = [...new Set(modelsText.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+    if (ids.length === 0) {
+      throw new Error('context allowedModels must name at least one model id; leave it out to allow any Anthropic Claude model');
+    }
+    allowedModels = ids.map(parseModelId);
+  }
+
+  const providerText = get('providerType');
+  if (providerText !== undefined && !(PROVIDER_TYPES as readonly string[]).includes(providerText)) {
+    throw new Error(`context providerType must be one of ${PROVIDER_TYPES.join(', ')}, got ${JSON.stringify(providerText)}`);
+  }
+  const providerType = providerText as ProviderType | undefined;
+  const userPool = cognitoUserPool(issuer);
+  if (providerType === 'cognito' && userPool === undefined) {
+    throw new Error(
+      `context providerType is cognito but the issuer ${JSON.stringify(issuer)} is not a Cognito user pool ` +
+        '(https://cognito-idp.<region>.amazonaws.com/<poolId>)',
+    );
+  }
+  if (providerType !== undefined && providerType !== 'cognito' && userPool !== undefined) {
+    throw new Error(`context providerType is ${providerType} but the issuer ${JSON.stringify(issuer)} is a Cognito user pool; use providerType=cognito or leave it out`);
+  }
+
+  const key = issuerKey(issuer);
+  const sessionNameClaim = oneOf('sessionNameClaim', ['sub', 'email'] as const, 'sub');
+  if (sessionNameClaim === 'email' && key !== GOOGLE_ISSUER_KEY) {
+    throw new Error(
+      `context sessionNameClaim=email needs the Google issuer (https://${GOOGLE_ISSUER_KEY}): IAM exposes a token's email as a ` +
+        `condition key (${GOOGLE_ISSUER_KEY}:email) only for Google, so for ${JSON.stringify(issuer)} the session name can only be pinned to sub`,
+    );
+  }
+  // Auth0's subjects are `<connection>|<id>`; an STS role session name allows only [\w+=,.@-],
+  // so a session name equal to `sub` cannot exist and the pinned trust policy would admit no one.
+  const auth0 = providerType === 'auth0' || /(^|\.)auth0\.com$/.test(key.split('/')[0]!);
+  if (federation === 'direct' && sessionNameClaim === 'sub' && auth0) {
+    throw new Error(
+      "context sessionNameClaim=sub cannot work with federation=direct for Auth0: Auth0's sub values contain '|' (auth0|...), " +
+        'which an STS role session name cannot hold; deploy with -c federation=cognito (the identity pool names the session itself)',
+    );
+  }
+
+  const oidcProviderArn = get('oidcProviderArn');
+  if (oidcProviderArn !== undefined) {
+    const m = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(.+)$/.exec(oidcProviderArn);
+    if (!m) {
+      throw new Error(
+        `context oidcProviderArn must be the ARN of an IAM OIDC provider (arn:aws:iam::<account>:oidc-provider/${key}), got ${JSON.stringify(oidcProviderArn)}`,
+      );
+    }
+    if (m[1] !== key) {
+      throw new Error(`context oidcProviderArn names the provider ${m[1]}, not the issuer's (${key})`);
+    }
+    if (federation === 'cognito' && userPool !== undefined) {
+      throw new Error(
+        'context oidcProviderArn is not used with federation=cognito and a Cognito user pool issuer (the identity pool trusts the user pool itself); leave it out',
+      );
+    }
+  }
+
+  if (audiences.length === 0) {
+    throw new Error('context audience must name at least one client id: the first is the one developers sign in with');
+  }
+
+  return {
+    federation,
+    bedrockRegions,
+    allowedModels,
+    maxSessionSeconds: int('maxSessionSeconds', 28800, 3600, 43200),
+    sessionNameClaim,
+    oidcProviderArn,
+    providerType,
+    userPool,
   };
 }

@@ -34,9 +34,19 @@ export interface ResourceNames {
   readonly dashboard: string;
   /** `<stack>-dashboard-viewer`: the managed policy that lets a principal view that dashboard. */
   readonly dashboardViewerPolicy: string;
+  /**
+   * `<stack>-bedrock-developers`: the role developers' credentials come from (the Auth stack's
+   * `FederatedRoleArn`). Named, like the dashboard policy, so the other stacks can refer to it
+   * without a cross-stack reference; IAM names are per account, not per region.
+   */
+  readonly federatedRole: string;
+  /** `<stack>-developers`: the Cognito identity pool of `federation=cognito`. */
+  readonly identityPool: string;
   /** The CloudFormation stacks. */
   readonly quotaStack: string;
   readonly analyticsStack: string;
+  /** `<stack>-auth`: developers' federated access to Amazon Bedrock (lib/auth-stack.ts). */
+  readonly authStack: string;
 }
 
 /** Index names and keys, as in functions/store/src/tables.rs. */
@@ -68,8 +78,11 @@ export function resourceNames(stack: string): ResourceNames {
     signerSecret: `${stack}-distribution-signer`,
     dashboard: `${stack}-claude-code`,
     dashboardViewerPolicy: `${stack}-dashboard-viewer`,
+    federatedRole: `${stack}-bedrock-developers`,
+    identityPool: `${stack}-developers`,
     quotaStack: `${stack}-quota`,
     analyticsStack: `${stack}-analytics`,
+    authStack: `${stack}-auth`,
   };
 }
 

@@ -5,7 +5,10 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { type CcwbStacks, buildApp } from '../lib/app';
+import { type CcwbStacks, addAuthStack, buildApp } from '../lib/app';
+import type { AuthStack } from '../lib/auth-stack';
+import { readConfig } from '../lib/config';
+import { resourceNames } from '../lib/names';
 import { FUNCTIONS } from '../lib/quota-stack';
 
 /** The cdk/ directory (tests run from cdk/dist/test/). */
@@ -64,9 +67,10 @@ export interface Synthesised extends CcwbStacks {
   readonly app: App;
   readonly quotaTemplate: Template;
   readonly analyticsTemplate: Template;
+  readonly authTemplate: Template;
 }
 
-/** Builds the app with `context` over the base context and synthesises both stacks. */
+/** Builds the app with `context` over the base context and synthesises every stack. */
 export function synth(context: Record<string, string> = {}): Synthesised {
   const app = new App({
     outdir: tempDir('ccwb-cdk-out-'),
@@ -75,9 +79,24 @@ export function synth(context: Record<string, string> = {}): Synthesised {
   const stacks = buildApp(app, ENV);
   const quotaTemplate = Template.fromStack(stacks.quota);
   const analyticsTemplate = Template.fromStack(stacks.analytics);
+  const authTemplate = Template.fromStack(stacks.auth);
   stacksByTemplate.set(quotaTemplate, stacks.quota);
   stacksByTemplate.set(analyticsTemplate, stacks.analytics);
-  return { app, ...stacks, quotaTemplate, analyticsTemplate };
+  stacksByTemplate.set(authTemplate, stacks.auth);
+  return { app, ...stacks, quotaTemplate, analyticsTemplate, authTemplate };
+}
+
+/**
+ * The Auth stack alone, as `buildApp` makes it, with `context` over the base context: no
+ * Lambda code and no other stack to synthesise, so trying many settings stays cheap.
+ */
+export function synthAuth(context: Record<string, string> = {}): { app: App; stack: AuthStack; template: Template } {
+  const app = new App({ outdir: tempDir('ccwb-cdk-out-'), context: { ...CDK_JSON_CONTEXT, ...BASE_CONTEXT, ...context } });
+  const config = readConfig(app.node, ENV.region);
+  const stack = addAuthStack(app, config, resourceNames(config.name), ENV);
+  const template = Template.fromStack(stack);
+  stacksByTemplate.set(template, stack);
+  return { app, stack, template };
 }
 
 const stacksByTemplate = new Map<Template, Stack>();
