@@ -305,8 +305,6 @@ export function readConfig(node: Node, region?: string): Config {
     throw new Error('context distributionAllowedIps must name at least one CIDR block; leave it out for no restriction');
   }
 
-  const auth = readAuth(get, int, oneOf, issuer, audiences, region);
-
   return {
     name,
     issuer,
@@ -326,7 +324,6 @@ export function readConfig(node: Node, region?: string): Config {
     packageRetentionDays: int('packageRetentionDays', 180, 8, 36500),
     distributionAllowedIps,
     signerKeySerial: int('signerKeySerial', 1, 1, 1_000_000),
-    auth,
     settings: {
       adminGroups: list('adminGroups', 'ccwb-admins'),
       identityClaims: list('identityClaims', 'email'),
@@ -335,6 +332,7 @@ export function readConfig(node: Node, region?: string): Config {
       unverifiedEmail: oneOf('unverifiedEmail', ['accept', 'deny'] as const, 'deny'),
       pricing,
     },
+    auth: readAuth(get, int, oneOf, issuer, audiences, region),
   };
 }
 
@@ -433,6 +431,13 @@ function readAuth(
 
   if (audiences.length === 0) {
     throw new Error('context audience must name at least one client id: the first is the one developers sign in with');
+  }
+  // The identity pool names the user pool's app client, whose ids are letters and digits.
+  if (federation === 'cognito' && userPool !== undefined && !/^\w+$/.test(audiences[0]!)) {
+    throw new Error(
+      `context audience: ${JSON.stringify(audiences[0])} is not a Cognito user pool app client id (letters and digits), ` +
+        'which the identity pool needs first in the list',
+    );
   }
 
   return {

@@ -2,6 +2,7 @@
 // process, and the files share the synthesised apps (see helpers.ts). `node --test` on a single
 // *.test.js file still works for one area.
 import './analytics.test';
+import './auth.test';
 import './checks.test';
 import './config.test';
 import './quota.test';

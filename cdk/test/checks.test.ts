@@ -38,6 +38,7 @@ test('the only acknowledgements are these, each with its reason', () => {
   const s3Reason = "AwsSolutions-IAM5[Resource::<DataBucketE3889A50.Arn>/%s]: Firehose chooses each object key itself; the grant is limited to this stream's prefix.";
   const stackReason = `AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${ENV.region}:${ENV.account}:stack/%s/*]: A stack ARN ends in an id assigned at creation; the stack name is fixed and DescribeStacks is read-only.`;
   const fill = (template: string, value: string) => template.replace('%s', value);
+  const anyClaude = 'allowedModels is not set: any Anthropic Claude model (anthropic.claude-*) and its inference profiles, in bedrockRegions only.';
   const packages = 'AwsSolutions-IAM5[Resource::<DistributionPackagesBucket5B05C019.Arn>/packages/*]';
   assert.deepEqual(
     acknowledgements(deployment.app),
@@ -50,11 +51,21 @@ test('the only acknowledgements are these, each with its reason', () => {
       `Quota/StatusRole ${fill(stackReason, 'ccwb-quota')}`,
       `Quota/DistributionRole ${packages}: Package keys are packages/<distribution id>/<file>, the id chosen per upload at run time; the grant is limited to packages/.`,
       `Quota/Distribution/Signer ${packages}: A download link may name any package key chosen at publish time; the signer can only read objects under packages/.`,
+      // The developers' role: the catalogue's List actions, the Regions a profile routes to, and
+      // with no allowedModels (as here) any Claude model by pattern, each in bedrockRegions.
+      'Auth/FederatedRole AwsSolutions-IAM5[Resource::*]: ListFoundationModels and ListInferenceProfiles have no resource type: IAM accepts only "*"; limited to bedrockRegions by aws:RequestedRegion.',
+      'Auth/FederatedRole AwsSolutions-IAM5[Resource::arn:aws:bedrock:*::foundation-model/anthropic.claude-*]: A cross-Region inference profile routes each request to the model in a destination Region Bedrock chooses within its geography; allowed only through an allowed profile called in bedrockRegions (bedrock:InferenceProfileArn).',
+      ...[
+        'arn:aws:bedrock:::foundation-model/anthropic.claude-*',
+        `arn:aws:bedrock:${ENV.region}:${ENV.account}:inference-profile/*.anthropic.claude-*`,
+        `arn:aws:bedrock:${ENV.region}::foundation-model/anthropic.claude-*`,
+      ].map((arn) => `Auth/FederatedRole AwsSolutions-IAM5[Resource::${arn}]: ${anyClaude}`),
       "Quota/Distribution/SignerSecret AwsSolutions-SMG4: Holds the download-link signer's access key, rotated by redeploying with a new signerKeySerial (cdk/README.md): rotation invalidates every outstanding link, so it is an administrator's decision, not a schedule.",
     ].sort(),
   );
 });
 
+// The Auth stack's role has its own, stricter test in auth.test.ts.
 test('no identity policy has a wildcard action, and wildcard resources are only the acknowledged ones', () => {
   const wildcards: string[] = [];
   for (const template of [deployment.quotaTemplate, deployment.analyticsTemplate]) {
@@ -89,7 +100,7 @@ test('no identity policy has a wildcard action, and wildcard resources are only 
 });
 
 test('synthesis raises no CDK warnings or errors', () => {
-  for (const stack of [deployment.quota, deployment.analytics]) {
+  for (const stack of [deployment.quota, deployment.analytics, deployment.auth]) {
     const annotations = Annotations.fromStack(stack);
     assert.deepEqual(annotations.findWarning('*', Match.anyValue()), [], stack.stackName);
     assert.deepEqual(annotations.findError('*', Match.anyValue()), [], stack.stackName);

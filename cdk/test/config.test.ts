@@ -6,9 +6,10 @@ import { App } from 'aws-cdk-lib';
 import { parseCidr, readConfig } from '../lib/config';
 import { elfArchitecture, locateCode } from '../lib/lambda-code';
 import { FUNCTIONS } from '../lib/quota-stack';
-import { BASE_CONTEXT, elfHeader, fakeLambdaDir, resourceAt, synth, tempDir, variantApp } from './helpers';
+import { BASE_CONTEXT, ENV, elfHeader, fakeLambdaDir, resourceAt, synth, tempDir, variantApp } from './helpers';
 
-const config = (context: Record<string, string>) => readConfig(new App({ context }).node);
+// The stacks' Region, as buildApp passes it from the environment (the default of bedrockRegions).
+const config = (context: Record<string, string>) => readConfig(new App({ context }).node, ENV.region);
 
 describe('context', () => {
   test('defaults', () => {
