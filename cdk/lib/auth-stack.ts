@@ -66,12 +66,12 @@ export class AuthStack extends Stack {
 
     let assumedBy: iam.IPrincipal;
     if (auth.federation === 'direct') {
-      // IAM User Guide, "IAM and AWS STS condition context keys", Available keys for AWS web
-      // identity federation: an OIDC provider's token claims are keys named after the provider
-      // URL without https:// (`<issuer>:aud`, `<issuer>:sub`; for Google also
-      // `accounts.google.com:email`), and `sts:RoleSessionName` is the session name the caller
-      // asks for. "IAM policy elements: Variables": any request key can be a variable in a string
-      // condition. So `sts:RoleSessionName` = `${<issuer>:sub}` admits only a session named
+      // IAM User Guide, "IAM and AWS STS condition context keys": under "Available keys for AWS
+      // web identity federation", an OIDC provider's token claims are keys named after the
+      // provider URL without https:// (`<issuer>:aud`, `<issuer>:sub`; an `email` key only for
+      // Google, `accounts.google.com:email`); under "Available keys for AWS STS",
+      // `sts:RoleSessionName` is the session name the caller asks for. "IAM policy elements:
+      // Variables and tags": a request key can be a variable in any string condition. So `sts:RoleSessionName` = `${<issuer>:sub}` admits only a session named
       // exactly after the token's subject: a developer cannot pick another name (another
       // person's e-mail, say), and usage attributed by session name is the token's.
       const sessionName =
@@ -83,8 +83,8 @@ export class AuthStack extends Stack {
         },
       }).withSessionTags();
     } else {
-      // The pool's id exists only once the pool does, and the role is created first (the role
-      // attachment needs its ARN): the trust policy refers to the pool with a Ref.
+      // The pool comes first: the role's trust policy names the pool's id, and the role
+      // attachment below joins the two.
       const pool = new cognito.CfnIdentityPool(this, 'IdentityPool', {
         identityPoolName: names.identityPool,
         allowUnauthenticatedIdentities: false,

@@ -419,7 +419,7 @@ function readAuth(
         `context oidcProviderArn must be the ARN of an IAM OIDC provider (arn:aws:iam::<account>:oidc-provider/${key}), got ${JSON.stringify(oidcProviderArn)}`,
       );
     }
-    if (m[1] !== key) {
+    if (m[1]!.replace(/\/+$/, '') !== key) {
       throw new Error(`context oidcProviderArn names the provider ${m[1]}, not the issuer's (${key})`);
     }
     if (federation === 'cognito' && userPool !== undefined) {
