@@ -336,7 +336,6 @@ export function readConfig(node: Node, region?: string): Config {
   };
 }
 
-
 /** The Auth stack's keys, read with `readConfig`'s accessors. */
 function readAuth(
   get: (key: string) => string | undefined,
