@@ -28,6 +28,15 @@ pub struct Discovery {
     pub authorization_endpoint: String,
     /// Where codes and refresh tokens are exchanged.
     pub token_endpoint: String,
+    /// Where the token signing keys are (API Gateway verifies tokens with them).
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+    /// The claims the provider says it can issue, when it lists them.
+    #[serde(default)]
+    pub claims_supported: Option<Vec<String>>,
+    /// PKCE methods, when listed.
+    #[serde(default)]
+    pub code_challenge_methods_supported: Option<Vec<String>>,
 }
 
 /// Reads `<issuer>/.well-known/openid-configuration` and checks that it names `issuer`.

@@ -1,6 +1,6 @@
 //! Running the CDK app in `cdk/` for `ccwb deploy` and `ccwb destroy`: with the active
-//! profile's issuer, client id and region, its progress shown as it happens (the CDK writes to
-//! the terminal itself).
+//! profile's issuer, client id, region and deployment settings (from `ccwb init`), its progress
+//! shown as it happens (the CDK writes to the terminal itself).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,26 +12,40 @@ use crate::session::Session;
 /// Which stacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Stack {
-    /// Tables, the HTTP API and its functions, alarms, the alert topic.
-    Quota,
+    /// Developers' way to Bedrock: the IAM OIDC provider and role, or the Cognito identity
+    /// pool, allowed Bedrock inference only in the chosen regions.
+    Auth,
     /// Firehose to S3, Glue tables and the Athena workgroup.
     Analytics,
+    /// Tables, the HTTP API and its functions, alarms, the alert topic.
+    Quota,
 }
 
 impl Stack {
+    /// Every stack in deployment order (destroyed in reverse): the quota functions write to
+    /// the analytics streams, and nothing depends on auth.
+    pub const ALL: [Self; 3] = [Self::Auth, Self::Analytics, Self::Quota];
+
     /// The stack's construct id in the CDK app.
     pub fn construct_id(self) -> &'static str {
         match self {
-            Self::Quota => "Quota",
+            Self::Auth => "Auth",
             Self::Analytics => "Analytics",
+            Self::Quota => "Quota",
         }
+    }
+
+    /// The CloudFormation stack's name in deployment `name`.
+    pub fn stack_name(self, name: &str) -> String {
+        format!("{name}-{}", self.construct_id().to_ascii_lowercase())
     }
 }
 
 /// Options of `deploy` and `destroy`: where the CDK app is, and what else it is told.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct TargetArgs {
-    /// The deployment name: prefix of stacks, tables and buckets (default `ccwb`).
+    /// The deployment name: prefix of stacks, tables and buckets [default: the profile's, from
+    /// `ccwb init`, else `ccwb`].
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// The CDK app (default: `cdk/` here or in a parent directory).
@@ -51,6 +65,8 @@ pub struct Plan {
     pub args: Vec<String>,
     /// Extra environment (region).
     pub env: Vec<(String, String)>,
+    /// The deployment name (the stacks' prefix).
+    pub name: String,
 }
 
 impl Plan {
@@ -114,14 +130,36 @@ pub fn plan(
     let mut args: Vec<String> = verb.iter().map(|s| (*s).to_owned()).collect();
     match stack {
         Some(stack) => args.push(stack.construct_id().to_owned()),
-        None => args.push("--all".to_owned()),
+        // `cdk synth` synthesises every stack by itself and knows no --all.
+        None if verb.first() != Some(&"synth") => args.push("--all".to_owned()),
+        None => {}
     }
     args.extend(["--no-notices".to_owned()]);
     args.extend(["-c".to_owned(), format!("issuer={issuer}")]);
     args.extend(["-c".to_owned(), format!("audience={client_id}")]);
-    if let Some(name) = &target.name {
-        args.extend(["-c".to_owned(), format!("stackName={name}")]);
+    // The settings `ccwb init` chose; `--name` and `--context` given here override them.
+    let mut name = profile
+        .deployment
+        .as_ref()
+        .map_or(crate::deployment::DEFAULT_NAME, |d| d.name.as_str())
+        .to_owned();
+    let overridden = |key: &str| {
+        target
+            .context
+            .iter()
+            .any(|c| c.split_once('=').is_some_and(|(k, _)| k == key))
+    };
+    if let Some(deployment) = &profile.deployment {
+        for (key, value) in deployment.cdk_context() {
+            if key != "stackName" && !overridden(key) {
+                args.extend(["-c".to_owned(), format!("{key}={value}")]);
+            }
+        }
     }
+    if let Some(given) = &target.name {
+        name.clone_from(given);
+    }
+    args.extend(["-c".to_owned(), format!("stackName={name}")]);
     for extra in &target.context {
         if !extra.contains('=') {
             return Err(CliError::Usage(format!(
@@ -138,7 +176,12 @@ pub fn plan(
         env.push(("AWS_REGION".to_owned(), region.clone()));
         env.push(("CDK_DEFAULT_REGION".to_owned(), region.clone()));
     }
-    Ok(Plan { cdk_dir, args, env })
+    Ok(Plan {
+        cdk_dir,
+        args,
+        env,
+        name,
+    })
 }
 
 /// Runs the plan with the CDK's output shown as it comes (its progress), installing the CDK's

@@ -4,7 +4,7 @@
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::commands::{
-    audit, cleanup, completions, config, context, deploy, destroy, distribute, login, logout,
+    audit, cleanup, completions, config, context, deploy, destroy, distribute, init, login, logout,
     package, quota, status, test, whoami,
 };
 use crate::error::CliError;
@@ -39,6 +39,11 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Configure a deployment in a profile, asking step by step: identity provider (its
+    /// discovery document checked live), federation, regions, models, quota defaults, alerts,
+    /// download restrictions, analytics. Every question has a flag; `--non-interactive` takes
+    /// them all. Creates nothing in AWS: `ccwb deploy` does.
+    Init(init::InitArgs),
     /// Sign in to the profile's identity provider in the browser (authorization code + PKCE).
     Login(login::LoginArgs),
     /// Forget the profile's stored sign-in.
@@ -67,12 +72,16 @@ pub enum Command {
     },
     /// The deployment: stacks and their outputs, function versions, tables (GET /status).
     Status,
-    /// Deploy the CDK app in cdk/ with the profile's issuer, client id and region.
+    /// Deploy the CDK app in cdk/ with the profile's settings (from `ccwb init`): the auth,
+    /// analytics and quota stacks, in that order; then store the API endpoint and the
+    /// developers' role or identity pool in the profile and create the default policy.
     ///
     /// Needs AWS credentials and the Lambda binaries (`make build-lambdas`). `--dry-run`
-    /// synthesises the templates (cdk-nag included) and changes nothing.
+    /// synthesises the templates (cdk-nag included) and changes nothing; `--show-commands`
+    /// prints the commands instead of running them.
     Deploy(deploy::DeployArgs),
-    /// Delete the deployment's stacks (asks for confirmation; protected tables and buckets stay).
+    /// Delete the deployment's stacks, quota then analytics then auth (asks for confirmation;
+    /// protected tables and buckets stay, and are listed).
     Destroy(destroy::DestroyArgs),
     /// Build the installer package developers get: credential-process for each platform that
     /// can be built here, config.json from the profile, install scripts, README, SHA256SUMS,
@@ -107,6 +116,7 @@ impl Cli {
     pub async fn run(self, out: &mut Out<'_>) -> Result<(), CliError> {
         let session = self.session();
         match self.command {
+            Command::Init(args) => args.run(&session, out).await,
             Command::Login(args) => args.run(&session, out).await,
             Command::Logout => logout::run(&session, out),
             Command::Whoami => whoami::run(&session, out).await,
@@ -115,7 +125,7 @@ impl Cli {
             Command::Context { command } => command.run(out),
             Command::Config { command } => command.run(out).await,
             Command::Status => status::run(&session, out).await,
-            Command::Deploy(args) => args.run(&session, out),
+            Command::Deploy(args) => args.run(&session, out).await,
             Command::Destroy(args) => args.run(&session, out),
             Command::Package(args) => args.run(&session, out),
             Command::Distribute(args) => args.run(&session, out).await,

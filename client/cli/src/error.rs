@@ -49,7 +49,9 @@ impl CliError {
     /// What the user can do about it.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            Self::NoEndpoint => Some("with `make run`, the local API is at http://127.0.0.1:8787"),
+            Self::NoEndpoint => Some(
+                "`ccwb deploy` sets the profile's API; with `make run`, the local API is at http://127.0.0.1:8787",
+            ),
             Self::NotSignedIn(_) | Self::Api(ApiError::Unauthorized) => {
                 Some("run `ccwb login`, or set CCWB_TOKEN to an id token")
             }

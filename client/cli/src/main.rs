@@ -4,11 +4,14 @@
 // Doc comments of the arguments are the `--help` text, where `<placeholders>` are meant literally.
 #![allow(rustdoc::invalid_html_tags)]
 
+mod aws;
 mod bundle;
 mod cdk;
 mod cli;
 mod commands;
+mod deployment;
 mod error;
+mod models;
 mod output;
 mod profile;
 mod session;

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use ccwb_install::files::Tightened;
 use serde::{Deserialize, Serialize};
 
+use crate::deployment::Deployment;
 use crate::error::CliError;
 
 const CONFIG_FILE: &str = "config.json";
@@ -16,7 +17,9 @@ const CONFIG_FILE: &str = "config.json";
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
-    /// The ccwb API, e.g. `https://abc.execute-api.us-east-1.amazonaws.com`.
+    /// The ccwb API, e.g. `https://abc.execute-api.us-east-1.amazonaws.com`; empty until
+    /// `ccwb deploy` sets it.
+    #[serde(default)]
     pub endpoint: String,
     /// The OpenID issuer administrators sign in with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34,6 +37,10 @@ pub struct Profile {
     /// Loopback port for the sign-in redirect, when the identity provider needs a fixed one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_port: Option<u16>,
+    /// What `ccwb init` chose and `ccwb deploy` created (profiles made with `ccwb context
+    /// create` have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<Deployment>,
 }
 
 impl Profile {
@@ -59,7 +66,9 @@ impl Profile {
                 }
                 _ => problems.push(format!("{field}: {value:?} is not an http(s) URL")),
             };
-        url("endpoint", &self.endpoint, &mut problems);
+        if !self.endpoint.is_empty() {
+            url("endpoint", &self.endpoint, &mut problems);
+        }
         match (&self.issuer, &self.client_id) {
             (Some(issuer), Some(_)) => url("issuer", issuer, &mut problems),
             (Some(_), None) => {
@@ -70,20 +79,24 @@ impl Profile {
             }
             (None, None) => {}
         }
-        if let Some(region) = &self.region {
-            let valid = !region.is_empty()
-                && region.split('-').count() >= 3
-                && region
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-            if !valid {
-                problems.push(format!(
-                    "region: {region:?} is not an AWS region name like us-east-1"
-                ));
-            }
+        if let Some(region) = &self.region
+            && !valid_region(region)
+        {
+            problems.push(format!(
+                "region: {region:?} is not an AWS region name like us-east-1"
+            ));
         }
         problems
     }
+}
+
+/// Whether `region` is shaped like an AWS region name (`us-east-1`).
+pub fn valid_region(region: &str) -> bool {
+    !region.is_empty()
+        && region.split('-').count() >= 3
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn is_loopback(url: &url::Url) -> bool {

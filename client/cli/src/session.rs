@@ -44,6 +44,7 @@ impl Session {
             .endpoint
             .clone()
             .or_else(|| profile.as_ref().map(|(_, p)| p.endpoint.clone()))
+            .filter(|e| !e.is_empty())
             .ok_or(CliError::NoEndpoint)?;
         let token = match env_token() {
             Some(token) => token,

@@ -37,6 +37,56 @@ impl DestroyArgs {
                 return Err(CliError::Cancelled);
             }
         }
-        cdk::execute(&plan, out)
+        cdk::execute(&plan, out)?;
+        let protected = !self
+            .target
+            .context
+            .iter()
+            .any(|c| c.replace(' ', "") == "deletionProtection=false");
+        let kept = kept(&plan.name, self.stack, protected);
+        if kept.is_empty() {
+            return Ok(());
+        }
+        out.note(format!(
+            "Kept (deletion protection; delete them yourself when the data may go, or destroy with -c deletionProtection=false after deploying with it):\n  {}",
+            kept.join("\n  ")
+        ))
+    }
+}
+
+/// What a destroy of `stack` (all when `None`) leaves in deployment `name`.
+fn kept(name: &str, stack: Option<Stack>, protected: bool) -> Vec<String> {
+    if !protected {
+        return Vec::new();
+    }
+    let mut kept = Vec::new();
+    if matches!(stack, None | Some(Stack::Quota)) {
+        for table in ["policies", "usage", "audit"] {
+            kept.push(format!("DynamoDB table {name}-{table}"));
+        }
+        kept.push(format!("S3 bucket {name}-packages-<account>-<region>"));
+    }
+    if matches!(stack, None | Some(Stack::Analytics)) {
+        for bucket in ["data", "athena", "logs"] {
+            kept.push(format!("S3 bucket {name}-{bucket}-<account>-<region>"));
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protected_data_is_listed_as_kept() {
+        let all = kept("ccwb", None, true).join("\n");
+        assert!(all.contains("DynamoDB table ccwb-audit"), "{all}");
+        assert!(
+            all.contains("S3 bucket ccwb-data-<account>-<region>"),
+            "{all}"
+        );
+        assert!(kept("ccwb", Some(Stack::Auth), true).is_empty());
+        assert!(kept("ccwb", None, false).is_empty());
     }
 }

@@ -41,6 +41,7 @@ impl CreateArgs {
             client_secret: None,
             region: self.region,
             redirect_port: self.redirect_port,
+            deployment: None,
         };
         let problems = profile.problems();
         if !problems.is_empty() {

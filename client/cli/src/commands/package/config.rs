@@ -6,8 +6,9 @@ use std::str::FromStr;
 
 use ccwb_install::config::{CheckMinutes, FederationType, ProfileConfig};
 
-use super::{PackageArgs, models};
+use super::PackageArgs;
 use crate::error::CliError;
+use crate::models;
 use crate::profile::Profile;
 
 /// `config.json` in the installer's layout (profile name as the top-level key), from the

@@ -1,11 +1,10 @@
 //! `ccwb package`: the installer package developers receive: `credential-process` for each
 //! platform that can be built here ([`build`]), `config.json` from the profile (no secrets,
-//! [`config`], with the models of [`models`]), the install scripts, a README, `SHA256SUMS`, and a reproducible zip of it all
+//! [`config`], with the models of [`crate::models`]), the install scripts, a README, `SHA256SUMS`, and a reproducible zip of it all
 //! ([`crate::bundle`]).
 
 mod build;
 mod config;
-mod models;
 
 use std::path::PathBuf;
 

@@ -12,6 +12,73 @@ pub const DEFAULT_SMALL_FAST_MODEL: &str = "claude-haiku-5-5";
 /// Geography prefixes of Bedrock's cross-region inference profiles.
 const PREFIXES: [&str; 7] = ["us", "us-gov", "eu", "apac", "jp", "au", "global"];
 
+/// A Claude model Claude Code can use, and the geographies with a cross-region inference
+/// profile for it.
+#[derive(Debug, Clone, Copy)]
+pub struct Known {
+    /// The model part of the profile id (`claude-opus-5-5`).
+    pub model: &'static str,
+    /// Its name for people.
+    pub label: &'static str,
+    /// Geography prefixes that have a profile of it (`global` included where one exists).
+    pub geographies: &'static [&'static str],
+}
+
+/// The models `ccwb init` offers: Bedrock's inference profiles for Claude as this release
+/// knows them. Any other id passes [`check`] when typed; `ccwb doctor` asks Bedrock itself.
+pub const KNOWN: [Known; 6] = [
+    Known {
+        model: "claude-opus-5-5",
+        label: "Claude Opus 5.5",
+        geographies: &["us", "eu", "apac", "global"],
+    },
+    Known {
+        model: "claude-sonnet-5-5",
+        label: "Claude Sonnet 5.5",
+        geographies: &["us", "eu", "apac", "jp", "au", "global"],
+    },
+    Known {
+        model: "claude-haiku-5-5",
+        label: "Claude Haiku 5.5",
+        geographies: &["us", "eu", "apac", "jp", "au", "global"],
+    },
+    Known {
+        model: "claude-opus-4-1-20250805-v1:0",
+        label: "Claude Opus 4.1",
+        geographies: &["us"],
+    },
+    Known {
+        model: "claude-sonnet-4-5-20250929-v1:0",
+        label: "Claude Sonnet 4.5",
+        geographies: &["us", "us-gov", "eu", "apac", "jp", "au", "global"],
+    },
+    Known {
+        model: "claude-haiku-4-5-20251001-v1:0",
+        label: "Claude Haiku 4.5",
+        geographies: &["us", "eu", "apac", "jp", "au", "global"],
+    },
+];
+
+/// The inference profiles developers in `geography` can call, as (id, label): each known
+/// model's profile for the geography, then its `global.` one.
+pub fn offered(geography: &str) -> Vec<(String, String)> {
+    let mut offered = Vec::new();
+    for scope in [geography, "global"] {
+        for known in KNOWN.iter().filter(|k| k.geographies.contains(&scope)) {
+            let id = default_id(scope, known.model);
+            if !offered.iter().any(|(o, _)| *o == id) {
+                let label = if scope == "global" {
+                    format!("{} (global: routed to any region)", known.label)
+                } else {
+                    format!("{} ({scope})", known.label)
+                };
+                offered.push((id, label));
+            }
+        }
+    }
+    offered
+}
+
 /// The geography prefix for `region` (`us-east-1` → `us`), `None` for a region that is not an
 /// AWS region name.
 pub fn geography(region: &str) -> Option<&'static str> {
@@ -174,6 +241,20 @@ mod tests {
                 "{id}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn only_profiles_of_the_geography_are_offered() {
+        let eu: Vec<String> = offered("eu").into_iter().map(|(id, _)| id).collect();
+        assert!(eu.contains(&"eu.anthropic.claude-opus-5-5".to_owned()));
+        assert!(eu.contains(&"global.anthropic.claude-opus-5-5".to_owned()));
+        assert!(!eu.iter().any(|id| id.starts_with("us.")), "{eu:?}");
+        assert!(!eu.iter().any(|id| id.contains("opus-4-1")), "{eu:?}");
+        for id in &eu {
+            assert!(check("--model", id, "eu").is_ok(), "{id}");
+        }
+        let us: Vec<String> = offered("us").into_iter().map(|(id, _)| id).collect();
+        assert!(us.contains(&"us.anthropic.claude-opus-4-1-20250805-v1:0".to_owned()));
     }
 
     #[test]
