@@ -4,7 +4,7 @@
 
 use std::str::FromStr;
 
-use ccwb_install::config::{CheckMinutes, FederationType, ProfileConfig};
+use ccwb_install::config::{CheckMinutes, FederationType, ProfileConfig, SessionSeconds};
 
 use super::PackageArgs;
 use crate::error::CliError;
@@ -37,7 +37,18 @@ pub fn config_json(
         quota_api_endpoint: Some(profile.endpoint.clone()),
         ..ProfileConfig::default()
     };
-    match (&options.federated_role_arn, &options.identity_pool_id) {
+    // What `ccwb init` chose and `ccwb deploy` created, unless a flag says otherwise.
+    let deployment = profile.deployment.as_ref();
+    let flags_target = options.federated_role_arn.is_some() || options.identity_pool_id.is_some();
+    let (role, pool) = if flags_target {
+        (&options.federated_role_arn, &options.identity_pool_id)
+    } else {
+        (
+            &deployment.and_then(|d| d.federated_role_arn.clone()),
+            &deployment.and_then(|d| d.identity_pool_id.clone()),
+        )
+    };
+    match (role, pool) {
         (Some(role), None) => {
             entry.federation_type = Some(FederationType::Direct);
             entry.federated_role_arn = Some(role.clone());
@@ -46,21 +57,42 @@ pub fn config_json(
             entry.federation_type = Some(FederationType::Cognito);
             entry.identity_pool_id = Some(pool.clone());
         }
-        _ => {
+        (Some(_), Some(_)) => {
             return Err(CliError::Usage(
-                "give exactly one of --federated-role-arn (STS) and --identity-pool-id (Cognito): how developers' tokens become AWS credentials".into(),
+                "give only one of --federated-role-arn (STS) and --identity-pool-id (Cognito)"
+                    .into(),
             ));
         }
+        (None, None) => {
+            return Err(CliError::Usage(if deployment.is_some() {
+                format!(
+                    "profile {profile_name:?} has no developer role yet: run `ccwb deploy` (it stores the auth stack's role or identity pool), or pass --federated-role-arn / --identity-pool-id"
+                )
+            } else {
+                "give one of --federated-role-arn (STS) and --identity-pool-id (Cognito): how developers' tokens become AWS credentials (or set the deployment up with `ccwb init` and `ccwb deploy`)".into()
+            }));
+        }
+    }
+    if let Some(d) = deployment {
+        entry.provider_type = Some(d.provider_type);
+        entry.quota_fail_mode = Some(d.quota.fail_mode);
+        entry.quota_check_interval = CheckMinutes::new(d.quota.check_interval_minutes.into()).ok();
+        entry.max_session_duration = SessionSeconds::new(d.max_session_seconds.into()).ok();
     }
     // Checked here as credential-process will read them, so a bad value fails the build of
     // the package, not every developer's sign-in.
-    entry.provider_type = flag("provider-type", options.provider_type.as_deref())?;
-    entry.quota_fail_mode = flag("quota-fail-mode", options.quota_fail_mode.as_deref())?;
-    entry.quota_check_interval = options
-        .quota_check_interval
-        .map(|minutes| CheckMinutes::new(minutes.into()))
-        .transpose()
-        .map_err(|why| CliError::Usage(format!("--quota-check-interval: {why}")))?;
+    if let Some(given) = flag("provider-type", options.provider_type.as_deref())? {
+        entry.provider_type = Some(given);
+    }
+    if let Some(given) = flag("quota-fail-mode", options.quota_fail_mode.as_deref())? {
+        entry.quota_fail_mode = Some(given);
+    }
+    if let Some(minutes) = options.quota_check_interval {
+        entry.quota_check_interval = Some(
+            CheckMinutes::new(minutes.into())
+                .map_err(|why| CliError::Usage(format!("--quota-check-interval: {why}")))?,
+        );
+    }
     let geography = models::geography(&region).ok_or_else(|| {
         CliError::Config(format!(
             "profile {profile_name:?} has region {region:?}, which has no Bedrock cross-region inference profiles for Claude"
@@ -68,13 +100,19 @@ pub fn config_json(
     })?;
     entry.claude_model = Some(models::pick(
         "--model",
-        options.model.as_deref(),
+        options
+            .model
+            .as_deref()
+            .or(deployment.map(|d| d.model.as_str())),
         geography,
         models::DEFAULT_MODEL,
     )?);
     entry.claude_small_fast_model = Some(models::pick(
         "--small-fast-model",
-        options.small_fast_model.as_deref(),
+        options
+            .small_fast_model
+            .as_deref()
+            .or(deployment.map(|d| d.small_fast_model.as_str())),
         geography,
         models::DEFAULT_SMALL_FAST_MODEL,
     )?);
@@ -133,6 +171,60 @@ mod tests {
     }
 
     #[test]
+    fn the_deployment_fills_what_no_flag_gives() {
+        let mut deployment = crate::deployment::Deployment::defaults("eu-west-1");
+        deployment.provider_type = ProviderType::Azure;
+        deployment.federated_role_arn = Some("arn:aws:iam::1:role/ccwb-bedrock-developers".into());
+        deployment.quota.fail_mode = FailMode::Closed;
+        deployment.quota.check_interval_minutes = 5;
+        deployment.max_session_seconds = 7200;
+        deployment.model = "global.anthropic.claude-sonnet-5-5".into();
+        let profile = Profile {
+            deployment: Some(deployment),
+            ..profile()
+        };
+        let bare = PackageArgs {
+            profile_name: "ClaudeCode".into(),
+            ..PackageArgs::default()
+        };
+        let text = config_json("admin", &profile, &bare).unwrap();
+        let config = read_profile(&text, "ClaudeCode", "config.json")
+            .unwrap()
+            .config;
+        assert_eq!(
+            config.federated_role_arn.as_deref(),
+            Some("arn:aws:iam::1:role/ccwb-bedrock-developers")
+        );
+        assert_eq!(config.provider_type, Some(ProviderType::Azure));
+        assert_eq!(config.quota_fail_mode, Some(FailMode::Closed));
+        assert_eq!(config.quota_check_interval.map(|m| m.get()), Some(5));
+        assert_eq!(config.max_session_duration.map(|s| s.get()), Some(7200));
+        assert_eq!(
+            config.claude_model.as_deref(),
+            Some("global.anthropic.claude-sonnet-5-5")
+        );
+        // A flag still wins.
+        let text = config_json("admin", &profile, &args()).unwrap();
+        let config = read_profile(&text, "ClaudeCode", "config.json")
+            .unwrap()
+            .config;
+        assert_eq!(config.provider_type, Some(ProviderType::Okta));
+        assert_eq!(
+            config.federated_role_arn.as_deref(),
+            Some("arn:aws:iam::123456789012:role/ClaudeCode")
+        );
+        // A deployment without its role yet says what to do.
+        let mut undeployed = profile.clone();
+        if let Some(d) = undeployed.deployment.as_mut() {
+            d.federated_role_arn = None;
+        }
+        let err = config_json("admin", &undeployed, &bare)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ccwb deploy"), "{err}");
+    }
+
+    #[test]
     fn a_value_credential_process_would_refuse_fails_the_package() {
         // Each: a change to good arguments, and what the error must say.
         type Case = (fn(&mut PackageArgs), &'static str);
@@ -142,7 +234,7 @@ mod tests {
                 |a| a.quota_check_interval = Some(99_999),
                 "--quota-check-interval: must be a whole number from 0 to 10080",
             ),
-            (|a| a.identity_pool_id = Some("p".into()), "exactly one of"),
+            (|a| a.identity_pool_id = Some("p".into()), "only one of"),
         ];
         for (change, needle) in bad {
             let mut args = args();

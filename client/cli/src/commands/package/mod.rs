@@ -34,23 +34,28 @@ pub struct PackageArgs {
     /// The AWS profile (and config.json profile) name developers get.
     #[arg(long, default_value = "ClaudeCode", value_name = "NAME")]
     pub profile_name: String,
-    /// IAM role developers' tokens are exchanged for (STS AssumeRoleWithWebIdentity).
+    /// IAM role developers' tokens are exchanged for (STS AssumeRoleWithWebIdentity)
+    /// [default: the auth stack's, stored by `ccwb deploy`].
     #[arg(long, value_name = "ARN", conflicts_with = "identity_pool_id")]
     pub federated_role_arn: Option<String>,
-    /// Or a Cognito identity pool.
+    /// Or a Cognito identity pool [default: the auth stack's, with cognito federation].
     #[arg(long, value_name = "ID")]
     pub identity_pool_id: Option<String>,
-    /// The identity provider's type (okta, azure, auth0, cognito, google, generic).
+    /// The identity provider's type (okta, azure, auth0, cognito, google, generic)
+    /// [default: the profile's, from `ccwb init`].
     #[arg(long, value_name = "TYPE")]
     pub provider_type: Option<String>,
-    /// What credential-process does when the quota API is unreachable.
+    /// What credential-process does when the quota API is unreachable [default: the
+    /// profile's].
     #[arg(long, value_parser = ["open", "closed"])]
     pub quota_fail_mode: Option<String>,
-    /// Minutes between quota checks while credentials are cached (0 = every time).
+    /// Minutes between quota checks while credentials are cached (0 = every time) [default:
+    /// the profile's].
     #[arg(long, value_name = "MINUTES")]
     pub quota_check_interval: Option<u32>,
     /// The model Claude Code uses (ANTHROPIC_MODEL): a Bedrock inference profile id such as
-    /// us.anthropic.claude-opus-5-5 or its ARN [default: Opus 5.5 in the region's geography].
+    /// us.anthropic.claude-opus-5-5 or its ARN [default: the profile's, else Opus 5.5 in the
+    /// region's geography].
     #[arg(long, value_name = "ID")]
     pub model: Option<String>,
     /// Claude Code's small/fast model for background work [default: Haiku 5.5 in the
