@@ -90,6 +90,70 @@ pub fn day_sk(days_ago: i64) -> String {
 }
 
 impl Local {
+    /// Creates a CloudFormation stack in moto (query protocol) whose only use is `outputs`.
+    pub async fn create_stack(&self, name: &str, outputs: &[(&str, &str)]) {
+        let outputs: serde_json::Map<String, Value> = outputs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), json!({"Value": v})))
+            .collect();
+        let template = json!({
+            "Resources": {"Marker": {"Type": "AWS::SSM::Parameter",
+                "Properties": {"Type": "String", "Value": "x", "Name": format!("/test/{name}")}}},
+            "Outputs": outputs,
+        });
+        call_query(
+            &self.aws_endpoint,
+            "cloudformation",
+            &[
+                ("Action", "CreateStack"),
+                ("Version", "2010-05-15"),
+                ("StackName", name),
+                ("TemplateBody", &template.to_string()),
+            ],
+        )
+        .await;
+    }
+
+    /// Creates IAM role `name` in moto trusting `trust` (a policy document); its ARN.
+    pub async fn create_role(&self, name: &str, trust: &Value) -> String {
+        let xml = call_query(
+            &self.aws_endpoint,
+            "iam",
+            &[
+                ("Action", "CreateRole"),
+                ("Version", "2010-05-08"),
+                ("RoleName", name),
+                ("AssumeRolePolicyDocument", &trust.to_string()),
+            ],
+        )
+        .await;
+        xml.split_once("<Arn>")
+            .and_then(|(_, rest)| rest.split_once("</Arn>"))
+            .map(|(arn, _)| arn.to_owned())
+            .unwrap_or_else(|| panic!("no role ARN in {xml}"))
+    }
+
+    /// Creates a Cognito identity pool in moto trusting the OpenID provider `provider_arn`;
+    /// its id.
+    pub async fn create_identity_pool(&self, name: &str, provider_arn: &str) -> String {
+        let answer = call_json(
+            &self.aws_endpoint,
+            "AWSCognitoIdentityService.CreateIdentityPool",
+            "cognito-identity",
+            "1.1",
+            json!({
+                "IdentityPoolName": name,
+                "AllowUnauthenticatedIdentities": false,
+                "OpenIdConnectProviderARNs": [provider_arn],
+            }),
+        )
+        .await;
+        answer["IdentityPoolId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no IdentityPoolId in {answer}"))
+            .to_owned()
+    }
+
     /// The policies table's name.
     pub fn policies_table(&self) -> String {
         format!("{}-policies", self.stack)

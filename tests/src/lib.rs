@@ -19,6 +19,7 @@ pub mod oidc_provider;
 pub mod otlp;
 pub mod process;
 pub mod proxy;
+pub mod terminal;
 pub mod tokens;
 
 use std::path::PathBuf;

@@ -6,31 +6,7 @@
 
 use ccwb_e2e::cli::Ccwb;
 use ccwb_e2e::{Local, repo_root};
-use serde_json::{Value, json};
-
-/// Creates a CloudFormation stack in moto (query protocol) with `outputs`.
-async fn create_stack(local: &Local, name: &str, outputs: &[(&str, &str)]) {
-    let outputs: serde_json::Map<String, Value> = outputs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), json!({"Value": v})))
-        .collect();
-    let template = json!({
-        "Resources": {"Marker": {"Type": "AWS::SSM::Parameter",
-            "Properties": {"Type": "String", "Value": "x", "Name": format!("/test/{name}")}}},
-        "Outputs": outputs,
-    });
-    ccwb_e2e::aws::call_query(
-        &local.aws_endpoint,
-        "cloudformation",
-        &[
-            ("Action", "CreateStack"),
-            ("Version", "2010-05-15"),
-            ("StackName", name),
-            ("TemplateBody", &template.to_string()),
-        ],
-    )
-    .await;
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn status_reports_stacks_outputs_functions_and_tables() {
@@ -60,18 +36,20 @@ async fn status_reports_stacks_outputs_functions_and_tables() {
     assert_eq!(status, 403);
 
     // Stacks as the CDK app names them, with its outputs; a policy to count.
-    create_stack(
-        &local,
-        &format!("{}-quota", local.stack),
-        &[
-            ("ApiUrl", "https://abc.execute-api.us-east-1.amazonaws.com"),
-            ("Version", "0.1.0"),
-            ("CheckFunctionName", "ccwb-quota-CheckFunction-1"),
-            ("SweeperFunctionName", "ccwb-quota-SweeperFunction-1"),
-        ],
-    )
-    .await;
-    create_stack(&local, &format!("{}-analytics", local.stack), &[]).await;
+    local
+        .create_stack(
+            &format!("{}-quota", local.stack),
+            &[
+                ("ApiUrl", "https://abc.execute-api.us-east-1.amazonaws.com"),
+                ("Version", "0.1.0"),
+                ("CheckFunctionName", "ccwb-quota-CheckFunction-1"),
+                ("SweeperFunctionName", "ccwb-quota-SweeperFunction-1"),
+            ],
+        )
+        .await;
+    local
+        .create_stack(&format!("{}-analytics", local.stack), &[])
+        .await;
     local
         .seed_policy("group", "eng", json!({"monthly_token_limit": 1000}))
         .await;
@@ -123,14 +101,27 @@ async fn status_reports_stacks_outputs_functions_and_tables() {
 
 #[test]
 fn deploy_dry_run_synthesises_with_the_profile_and_destroy_needs_confirmation() {
+    // As a new administrator: `ccwb init` (the issuer is not reachable offline), then a dry run.
     let ccwb = Ccwb::new();
-    ccwb.create_context(
+    ccwb.ok(&[
+        "--profile",
         "prod",
+        "--endpoint",
         "https://api.example.com",
+        "init",
+        "--non-interactive",
+        "--provider-type",
+        "generic",
+        "--issuer",
         "https://idp.example.com",
+        "--client-id",
         "cc-client",
-        Some("eu-west-1"),
-    );
+        "--skip-discovery-check",
+        "--region",
+        "eu-west-1",
+        "--bedrock-regions",
+        "eu-west-1,eu-central-1",
+    ]);
     let cdk_dir = repo_root().join("cdk");
     let cdk_dir = cdk_dir.to_str().unwrap();
 
@@ -180,4 +171,39 @@ fn deploy_dry_run_synthesises_with_the_profile_and_destroy_needs_confirmation() 
         "the --name reached the app"
     );
     assert!(template.contains("cc-client"));
+
+    // The auth stack: the developers' role, trusted only through the issuer's OIDC provider
+    // for this client id, with Bedrock only in the chosen regions.
+    let auth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("cdk/cdk.out/Auth.template.json"))
+            .expect("synthesised auth template"),
+    )
+    .expect("JSON template");
+    let resources = auth["Resources"].as_object().expect("resources");
+    let of_type = |kind: &str| {
+        resources
+            .values()
+            .filter(|r| r["Type"] == kind)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let providers = of_type("AWS::IAM::OIDCProvider");
+    assert_eq!(providers.len(), 1, "{auth}");
+    assert_eq!(providers[0]["Properties"]["Url"], "https://idp.example.com");
+    let roles = of_type("AWS::IAM::Role");
+    assert_eq!(roles.len(), 1, "{auth}");
+    let role = roles[0].to_string();
+    for expected in [
+        "sts:AssumeRoleWithWebIdentity",
+        "idp.example.com:aud",
+        "cc-client",
+        "sts:RoleSessionName",
+        "${idp.example.com:sub}",
+        "aws:RequestedRegion",
+        "eu-central-1",
+        "bedrock:InvokeModelWithResponseStream",
+    ] {
+        assert!(role.contains(expected), "{expected}: {role}");
+    }
+    assert!(auth["Outputs"]["FederatedRoleArn"].is_object(), "{auth}");
 }

@@ -223,7 +223,7 @@ pub async fn ask_all(
     )?;
 
     heading(asker, out, "— Quota defaults —")?;
-    let quota = quota_questions(args, asker, &base.quota)?;
+    let quota = quota_questions(args, asker, &base.quota, prev.is_some())?;
 
     heading(asker, out, "— Alerts, downloads, analytics —")?;
     let alert_email = asker.text(
@@ -256,11 +256,7 @@ pub async fn ask_all(
             text.split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|block| {
-                    Cidr::parse(block)
-                        .map(|_| block.to_owned())
-                        .map_err(|e| e.to_string())
-                })
+                .map(network)
                 .collect::<Result<Vec<_>, _>>()
         },
     )?;
@@ -373,6 +369,20 @@ async fn check_discovery(
     }
 }
 
+/// A CIDR block as the packages bucket's policy takes it: host bits beyond the prefix are
+/// refused (the CDK app refuses them too) rather than silently cleared.
+fn network(block: &str) -> Result<String, String> {
+    let cidr = Cidr::parse(block).map_err(|e| e.to_string())?;
+    let typed = block.split('/').next().unwrap_or(block).trim();
+    if typed.parse::<std::net::IpAddr>().ok() != Some(cidr.address) {
+        return Err(format!(
+            "{block:?} has address bits set beyond its /{} prefix: give the network address, {cidr}",
+            cidr.prefix
+        ));
+    }
+    Ok(block.to_owned())
+}
+
 /// Comma-separated region names, at least one, each well formed.
 fn regions(text: &str) -> Result<Vec<String>, String> {
     let mut list: Vec<String> = Vec::new();
@@ -456,6 +466,7 @@ fn quota_questions(
     args: &InitArgs,
     asker: &Asker,
     base: &QuotaDefaults,
+    prev_quota: bool,
 ) -> Result<QuotaDefaults, CliError> {
     let tokens = |text: &str| -> Result<Option<TokenAmount>, String> {
         let text = text.trim();
@@ -527,7 +538,12 @@ fn quota_questions(
         quota.daily_enforcement_mode = asker.choose(
             q("--daily-enforcement", "When the daily limit is reached"),
             args.daily_enforcement,
-            Some(args.enforcement.unwrap_or(base.daily_enforcement_mode)),
+            // A new profile's daily mode follows the monthly one just chosen.
+            Some(if prev_quota {
+                base.daily_enforcement_mode
+            } else {
+                quota.enforcement_mode
+            }),
             &modes,
         )?;
     } else {
@@ -593,6 +609,14 @@ mod tests {
         );
         assert!(regions("").is_err());
         assert!(regions("us-east-1,Mars").unwrap_err().contains("Mars"));
+    }
+
+    #[test]
+    fn networks_keep_no_host_bits() {
+        assert_eq!(network("203.0.113.0/24"), Ok("203.0.113.0/24".to_owned()));
+        assert_eq!(network("192.0.2.7"), Ok("192.0.2.7".to_owned()));
+        assert!(network("10.0.0.1/8").unwrap_err().contains("10.0.0.0/8"));
+        assert!(network("nonsense").is_err());
     }
 
     #[test]
