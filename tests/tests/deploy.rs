@@ -267,7 +267,7 @@ fn show_commands_prints_one_command_a_stack_in_order_and_runs_nothing() {
     let lines: Vec<&str> = shown.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{}", shown.stdout);
     for (line, stack) in lines.iter().zip(["Auth", "Analytics", "Quota"]) {
-        assert!(line.contains(&format!("cdk deploy ")), "{line}");
+        assert!(line.contains("cdk deploy "), "{line}");
         assert!(line.contains(&format!(" {stack} ")), "{stack}: {line}");
         assert!(line.contains("--exclusively"), "{line}");
         for context in [
