@@ -10,7 +10,7 @@ use ccwb_api_client::signin;
 
 use crate::cache::{Cache, Cached, Tokens};
 use crate::config::{Federation, Loaded};
-use crate::credentials::Credentials;
+use crate::credentials::{Credentials, rfc3339};
 use crate::error::Error;
 use crate::quota::{self, Notices, Outcome};
 use crate::{federation, provider};
@@ -317,15 +317,7 @@ impl Flow {
                 Cached::default()
             }
         };
-        let at = |secs: i64| {
-            time::OffsetDateTime::from_unix_timestamp(secs)
-                .ok()
-                .and_then(|t| {
-                    t.format(&time::format_description::well_known::Rfc3339)
-                        .ok()
-                })
-                .unwrap_or_else(|| secs.to_string())
-        };
+        let at = |secs: i64| rfc3339(secs).unwrap_or_else(|| secs.to_string());
         lines.push(match &cached.credentials {
             Some(c) if self.usable(&cached).is_some() => format!(
                 "Credentials:   valid until {} ({} min left)",
