@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use ccwb_core::{AdminGroups, IdentityClaims};
-pub use ccwb_install::config::{CredentialStorage, FailMode, ProviderType};
+pub use ccwb_install::config::{CredentialStorage, FailMode, ProviderType, SessionNameClaim};
 use ccwb_install::config::{FederationType, ProfileConfig, UnverifiedEmail};
 
 use crate::error::Error;
@@ -121,6 +121,9 @@ pub struct Profile {
     pub claude_model: Option<String>,
     /// `claude_small_fast_model`: its small/fast model.
     pub claude_small_fast_model: Option<String>,
+    /// `role_session_name_claim`: the claim that is the STS role session name exactly (direct
+    /// federation); `None`: the e-mail, else the subject, in STS's alphabet.
+    pub role_session_name_claim: Option<SessionNameClaim>,
     /// What the API makes of a token, for `--show-claims`.
     pub api_claims: ApiClaims,
 }
@@ -293,6 +296,7 @@ fn resolve(config: ProfileConfig, context: &str) -> Result<Profile, Error> {
         quota_check_interval_minutes: config.quota_check_interval.map_or(30, |m| m.get()) as u64,
         claude_model: config.claude_model,
         claude_small_fast_model: config.claude_small_fast_model,
+        role_session_name_claim: config.role_session_name_claim,
         api_claims,
     })
 }
@@ -565,6 +569,23 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn role_session_name_claim_is_read_and_absent_by_default() {
+        assert_eq!(
+            parse_profile(OKTA).unwrap().profile.role_session_name_claim,
+            None
+        );
+        let loaded = parse_profile(
+            r#"{"ClaudeCode": {"provider_domain": "d", "client_id": "a", "aws_region": "r",
+            "federated_role_arn": "arn:x", "role_session_name_claim": "sub"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            loaded.profile.role_session_name_claim,
+            Some(SessionNameClaim::Sub)
+        );
     }
 
     #[test]

@@ -300,8 +300,13 @@ impl Flow {
             ),
             match &p.federation {
                 Federation::Direct { role_arn } => format!(
-                    "Federation:    STS AssumeRoleWithWebIdentity into {role_arn} ({}, sessions of {} s)",
-                    p.aws_region, p.max_session_duration
+                    "Federation:    STS AssumeRoleWithWebIdentity into {role_arn} ({}, sessions of {} s, session name {})",
+                    p.aws_region,
+                    p.max_session_duration,
+                    match p.role_session_name_claim {
+                        Some(claim) => format!("= the token's {} claim exactly", claim.as_str()),
+                        None => "from the e-mail, else the subject".to_owned(),
+                    }
                 ),
                 Federation::Cognito { identity_pool_id } => format!(
                     "Federation:    Cognito identity pool {identity_pool_id} ({})",
