@@ -66,9 +66,10 @@ struct Args {
     check_quota: bool,
     /// Show the claims of your id token (never the token) and what the API derives from them:
     /// your identity and the claim it comes from, your groups, whether they make you an
-    /// administrator. Signs in only when no sign-in is cached or it cannot be renewed. The
-    /// first thing to look at when a policy does not apply; exits 1 when the token names
-    /// nobody, saying which claim is missing.
+    /// administrator (under config.json's identity_claims, admin_groups and unverified_email,
+    /// else the API's defaults). Signs in only when no sign-in is cached or it cannot be
+    /// renewed. The first thing to look at when a policy does not apply; exits 1 when the
+    /// token names nobody, saying which claim is missing.
     #[arg(long, conflicts_with = "explain")]
     show_claims: bool,
     /// With --show-claims: print JSON for scripts (identity, groups and admin as /me has them).
