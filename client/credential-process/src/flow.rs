@@ -120,7 +120,8 @@ impl Flow {
         Ok(credentials)
     }
 
-    /// A usable id token, for `--otel-headers` and `--check-quota`.
+    /// A usable id token, for `--check-quota` and `--show-claims`: the cached one, else renewed
+    /// with the refresh token, else a browser sign-in.
     pub async fn current_id_token(&self) -> Result<String, Error> {
         if let Some(token) = self.token_usable(&self.load()?) {
             return Ok(token);
