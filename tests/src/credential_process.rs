@@ -158,9 +158,46 @@ impl Developer {
     /// Signs in through `child`'s browser request with the dev issuer and waits for it.
     pub fn finish_with_dev_issuer(&self, child: Child, browser_count: usize) -> Run {
         let url = self.wait_for_browser(browser_count);
-        let page = self.play_dev_issuer(&url);
+        self.sign_in_at(&url, child)
+    }
+
+    /// Signs in through `child`'s browser request as `email` in `groups`, with the dev
+    /// issuer's `login_hint` and its test-only `groups` parameter, and waits for it.
+    pub fn finish_with_dev_issuer_as(
+        &self,
+        child: Child,
+        browser_count: usize,
+        email: &str,
+        groups: &[&str],
+    ) -> Run {
+        let mut url = url::Url::parse(&self.wait_for_browser(browser_count)).expect("URL");
+        url.query_pairs_mut()
+            .append_pair("login_hint", email)
+            .append_pair("groups", &groups.join(","));
+        self.sign_in_at(url.as_str(), child)
+    }
+
+    fn sign_in_at(&self, authorize_url: &str, child: Child) -> Run {
+        let page = self.play_dev_issuer(authorize_url);
         assert!(page.contains("Signed in"), "{page}");
         wait(child)
+    }
+
+    /// Makes `id_token` the profile's cached sign-in, valid for ten more minutes, and drops the
+    /// cached credentials: as if the identity provider had just issued it (the profile must
+    /// have signed in once, so the cache is there).
+    pub fn cache_id_token(&self, profile: &str, id_token: &str) {
+        let mut cache = self.cache(profile);
+        cache["tokens"]["id_token"] = json!(id_token);
+        cache["tokens"]["expires_at"] = json!(crate::tokens::now() + 600);
+        if let Some(cache) = cache.as_object_mut() {
+            cache.remove("credentials");
+        }
+        std::fs::write(
+            self.cache_dir.join(format!("{profile}.json")),
+            cache.to_string(),
+        )
+        .expect("write cache");
     }
 
     /// The profile's cache file, parsed.

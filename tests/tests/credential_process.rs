@@ -10,7 +10,8 @@ use std::time::Duration;
 use ccwb_e2e::credential_process::{Developer, wait};
 use ccwb_e2e::oidc_provider::OidcProvider;
 use ccwb_e2e::proxy::RecordingProxy;
-use ccwb_e2e::{Local, LocalOptions, free_port, moto, repo_root};
+use ccwb_e2e::tokens::Signer;
+use ccwb_e2e::{Local, LocalOptions, assert_contains, free_port, moto, repo_root};
 #[cfg(unix)]
 use ccwb_e2e::{assert_mode, mode};
 use serde_json::{Value, json};
@@ -652,4 +653,236 @@ fn under_umask_000_the_cache_directory_and_its_files_stay_private() {
         "{}",
         second.stderr
     );
+}
+
+/// The `/me` answer's fields of a `--show-claims --json` reading.
+fn as_me(shown: &Value) -> Value {
+    json!({"identity": shown["identity"], "groups": shown["groups"], "admin": shown["admin"]})
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn show_claims_signs_in_once_then_shows_from_the_cache_what_me_answers() {
+    let local = Local::start();
+    let aws = RecordingProxy::start(moto());
+    let api = RecordingProxy::start(&local.url);
+    let dev = Developer::new(&aws.url);
+    dev.write_config(json!({
+        "Lead": profile(&local, Some(&api.url), json!({})),
+        "Member": profile(&local, Some(&api.url), json!({})),
+    }));
+
+    // Nothing cached: it signs in, the normal run's way (the browser), and asks nobody else.
+    let child = dev.spawn(&["--profile", "Lead", "--show-claims"]);
+    let first = tokio::task::block_in_place(|| {
+        dev.finish_with_dev_issuer_as(child, 1, "Lead@Example.com", &["ccwb-admins", "team eng"])
+    });
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    assert_contains(
+        &first.stdout,
+        &[
+            "Claims of the id token (the token and its signature are not shown):\n{\n",
+            "\"email\": \"lead@example.com\"",
+            "\nidentity: lead@example.com  (from claim email)\n",
+            // Each group claim string is one group: `team eng` is not split.
+            "\ngroups:   \"ccwb-admins\", \"team eng\"\n",
+            "\nadmin:    yes  (admin groups: ccwb-admins, the API's default)\n",
+            " min)\n",
+        ],
+    );
+    let token = dev.cache("Lead")["tokens"]["id_token"]
+        .as_str()
+        .expect("cached id token")
+        .to_owned();
+    let signature = token.rsplit('.').next().expect("signature");
+    for output in [&first.stdout, &first.stderr] {
+        assert!(!output.contains(&token) && !output.contains(signature));
+    }
+    assert!(aws.actions().is_empty(), "{:?}", aws.actions());
+    assert!(api.actions().is_empty(), "{:?}", api.actions());
+
+    // Cached: no browser, no request, the cache untouched; and what /me answers for the token.
+    let cache_file = dev.cache_dir.join("Lead.json");
+    let before = std::fs::read(&cache_file).unwrap();
+    let second = dev.run(&["--profile", "Lead", "--show-claims", "--json"]);
+    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    let shown: Value = serde_json::from_str(&second.stdout).expect("--json is JSON");
+    assert_eq!(dev.browser_opened().len(), 1);
+    assert!(aws.actions().is_empty() && api.actions().is_empty());
+    assert_eq!(std::fs::read(&cache_file).unwrap(), before);
+    let (status, me) = local.get("/me", Some(&token)).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(as_me(&shown), me);
+    assert_eq!(
+        me,
+        json!({"identity": "lead@example.com", "groups": ["ccwb-admins", "team eng"], "admin": true})
+    );
+    assert_eq!(shown["identity_from"], json!(["email"]));
+    assert_eq!(shown["claims"]["email"], "lead@example.com");
+    assert_eq!(shown["admin_groups"], "ccwb-admins");
+    assert!(
+        shown["expires_in_seconds"].as_i64().unwrap() > 60,
+        "{shown}"
+    );
+    assert!(!second.stdout.contains(signature));
+
+    // Outside the admin groups: admin no, as /me says.
+    let child = dev.spawn(&["--profile", "Member", "--show-claims"]);
+    let member = tokio::task::block_in_place(|| {
+        dev.finish_with_dev_issuer_as(child, 2, "member@example.com", &["eng"])
+    });
+    assert_eq!(member.code, Some(0), "{}", member.stderr);
+    assert_contains(
+        &member.stdout,
+        &[
+            "\nidentity: member@example.com  (from claim email)\n",
+            "\ngroups:   \"eng\"\n",
+            "\nadmin:    no  (admin groups: ccwb-admins, the API's default)\n",
+        ],
+    );
+    let json = dev.run(&["--profile", "Member", "--show-claims", "--json"]);
+    let shown: Value = serde_json::from_str(&json.stdout).expect("--json is JSON");
+    let token = dev.cache("Member")["tokens"]["id_token"]
+        .as_str()
+        .expect("cached id token")
+        .to_owned();
+    let (_, me) = local.get("/me", Some(&token)).await;
+    assert_eq!(as_me(&shown), me);
+    assert_eq!(me["admin"], false);
+
+    // --json only with --show-claims, which is a mode of its own.
+    for args in [
+        &["--json"][..],
+        &["--show-claims", "--check-quota"],
+        &["--show-claims", "--explain"],
+        &["--show-claims", "--otel-headers"],
+    ] {
+        let refused = dev.run(args);
+        assert_eq!(refused.code, Some(1), "{args:?}");
+        assert!(refused.stderr.starts_with("Error: "), "{}", refused.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn show_claims_exits_1_naming_the_claim_when_the_token_names_nobody() {
+    let local = Local::start();
+    let dev = Developer::new(moto());
+    dev.write_config(json!({ PROFILE: profile(&local, Some(&local.url), json!({})) }));
+    let child = dev.spawn(&["--show-claims"]);
+    let signed_in = tokio::task::block_in_place(|| dev.finish_with_dev_issuer(child, 1));
+    assert_eq!(signed_in.code, Some(0), "{}", signed_in.stderr);
+
+    let signer = Signer::for_local(&local).await;
+    let mut unverified = signer.claims("dev@example.com");
+    unverified["email_verified"] = json!(false);
+    let cases = [
+        (
+            unverified,
+            "Error: no identity: the id token's \"email\" is marked \"email_verified\": false, and an unverified address names nobody (unverified_email: deny, the API's default); have the address verified at the identity provider",
+        ),
+        (
+            signer.claims_without("dev@example.com", "email"),
+            "Error: no identity: the id token has none of the claims the API names users by as a non-blank string (identity_claims: email, the API's default); the identity provider must send one",
+        ),
+    ];
+    for (claims, message) in cases {
+        let token = signer.sign(&claims);
+        dev.cache_id_token(PROFILE, &token);
+        let run = dev.run(&["--show-claims"]);
+        assert_eq!(run.code, Some(1), "{}", run.stdout);
+        assert_eq!(run.stderr.trim_end(), message);
+        // The claims are still shown, to see what is missing.
+        assert_contains(
+            &run.stdout,
+            &["\"sub\": \"dev@example.com\"", "\nidentity: none  ("],
+        );
+        assert_eq!(dev.browser_opened().len(), 1, "from the cache");
+        // The API names nobody either.
+        assert_eq!(local.identity(&token).await, (200, Value::Null));
+        let json = dev.run(&["--show-claims", "--json"]);
+        assert_eq!(json.code, Some(1));
+        let shown: Value = serde_json::from_str(&json.stdout).expect("--json is JSON");
+        assert_eq!(shown["identity"], Value::Null);
+        assert_eq!(
+            shown["problem"].as_str(),
+            message.strip_prefix("Error: no identity: ")
+        );
+    }
+}
+
+/// The ARN moto's STS names the holder of `credentials` by (GetCallerIdentity).
+async fn caller_arn(credentials: &Value) -> String {
+    let key = credentials["AccessKeyId"].as_str().expect("AccessKeyId");
+    let answer = reqwest::Client::new()
+        .post(moto())
+        .header(
+            "authorization",
+            format!(
+                "AWS4-HMAC-SHA256 Credential={key}/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0"
+            ),
+        )
+        .form(&[("Action", "GetCallerIdentity"), ("Version", "2011-06-15")])
+        .send()
+        .await
+        .expect("GetCallerIdentity")
+        .text()
+        .await
+        .expect("GetCallerIdentity answer");
+    answer
+        .split_once("<Arn>")
+        .and_then(|(_, rest)| rest.split_once("</Arn>"))
+        .map(|(arn, _)| arn.to_owned())
+        .unwrap_or_else(|| panic!("no Arn in {answer}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pinned_role_session_name_is_the_tokens_sub_exactly() {
+    let local = Local::start();
+    let aws = RecordingProxy::start(moto());
+    let dev = Developer::new(&aws.url);
+    let pinned = profile(&local, None, json!({"role_session_name_claim": "sub"}));
+    dev.write_config(json!({ PROFILE: pinned }));
+    let first = tokio::task::block_in_place(|| dev.finish_with_dev_issuer(dev.spawn(&[]), 1));
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+
+    // A subject other than the address, with every punctuation mark STS allows: unchanged.
+    let signer = Signer::for_local(&local).await;
+    let mut claims = signer.claims("dev@example.com");
+    let sub = "00uAbC_9+=,.@-x";
+    claims["sub"] = json!(sub);
+    dev.cache_id_token(PROFILE, &signer.sign(&claims));
+    let run = dev.run(&[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let arn = caller_arn(&assert_credentials(&run.stdout)).await;
+    assert_eq!(
+        arn,
+        format!("arn:aws:sts::123456789012:assumed-role/ClaudeCode/{sub}")
+    );
+
+    // An Auth0 subject is no session name: refused before STS is asked, saying what to do.
+    claims["sub"] = json!("auth0|5f7c8ec7");
+    dev.cache_id_token(PROFILE, &signer.sign(&claims));
+    let calls = sts_calls(&aws);
+    let refused = dev.run(&[]);
+    assert_eq!(refused.code, Some(1));
+    assert_eq!(refused.stdout, "");
+    assert_contains(
+        &refused.stderr,
+        &[
+            "Error: the id token's \"sub\" claim \"auth0|5f7c8ec7\" is not a valid STS role session name",
+            "role_session_name_claim",
+            "Cognito federation",
+        ],
+    );
+    assert_eq!(sts_calls(&aws), calls, "no STS call");
+
+    // Without the key (older packages, hand-made roles): the e-mail, as before.
+    let mut unpinned = profile(&local, None, json!({}));
+    unpinned["redirect_port"] = pinned["redirect_port"].clone();
+    dev.write_config(json!({ PROFILE: unpinned }));
+    claims["sub"] = json!(sub);
+    dev.cache_id_token(PROFILE, &signer.sign(&claims));
+    let run = dev.run(&[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let arn = caller_arn(&assert_credentials(&run.stdout)).await;
+    assert!(arn.ends_with("/ClaudeCode/dev@example.com"), "{arn}");
 }

@@ -6,8 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-pub use ccwb_install::config::{CredentialStorage, FailMode, ProviderType};
-use ccwb_install::config::{FederationType, ProfileConfig};
+use ccwb_core::{AdminGroups, IdentityClaims};
+pub use ccwb_install::config::{CredentialStorage, FailMode, ProviderType, SessionNameClaim};
+use ccwb_install::config::{FederationType, ProfileConfig, UnverifiedEmail};
 
 use crate::error::Error;
 
@@ -27,6 +28,60 @@ pub enum Federation {
         /// `identity_pool_id`.
         identity_pool_id: String,
     },
+}
+
+/// The API's default `CCWB_IDENTITY_CLAIMS`, as text for messages. What is used is
+/// [`IdentityClaims::default`], the API's own; a test keeps the two equal.
+const API_DEFAULT_IDENTITY_CLAIMS: &str = "email";
+/// The API's default `CCWB_ADMIN_GROUPS`, as text for messages ([`AdminGroups::default`] is
+/// what is used; a test keeps the two equal).
+const API_DEFAULT_ADMIN_GROUPS: &str = "ccwb-admins";
+
+/// How the API reads a token's identity and admin membership: the deployment's settings as
+/// config.json gives them (`identity_claims`, `admin_groups`, `unverified_email`), else the
+/// API's defaults, built with `ccwb_core`'s own parsers as the API builds them. For
+/// `--show-claims`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiClaims {
+    /// The claims that name the user, and whether an unverified `email` may.
+    pub identity_claims: IdentityClaims,
+    /// The groups whose members are administrators.
+    pub admin_groups: AdminGroups,
+    /// `identity_claims` as written (`CCWB_IDENTITY_CLAIMS`).
+    pub identity_claims_text: Setting,
+    /// `admin_groups` as written (`CCWB_ADMIN_GROUPS`).
+    pub admin_groups_text: Setting,
+    /// `unverified_email` as written (`CCWB_UNVERIFIED_EMAIL`).
+    pub unverified_email_text: Setting,
+}
+
+/// A deployment setting as text, and whether config.json gave it or it is the API's default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// The value.
+    pub text: String,
+    /// `true` when config.json gave it.
+    pub from_config: bool,
+}
+
+impl Setting {
+    fn new(given: Option<String>, default: &str) -> Self {
+        Self {
+            from_config: given.is_some(),
+            text: given.unwrap_or_else(|| default.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for Setting {
+    /// `upn,email`, or `email, the API's default`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)?;
+        if !self.from_config {
+            f.write_str(", the API's default")?;
+        }
+        Ok(())
+    }
 }
 
 /// One profile, checked.
@@ -66,6 +121,11 @@ pub struct Profile {
     pub claude_model: Option<String>,
     /// `claude_small_fast_model`: its small/fast model.
     pub claude_small_fast_model: Option<String>,
+    /// `role_session_name_claim`: the claim that is the STS role session name exactly (direct
+    /// federation); `None`: the e-mail, else the subject, in STS's alphabet.
+    pub role_session_name_claim: Option<SessionNameClaim>,
+    /// What the API makes of a token, for `--show-claims`.
+    pub api_claims: ApiClaims,
 }
 
 impl Profile {
@@ -211,6 +271,13 @@ fn resolve(config: ProfileConfig, context: &str) -> Result<Profile, Error> {
         ));
     }
 
+    let api_claims = api_claims(
+        config.identity_claims,
+        config.admin_groups,
+        config.unverified_email,
+    )
+    .map_err(|(key, what)| error(key, what))?;
+
     Ok(Profile {
         provider_type,
         base_url,
@@ -229,6 +296,42 @@ fn resolve(config: ProfileConfig, context: &str) -> Result<Profile, Error> {
         quota_check_interval_minutes: config.quota_check_interval.map_or(30, |m| m.get()) as u64,
         claude_model: config.claude_model,
         claude_small_fast_model: config.claude_small_fast_model,
+        role_session_name_claim: config.role_session_name_claim,
+        api_claims,
+    })
+}
+
+/// The API's reading of tokens from config.json's copies of the deployment's settings, each
+/// refused as the API refuses it at start; else the key to blame and why.
+fn api_claims(
+    identity_claims: Option<String>,
+    admin_groups: Option<String>,
+    unverified_email: Option<UnverifiedEmail>,
+) -> Result<ApiClaims, (&'static str, &'static str)> {
+    let identity = match &identity_claims {
+        Some(list) => IdentityClaims::parse(list).ok_or((
+            "identity_claims",
+            "must name at least one claim (comma-separated), as CCWB_IDENTITY_CLAIMS does",
+        ))?,
+        None => IdentityClaims::default(),
+    };
+    let groups = match &admin_groups {
+        Some(list) => AdminGroups::parse(list).ok_or((
+            "admin_groups",
+            "must name at least one group (comma-separated), as CCWB_ADMIN_GROUPS does",
+        ))?,
+        None => AdminGroups::default(),
+    };
+    let accept = unverified_email.unwrap_or_default() == UnverifiedEmail::Accept;
+    Ok(ApiClaims {
+        identity_claims: identity.accepting_unverified_email(accept),
+        admin_groups: groups,
+        identity_claims_text: Setting::new(identity_claims, API_DEFAULT_IDENTITY_CLAIMS),
+        admin_groups_text: Setting::new(admin_groups, API_DEFAULT_ADMIN_GROUPS),
+        unverified_email_text: Setting::new(
+            unverified_email.map(|u| u.as_str().to_owned()),
+            UnverifiedEmail::default().as_str(),
+        ),
     })
 }
 
@@ -402,6 +505,86 @@ mod tests {
         assert!(
             err.contains("\"Other\"") && err.contains("ClaudeCode"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn the_apis_defaults_are_named_as_they_are() {
+        assert_eq!(
+            IdentityClaims::parse(API_DEFAULT_IDENTITY_CLAIMS),
+            Some(IdentityClaims::default())
+        );
+        assert_eq!(
+            AdminGroups::parse(API_DEFAULT_ADMIN_GROUPS),
+            Some(AdminGroups::default())
+        );
+        let api = parse_profile(OKTA).unwrap().profile.api_claims;
+        assert_eq!(api.identity_claims, IdentityClaims::default());
+        assert_eq!(api.admin_groups, AdminGroups::default());
+        assert_eq!(
+            [
+                api.identity_claims_text.to_string(),
+                api.admin_groups_text.to_string(),
+                api.unverified_email_text.to_string()
+            ],
+            [
+                "email, the API's default",
+                "ccwb-admins, the API's default",
+                "deny, the API's default"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_deployments_settings_are_read_with_the_apis_parsers() {
+        let loaded = parse_profile(
+            r#"{"ClaudeCode": {"provider_domain": "d", "client_id": "a", "aws_region": "r",
+            "federated_role_arn": "arn:x", "identity_claims": "upn, email",
+            "admin_groups": "platform, sre", "unverified_email": "accept"}}"#,
+        )
+        .unwrap();
+        let api = loaded.profile.api_claims;
+        assert_eq!(
+            api.identity_claims,
+            IdentityClaims::parse("upn,email")
+                .unwrap()
+                .accepting_unverified_email(true)
+        );
+        assert_eq!(
+            api.admin_groups,
+            AdminGroups::parse("sre,platform").unwrap()
+        );
+        assert_eq!(api.admin_groups_text.to_string(), "platform, sre");
+        assert_eq!(api.identity_claims_text.to_string(), "upn, email");
+        assert_eq!(api.unverified_email_text.to_string(), "accept");
+        for key in ["identity_claims", "admin_groups"] {
+            let err = parse_profile(&format!(
+                r#"{{"ClaudeCode": {{"provider_domain": "d", "client_id": "a", "aws_region": "r",
+                "federated_role_arn": "arn:x", "{key}": " , "}}}}"#
+            ))
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.contains(&format!("\"{key}\" must name at least one")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn role_session_name_claim_is_read_and_absent_by_default() {
+        assert_eq!(
+            parse_profile(OKTA).unwrap().profile.role_session_name_claim,
+            None
+        );
+        let loaded = parse_profile(
+            r#"{"ClaudeCode": {"provider_domain": "d", "client_id": "a", "aws_region": "r",
+            "federated_role_arn": "arn:x", "role_session_name_claim": "sub"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            loaded.profile.role_session_name_claim,
+            Some(SessionNameClaim::Sub)
         );
     }
 

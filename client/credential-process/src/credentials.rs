@@ -30,6 +30,14 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// Unix seconds as RFC 3339 in UTC (`2026-05-01T12:00:00Z`), the one form times are printed in;
+/// `None` out of range.
+pub fn rfc3339(secs: i64) -> Option<String> {
+    OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+}
+
 impl Credentials {
     /// Credentials expiring at `expires` (Unix seconds).
     pub fn new(
@@ -38,10 +46,7 @@ impl Credentials {
         session_token: String,
         expires: i64,
     ) -> Self {
-        let expiration = OffsetDateTime::from_unix_timestamp(expires)
-            .ok()
-            .and_then(|t| t.format(&Rfc3339).ok())
-            .unwrap_or_default();
+        let expiration = rfc3339(expires).unwrap_or_default();
         Self {
             version: 1,
             access_key_id,

@@ -24,6 +24,9 @@ pub enum Error {
     /// The quota check denied access (the banner was already shown).
     #[error("access blocked by quota policy ({0})")]
     Blocked(String),
+    /// `--show-claims`: the id token names nobody the API accepts (the reason names the claim).
+    #[error("no identity: {0}")]
+    NoIdentity(String),
     /// Claude Code's settings could not be read or written.
     #[error("{0}")]
     Settings(String),

@@ -6,7 +6,7 @@
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_cognitoidentity::error::DisplayErrorContext;
 
-use crate::config::{Federation, Profile};
+use crate::config::{Federation, Profile, SessionNameClaim};
 use crate::credentials::Credentials;
 use crate::error::Error;
 
@@ -27,18 +27,25 @@ pub async fn credentials(
     let config = sdk_config(profile).await;
     match &profile.federation {
         Federation::Direct { role_arn } => {
+            let pinned = profile.role_session_name_claim;
+            let session_name = session_name(claims, pinned)?;
             let sts = aws_sdk_sts::Client::new(&config);
             let output = sts
                 .assume_role_with_web_identity()
                 .role_arn(role_arn)
-                .role_session_name(session_name(claims))
+                .role_session_name(session_name)
                 .web_identity_token(id_token)
                 .duration_seconds(profile.max_session_duration)
                 .send()
                 .await
                 .map_err(|e| {
+                    let pinning = if pinned.is_none() {
+                        "; if the role's trust policy pins sts:RoleSessionName (the ccwb auth stack's roles do), config.json needs role_session_name_claim"
+                    } else {
+                        ""
+                    };
                     Error::Federation(format!(
-                        "STS refused AssumeRoleWithWebIdentity for {role_arn}: {} (if it is about DurationSeconds, lower max_session_duration in config.json to the role's maximum session duration)",
+                        "STS refused AssumeRoleWithWebIdentity for {role_arn}: {} (if it is about DurationSeconds, lower max_session_duration in config.json to the role's maximum session duration{pinning})",
                         DisplayErrorContext(&e)
                     ))
                 })?;
@@ -109,22 +116,52 @@ fn login_provider(claims: &serde_json::Value) -> Result<String, Error> {
         .to_owned())
 }
 
-/// The STS session name: the e-mail address (what CloudTrail and Bedrock logs then show), else
-/// the subject, limited to the characters and length STS accepts.
-fn session_name(claims: &serde_json::Value) -> String {
+/// The STS role session name. With `role_session_name_claim` it is that claim's value exactly:
+/// the role's trust policy requires it (`sts:RoleSessionName` = `${<issuer>:sub}`), so it is
+/// never altered, and a value STS would refuse is an error here rather than an opaque refusal.
+/// Without, the e-mail address (what CloudTrail and Bedrock logs then show), else the subject,
+/// limited to the characters and length STS accepts.
+fn session_name(
+    claims: &serde_json::Value,
+    pinned: Option<SessionNameClaim>,
+) -> Result<String, Error> {
+    let Some(claim) = pinned else {
+        return Ok(fitted_session_name(claims));
+    };
+    let name = claim.as_str();
+    let value = claims[name].as_str().ok_or_else(|| {
+        Error::Federation(format!(
+            "the id token has no {name:?} claim (a string), which role_session_name_claim in config.json makes the STS role session name"
+        ))
+    })?;
+    if !is_session_name(value) {
+        return Err(Error::Federation(format!(
+            "the id token's {name:?} claim {value:?} is not a valid STS role session name (2 to 64 letters, digits and _+=,.@-), and the role's trust policy requires exactly that value (role_session_name_claim in config.json); identity providers whose subjects hold other characters (Auth0's contain \"|\") need Cognito federation: a Cognito user pool in front of the provider"
+        )));
+    }
+    Ok(value.to_owned())
+}
+
+/// Whether STS accepts `name` as a role session name: `[\w+=,.@-]{2,64}`.
+fn is_session_name(name: &str) -> bool {
+    (2..=64).contains(&name.len()) && name.chars().all(session_name_char)
+}
+
+/// A character of STS's session-name alphabet (`\w` there is ASCII).
+fn session_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+}
+
+/// Today's session name for roles that do not pin it: the e-mail address, else the subject,
+/// other characters replaced by `-`, cut to 64 characters, padded to 2.
+fn fitted_session_name(claims: &serde_json::Value) -> String {
     let raw = claims["email"]
         .as_str()
         .or_else(|| claims["sub"].as_str())
         .unwrap_or("claude-code");
     let name: String = raw
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
+        .map(|c| if session_name_char(c) { c } else { '-' })
         .take(64)
         .collect();
     if name.len() < 2 {
@@ -139,15 +176,66 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn unpinned(claims: serde_json::Value) -> String {
+        session_name(&claims, None).unwrap()
+    }
+
     #[test]
-    fn session_names_are_what_sts_accepts() {
+    fn without_role_session_name_claim_the_email_or_sub_is_fitted_to_sts() {
         assert_eq!(
-            session_name(&json!({"email": "Dev@Example.com"})),
+            unpinned(json!({"email": "Dev@Example.com", "sub": "00u1"})),
             "Dev@Example.com"
         );
-        assert_eq!(session_name(&json!({"sub": "a b/c"})), "a-b-c");
-        assert_eq!(session_name(&json!({"sub": "x"})), "claude-code-x");
-        assert_eq!(session_name(&json!({"email": "a".repeat(80)})).len(), 64);
+        assert_eq!(unpinned(json!({"sub": "a b/c"})), "a-b-c");
+        assert_eq!(unpinned(json!({"sub": "auth0|123"})), "auth0-123");
+        assert_eq!(unpinned(json!({"sub": "x"})), "claude-code-x");
+        assert_eq!(unpinned(json!({})), "claude-code");
+        assert_eq!(unpinned(json!({"email": "a".repeat(80)})).len(), 64);
+    }
+
+    #[test]
+    fn a_pinned_session_name_is_the_claim_exactly() {
+        let claims = json!({"sub": "00u1AbC_9+=,.@-", "email": "Dev+cc@Example.com"});
+        assert_eq!(
+            session_name(&claims, Some(SessionNameClaim::Sub)).unwrap(),
+            "00u1AbC_9+=,.@-"
+        );
+        assert_eq!(
+            session_name(&claims, Some(SessionNameClaim::Email)).unwrap(),
+            "Dev+cc@Example.com"
+        );
+        let longest = "a".repeat(64);
+        assert_eq!(
+            session_name(&json!({"sub": longest}), Some(SessionNameClaim::Sub)).unwrap(),
+            longest
+        );
+    }
+
+    #[test]
+    fn a_pinned_claim_sts_would_refuse_is_an_error_naming_it() {
+        let rows = [
+            (
+                json!({"sub": "auth0|5f7c8ec7"}),
+                "\"auth0|5f7c8ec7\" is not a valid",
+            ),
+            (json!({"sub": "x"}), "\"x\" is not a valid"),
+            (json!({"sub": "a".repeat(65)}), "is not a valid"),
+            (json!({"sub": "dév"}), "is not a valid"),
+            (json!({"sub": "a b"}), "is not a valid"),
+            (json!({"email": "a@x.io"}), "no \"sub\" claim"),
+            (json!({"sub": 12345}), "no \"sub\" claim"),
+        ];
+        for (claims, expected) in rows {
+            let err = session_name(&claims, Some(SessionNameClaim::Sub))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{claims}: {err}");
+            assert!(err.contains("role_session_name_claim"), "{err}");
+        }
+        let err = session_name(&json!({"sub": "auth0|1"}), Some(SessionNameClaim::Sub))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Cognito federation"), "{err}");
     }
 
     #[test]

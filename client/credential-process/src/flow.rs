@@ -10,7 +10,7 @@ use ccwb_api_client::signin;
 
 use crate::cache::{Cache, Cached, Tokens};
 use crate::config::{Federation, Loaded};
-use crate::credentials::Credentials;
+use crate::credentials::{Credentials, rfc3339};
 use crate::error::Error;
 use crate::quota::{self, Notices, Outcome};
 use crate::{federation, provider};
@@ -120,7 +120,8 @@ impl Flow {
         Ok(credentials)
     }
 
-    /// A usable id token, for `--otel-headers` and `--check-quota`.
+    /// A usable id token, for `--check-quota` and `--show-claims`: the cached one, else renewed
+    /// with the refresh token, else a browser sign-in.
     pub async fn current_id_token(&self) -> Result<String, Error> {
         if let Some(token) = self.token_usable(&self.load()?) {
             return Ok(token);
@@ -300,8 +301,13 @@ impl Flow {
             ),
             match &p.federation {
                 Federation::Direct { role_arn } => format!(
-                    "Federation:    STS AssumeRoleWithWebIdentity into {role_arn} ({}, sessions of {} s)",
-                    p.aws_region, p.max_session_duration
+                    "Federation:    STS AssumeRoleWithWebIdentity into {role_arn} ({}, sessions of {} s, session name {})",
+                    p.aws_region,
+                    p.max_session_duration,
+                    match p.role_session_name_claim {
+                        Some(claim) => format!("= the token's {} claim exactly", claim.as_str()),
+                        None => "from the e-mail, else the subject".to_owned(),
+                    }
                 ),
                 Federation::Cognito { identity_pool_id } => format!(
                     "Federation:    Cognito identity pool {identity_pool_id} ({})",
@@ -317,15 +323,7 @@ impl Flow {
                 Cached::default()
             }
         };
-        let at = |secs: i64| {
-            time::OffsetDateTime::from_unix_timestamp(secs)
-                .ok()
-                .and_then(|t| {
-                    t.format(&time::format_description::well_known::Rfc3339)
-                        .ok()
-                })
-                .unwrap_or_else(|| secs.to_string())
-        };
+        let at = |secs: i64| rfc3339(secs).unwrap_or_else(|| secs.to_string());
         lines.push(match &cached.credentials {
             Some(c) if self.usable(&cached).is_some() => format!(
                 "Credentials:   valid until {} ({} min left)",

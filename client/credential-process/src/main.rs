@@ -13,6 +13,7 @@ mod federation;
 mod flow;
 mod provider;
 mod quota;
+mod show_claims;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -36,19 +37,19 @@ struct Args {
     #[arg(long, default_value = "ClaudeCode")]
     profile: String,
     /// Remove the cached credentials and sign-in of the profile (sign out), then exit.
-    #[arg(long, conflicts_with_all = ["otel_headers", "check_quota", "explain", "auth_refresh", "install_claude_settings"])]
+    #[arg(long, conflicts_with_all = ["otel_headers", "check_quota", "show_claims", "explain", "auth_refresh", "install_claude_settings"])]
     clear_cache: bool,
     /// Print {"Authorization":"Bearer <id token>"} for Claude Code's otelHeadersHelper: a token
     /// with more than 35 minutes left, renewed silently when needed; never opens a browser.
-    #[arg(long, conflicts_with_all = ["check_quota", "explain", "auth_refresh", "install_claude_settings"])]
+    #[arg(long, conflicts_with_all = ["check_quota", "show_claims", "explain", "auth_refresh", "install_claude_settings"])]
     otel_headers: bool,
     /// For Claude Code's awsAuthRefresh: sign in if needed and get credentials, telling you on
     /// stdout (Claude Code shows it) why access is refused when it is.
-    #[arg(long, conflicts_with_all = ["check_quota", "explain", "install_claude_settings"])]
+    #[arg(long, conflicts_with_all = ["check_quota", "show_claims", "explain", "install_claude_settings"])]
     auth_refresh: bool,
     /// Merge this profile's Claude Code settings (Bedrock, models, telemetry, helpers) into
     /// your settings.json, keeping everything else; what the installers run.
-    #[arg(long, conflicts_with_all = ["check_quota", "explain"])]
+    #[arg(long, conflicts_with_all = ["check_quota", "show_claims", "explain"])]
     install_claude_settings: bool,
     /// With --install-claude-settings: write the system-wide managed settings instead
     /// (administrator rights needed; users cannot switch them off).
@@ -61,8 +62,19 @@ struct Args {
     #[arg(long, value_name = "FILE", requires = "install_claude_settings")]
     aws_config_file: Option<String>,
     /// Print the quota API's /check answer for you as JSON.
-    #[arg(long, conflicts_with = "explain")]
+    #[arg(long, conflicts_with_all = ["show_claims", "explain"])]
     check_quota: bool,
+    /// Show the claims of your id token (never the token) and what the API derives from them:
+    /// your identity and the claim it comes from, your groups, whether they make you an
+    /// administrator (under config.json's identity_claims, admin_groups and unverified_email,
+    /// else the API's defaults). Signs in only when no sign-in is cached or it cannot be
+    /// renewed. The first thing to look at when a policy does not apply; exits 1 when the
+    /// token names nobody, saying which claim is missing.
+    #[arg(long, conflicts_with = "explain")]
+    show_claims: bool,
+    /// With --show-claims: print JSON for scripts (identity, groups and admin as /me has them).
+    #[arg(long, requires = "show_claims")]
+    json: bool,
     /// Show which config file and profile are used, the cache's state and what a run would do
     /// (no secrets).
     #[arg(long)]
@@ -145,6 +157,16 @@ fn run(args: &Args) -> Result<(), Error> {
             let token = flow.otel_id_token().await?;
             let headers = serde_json::json!({ "Authorization": format!("Bearer {token}") });
             print(&format!("{headers}\n"))
+        } else if args.show_claims {
+            let token = flow.current_id_token().await?;
+            let reading =
+                show_claims::Reading::new(&token, &flow.loaded().profile.api_claims, now)?;
+            print(&if args.json {
+                reading.json()
+            } else {
+                reading.text()
+            })?;
+            reading.outcome()
         } else if args.check_quota {
             let response = flow.check_quota().await?;
             let text = serde_json::to_string_pretty(&response)

@@ -188,6 +188,68 @@ impl FromStr for FailMode {
     }
 }
 
+/// The id token claim that is the STS role session name (`role_session_name_claim`), for a role
+/// whose trust policy pins `sts:RoleSessionName` to it, as the ccwb auth stack's roles do
+/// (`${<issuer>:sub}`; `${accounts.google.com:email}` for Google).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionNameClaim {
+    /// `sub`, the subject.
+    Sub,
+    /// `email`.
+    Email,
+}
+
+impl SessionNameClaim {
+    /// The claim's name in the token (and in `config.json`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sub => "sub",
+            Self::Email => "email",
+        }
+    }
+}
+
+impl FromStr for SessionNameClaim {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        let names = [Self::Sub, Self::Email].map(|c| (c.as_str(), c));
+        one_of(value, &names)
+    }
+}
+
+/// Whether the API lets an `email` its identity provider marks `email_verified: false` name a
+/// user (`unverified_email`: the deployment's `CCWB_UNVERIFIED_EMAIL`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnverifiedEmail {
+    /// It names nobody (the API's default).
+    #[default]
+    Deny,
+    /// It names the user all the same.
+    Accept,
+}
+
+impl UnverifiedEmail {
+    /// The name used in `config.json` (and `CCWB_UNVERIFIED_EMAIL`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deny => "deny",
+            Self::Accept => "accept",
+        }
+    }
+}
+
+impl FromStr for UnverifiedEmail {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        let names = [Self::Deny, Self::Accept].map(|u| (u.as_str(), u));
+        one_of(value, &names)
+    }
+}
+
 /// A whole number from `MIN` to `MAX`, written as a JSON number (read from a number or a
 /// numeric string).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -368,6 +430,40 @@ pub struct ProfileConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub claude_small_fast_model: Option<String>,
+    /// `role_session_name_claim`: with a role whose trust policy pins the session name, the
+    /// claim whose value is, exactly, the STS role session name; without it the e-mail (else
+    /// the subject) in STS's alphabet is used.
+    #[serde(
+        default,
+        deserialize_with = "choice",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub role_session_name_claim: Option<SessionNameClaim>,
+    /// `identity_claims`: the deployment's `CCWB_IDENTITY_CLAIMS` as is (claim names,
+    /// comma-separated), which `--show-claims` derives the identity with; else the API's
+    /// default.
+    #[serde(
+        default,
+        deserialize_with = "text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub identity_claims: Option<String>,
+    /// `admin_groups`: the deployment's `CCWB_ADMIN_GROUPS` as is (group names,
+    /// comma-separated), for `--show-claims`; else the API's default.
+    #[serde(
+        default,
+        deserialize_with = "text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub admin_groups: Option<String>,
+    /// `unverified_email`: the deployment's `CCWB_UNVERIFIED_EMAIL`, for `--show-claims`; else
+    /// the API's default (`deny`).
+    #[serde(
+        default,
+        deserialize_with = "choice",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub unverified_email: Option<UnverifiedEmail>,
 }
 
 /// A string, trimmed; an empty one (or `null`) is absent.
@@ -583,6 +679,18 @@ mod tests {
                 r#""federation_type" must be "direct" or "cognito", not "saml""#,
             ),
             (
+                r#"{"role_session_name_claim": "upn"}"#,
+                r#""role_session_name_claim" must be "sub" or "email", not "upn""#,
+            ),
+            (
+                r#"{"unverified_email": "allow"}"#,
+                r#""unverified_email" must be "deny" or "accept", not "allow""#,
+            ),
+            (
+                r#"{"admin_groups": ["ccwb-admins"]}"#,
+                r#""admin_groups" must be a string, not ["ccwb-admins"]"#,
+            ),
+            (
                 r#"{"provider_type": "ldap"}"#,
                 r#""provider_type" must be okta, azure, auth0, cognito, google or generic, not "ldap""#,
             ),
@@ -596,6 +704,29 @@ mod tests {
                 format!("/x/config.json: profile \"ClaudeCode\": {message}")
             );
         }
+    }
+
+    #[test]
+    fn the_session_name_and_api_setting_keys_round_trip() {
+        let profile = ProfileConfig {
+            role_session_name_claim: Some(SessionNameClaim::Sub),
+            identity_claims: Some("upn,email".into()),
+            admin_groups: Some("platform, sre".into()),
+            unverified_email: Some(UnverifiedEmail::Accept),
+            ..ProfileConfig::default()
+        };
+        let text = render("ClaudeCode", &profile).unwrap();
+        for line in [
+            r#""role_session_name_claim": "sub""#,
+            r#""identity_claims": "upn,email""#,
+            r#""admin_groups": "platform, sre""#,
+            r#""unverified_email": "accept""#,
+        ] {
+            assert!(text.contains(line), "{text}");
+        }
+        let back = read(&text).unwrap();
+        assert_eq!((back.config, back.warnings), (profile, Vec::new()));
+        assert_eq!(SessionNameClaim::Email.as_str(), "email");
     }
 
     #[test]
