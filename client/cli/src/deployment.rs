@@ -5,7 +5,7 @@
 use std::str::FromStr;
 
 use ccwb_core::{Mode, TokenAmount};
-use ccwb_install::config::{FailMode, FederationType, ProviderType};
+use ccwb_install::config::{FailMode, FederationType, ProviderType, SessionNameClaim};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::models;
@@ -18,28 +18,6 @@ pub const DEFAULT_SESSION_SECONDS: u32 = 28_800;
 pub const DEFAULT_BURST_PERCENT: u8 = 10;
 /// Minutes between quota checks while credentials are cached.
 pub const DEFAULT_CHECK_MINUTES: u32 = 30;
-
-/// Which claim becomes the STS role session name, pinned by the role's trust policy so that a
-/// developer cannot choose it (CloudTrail and cost reports show it).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum SessionNameClaim {
-    /// The token's `sub` (every provider; IAM sees it as `${issuer:sub}`).
-    #[default]
-    Sub,
-    /// The e-mail address: only Google's tokens let IAM see it (`accounts.google.com:email`).
-    Email,
-}
-
-impl SessionNameClaim {
-    /// The name in CDK context and `config.json`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sub => "sub",
-            Self::Email => "email",
-        }
-    }
-}
 
 /// Quota defaults: the default policy `ccwb deploy` creates, and what packages are told.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,8 +93,9 @@ pub struct Deployment {
     pub restrict_models: bool,
     /// Longest AWS session, in seconds (the role's maximum and what STS is asked for).
     pub max_session_seconds: u32,
-    /// Which claim is the role session name.
-    #[serde(default)]
+    /// Which claim is the role session name, pinned by the role's trust policy so that a
+    /// developer cannot choose it (`sub`; `email` only for Google, whose tokens let IAM see it).
+    #[serde(default = "sub_claim", deserialize_with = "parsed")]
     pub session_name_claim: SessionNameClaim,
     /// Quota defaults.
     #[serde(default)]
@@ -200,6 +179,10 @@ pub fn federation_name(federation: FederationType) -> &'static str {
         FederationType::Direct => "direct",
         FederationType::Cognito => "cognito",
     }
+}
+
+fn sub_claim() -> SessionNameClaim {
+    SessionNameClaim::Sub
 }
 
 fn default_burst() -> u8 {

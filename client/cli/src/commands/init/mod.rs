@@ -44,8 +44,8 @@ pub struct InitArgs {
     #[arg(long, value_name = "direct|cognito")]
     pub federation: Option<FederationType>,
     /// Which claim is the role session name in CloudTrail (email only for Google).
-    #[arg(long, value_enum, value_name = "CLAIM")]
-    pub session_name_claim: Option<crate::deployment::SessionNameClaim>,
+    #[arg(long, value_name = "sub|email")]
+    pub session_name_claim: Option<ccwb_install::config::SessionNameClaim>,
     /// The AWS region of the deployment [default: AWS_REGION, else us-east-1].
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,

@@ -4,11 +4,11 @@
 
 use ccwb_core::TokenAmount;
 use ccwb_core::distribution::Cidr;
-use ccwb_install::config::{FailMode, FederationType, ProviderType};
+use ccwb_install::config::{FailMode, FederationType, ProviderType, SessionNameClaim};
 
 use super::ask::{Asker, Question};
 use super::{InitArgs, inferred_provider, provider};
-use crate::deployment::{Deployment, QuotaDefaults, SessionNameClaim};
+use crate::deployment::{Deployment, QuotaDefaults};
 use crate::error::CliError;
 use crate::models;
 use crate::output::Out;

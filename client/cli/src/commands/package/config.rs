@@ -74,6 +74,11 @@ pub fn config_json(
         }
     }
     if let Some(d) = deployment {
+        // The auth stack's role pins the session name to this claim (cognito names sessions
+        // itself).
+        if entry.federation_type == Some(FederationType::Direct) && !flags_target {
+            entry.role_session_name_claim = Some(d.session_name_claim);
+        }
         entry.provider_type = Some(d.provider_type);
         entry.quota_fail_mode = Some(d.quota.fail_mode);
         entry.quota_check_interval = CheckMinutes::new(d.quota.check_interval_minutes.into()).ok();
@@ -199,6 +204,10 @@ mod tests {
         assert_eq!(config.quota_fail_mode, Some(FailMode::Closed));
         assert_eq!(config.quota_check_interval.map(|m| m.get()), Some(5));
         assert_eq!(config.max_session_duration.map(|s| s.get()), Some(7200));
+        assert_eq!(
+            config.role_session_name_claim,
+            Some(ccwb_install::config::SessionNameClaim::Sub)
+        );
         assert_eq!(
             config.claude_model.as_deref(),
             Some("global.anthropic.claude-sonnet-5-5")
