@@ -3,7 +3,9 @@
 //! inference profiles, answers the `invoke` probes, and streams a fixed answer from
 //! `invoke-with-response-stream` as real AWS event-stream frames, each carrying one Anthropic
 //! streaming event, with known token counts. Every request's SigV4 access key is recorded, so a
-//! test can tell which credentials Claude Code used.
+//! test can tell which credentials Claude Code used. Its control plane answers
+//! `GetInferenceProfile` (what `ccwb doctor` asks) for every Anthropic profile id but those
+//! [`Bedrock::withdraw`]n.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -65,6 +67,7 @@ struct Shared {
     answer: String,
     usage: Usage,
     calls: Arc<Mutex<Vec<Call>>>,
+    withdrawn: Arc<Mutex<Vec<String>>>,
 }
 
 /// A running stand-in; stops with the test process's runtime.
@@ -72,6 +75,7 @@ pub struct Bedrock {
     /// `http://127.0.0.1:<port>`, for `ANTHROPIC_BEDROCK_BASE_URL`.
     pub url: String,
     calls: Arc<Mutex<Vec<Call>>>,
+    withdrawn: Arc<Mutex<Vec<String>>>,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -84,13 +88,16 @@ impl Bedrock {
             .build()
             .expect("runtime for the Bedrock stand-in");
         let calls = Arc::new(Mutex::new(Vec::new()));
+        let withdrawn = Arc::new(Mutex::new(Vec::new()));
         let shared = Shared {
             answer: answer.to_owned(),
             usage,
             calls: calls.clone(),
+            withdrawn: withdrawn.clone(),
         };
         let app = Router::new()
             .route("/inference-profiles", get(inference_profiles))
+            .route("/inference-profiles/{id}", get(inference_profile))
             .route("/model/{id}/invoke", post(invoke))
             .route("/model/{id}/invoke-with-response-stream", post(stream))
             .fallback(unknown)
@@ -105,8 +112,17 @@ impl Bedrock {
         Self {
             url: format!("http://{addr}"),
             calls,
+            withdrawn,
             _runtime: runtime,
         }
+    }
+
+    /// From now on, inference profile `id` does not exist here (as in a region without it).
+    pub fn withdraw(&self, id: &str) {
+        self.withdrawn
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(id.to_owned());
     }
 
     /// Every request so far, in order.
@@ -146,6 +162,61 @@ fn record(shared: &Shared, method: &str, path: String, headers: &HeaderMap) {
 async fn inference_profiles(State(shared): State<Shared>, headers: HeaderMap) -> Response {
     record(&shared, "GET", "/inference-profiles".into(), &headers);
     json_response(StatusCode::OK, &json!({"inferenceProfileSummaries": []}))
+}
+
+/// `GetInferenceProfile`: an active system-defined profile for an Anthropic model id.
+async fn inference_profile(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    record(
+        &shared,
+        "GET",
+        format!("/inference-profiles/{id}"),
+        &headers,
+    );
+    let withdrawn = shared
+        .withdrawn
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains(&id);
+    let Some((_, model)) = id
+        .split_once('.')
+        .filter(|(_, m)| m.starts_with("anthropic."))
+    else {
+        return not_found(&id);
+    };
+    if withdrawn {
+        return not_found(&id);
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "inferenceProfileName": id,
+            "inferenceProfileArn": format!("arn:aws:bedrock:us-east-1:123456789012:inference-profile/{id}"),
+            "inferenceProfileId": id,
+            "models": [{"modelArn": format!("arn:aws:bedrock:us-east-1::foundation-model/{model}")}],
+            "status": "ACTIVE",
+            "type": "SYSTEM_DEFINED",
+        }),
+    )
+}
+
+/// Bedrock's answer for a resource that is not there.
+fn not_found(id: &str) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (
+                header::HeaderName::from_static("x-amzn-errortype"),
+                "ResourceNotFoundException",
+            ),
+        ],
+        json!({"message": format!("The inference profile {id} is not available here")}).to_string(),
+    )
+        .into_response()
 }
 
 async fn invoke(

@@ -153,7 +153,10 @@ async fn deploy_stores_the_stacks_outputs_and_creates_the_default_policy_once() 
     assert_eq!(developer["quota_fail_mode"], "closed");
     assert_eq!(developer["max_session_duration"], 28_800);
     assert_eq!(developer["claude_model"], "us.anthropic.claude-opus-5-5");
-    assert_eq!(developer["role_session_name_claim"], "sub", "the role pins it");
+    assert_eq!(
+        developer["role_session_name_claim"], "sub",
+        "the role pins it"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

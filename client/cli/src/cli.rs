@@ -4,8 +4,8 @@
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::commands::{
-    audit, cleanup, completions, config, context, deploy, destroy, distribute, init, login, logout,
-    package, quota, status, test, whoami,
+    audit, cleanup, completions, config, context, deploy, destroy, distribute, doctor, init, login,
+    logout, package, quota, status, test, whoami,
 };
 use crate::error::CliError;
 use crate::output::{Format, Out};
@@ -99,6 +99,12 @@ pub enum Command {
     /// settings that point elsewhere are left alone. Honours CCWB_INSTALL_DIR, AWS_CONFIG_FILE
     /// and CLAUDE_CONFIG_DIR as the installers do.
     Cleanup(cleanup::CleanupArgs),
+    /// Tell what is wrong, a line a check with its fix: tools, the profile, the identity
+    /// provider, the API and its stacks, the developers' role or identity pool against the
+    /// provider and client id, Bedrock's models in each allowed region, and (with
+    /// `--installed`, or when a package is installed here) Claude Code's settings. Exit 1 when
+    /// anything fails.
+    Doctor(doctor::DoctorArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
 }
@@ -131,6 +137,7 @@ impl Cli {
             Command::Distribute(args) => args.run(&session, out).await,
             Command::Test(args) => args.run(&session, out).await,
             Command::Cleanup(args) => args.run(out),
+            Command::Doctor(args) => args.run(&session, out).await,
             Command::Completions(args) => args.run(&mut Cli::command(), out),
         }
     }

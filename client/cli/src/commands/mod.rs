@@ -15,6 +15,7 @@ pub mod context;
 pub mod deploy;
 pub mod destroy;
 pub mod distribute;
+pub mod doctor;
 pub mod init;
 pub mod login;
 pub mod logout;

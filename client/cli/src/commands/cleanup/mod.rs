@@ -6,8 +6,8 @@
 //! ([`aws_config`] and [`settings`] for the two shared files), [`steps`] describes and makes the
 //! changes.
 
-mod aws_config;
-mod places;
+pub(crate) mod aws_config;
+pub(crate) mod places;
 mod plan;
 mod settings;
 mod steps;

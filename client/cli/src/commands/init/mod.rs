@@ -7,6 +7,8 @@ mod ask;
 mod provider;
 mod questions;
 
+pub use provider::metadata_warnings;
+
 use ccwb_core::{Mode, TokenAmount};
 use ccwb_install::config::{FailMode, FederationType, ProviderType};
 
