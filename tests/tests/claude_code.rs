@@ -106,6 +106,14 @@ impl Machine {
         }
     }
 
+    /// `ccwb doctor --installed`, as the developer runs it.
+    fn doctor(&self) -> Run {
+        let mut command = Command::new(ccwb_e2e::bin("ccwb"));
+        command.args(["doctor", "--installed"]);
+        self.env(&mut command);
+        Run::from(command.output().expect("run ccwb doctor"))
+    }
+
     fn settings(&self) -> Value {
         let text = std::fs::read_to_string(self.home.join(".claude/settings.json"))
             .expect("settings.json");
@@ -276,6 +284,25 @@ fn a_developer_installed_from_the_package_is_metered_and_enforced() {
     assert_eq!(settings["cleanupPeriodDays"], 45);
     assert_eq!(settings["permissions"], json!({"allow": ["Bash(ls:*)"]}));
 
+    // The developer's own look at the installation finds nothing wrong.
+    let doctor = machine.doctor();
+    assert_eq!(doctor.code, Some(0), "{}\n{}", doctor.stdout, doctor.stderr);
+    for expected in [
+        "✓ package config:",
+        "✓ program:",
+        "✓ AWS profile:",
+        "✓ identity provider:",
+        "✓ API:",
+        "✓ Claude Code telemetry: metrics go to the API",
+        "✓ Claude Code settings:",
+    ] {
+        assert!(
+            doctor.stdout.contains(expected),
+            "{expected}:\n{}",
+            doctor.stdout
+        );
+    }
+
     // First run: signs in (the "browser" completes it), calls Bedrock, is metered.
     let first = machine.claude("Say hello");
     assert_eq!(
@@ -348,6 +375,51 @@ fn a_developer_installed_from_the_package_is_metered_and_enforced() {
     let answers = expected_by_model(&machine.bedrock.calls());
     let usage = machine.usage_reaching(answers.values().sum::<u64>() * per_answer());
     assert_counted(&usage, &answers);
+
+    // Telemetry switched off by hand: doctor names it and its fix, and the fix works. (The
+    // installer's files are put back afterwards, so that cleanup below meets its own work.)
+    let settings_file = machine.home.join(".claude/settings.json");
+    let record_file = machine
+        .home
+        .join("claude-code-with-bedrock")
+        .join(ccwb_install::RECORD_FILE);
+    let installed = (
+        std::fs::read(&settings_file).expect("settings"),
+        std::fs::read(&record_file).expect("install record"),
+    );
+    let mut edited = machine.settings();
+    if let Some(env) = edited["env"].as_object_mut() {
+        env.remove("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
+    }
+    std::fs::write(
+        &settings_file,
+        serde_json::to_string_pretty(&edited).expect("JSON"),
+    )
+    .expect("settings");
+    let broken = machine.doctor();
+    assert_eq!(broken.code, Some(1), "{}", broken.stdout);
+    assert!(
+        broken.stdout.contains("✗ Claude Code telemetry:")
+            && broken.stdout.contains(
+                "env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is not set (usage is not metered)"
+            ),
+        "{}",
+        broken.stdout
+    );
+    let fix = broken
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("fix: run: "))
+        .expect("a command to run");
+    let mut words = fix.split(' ');
+    let mut repair = Command::new(words.next().expect("program"));
+    repair.args(words);
+    machine.env(&mut repair);
+    let repaired = Run::from(repair.output().expect("run the fix"));
+    assert_eq!(repaired.code, Some(0), "{fix}: {}", repaired.stderr);
+    assert_eq!(machine.doctor().code, Some(0), "fixed");
+    std::fs::write(&settings_file, &installed.0).expect("settings");
+    std::fs::write(&record_file, &installed.1).expect("install record");
 
     // ccwb cleanup restores the developer's settings file byte for byte.
     let cleanup = Command::new(bin("ccwb"))
