@@ -205,18 +205,15 @@ async fn inference_profile(
 
 /// Bedrock's answer for a resource that is not there.
 fn not_found(id: &str) -> Response {
-    (
+    let mut response = json_response(
         StatusCode::NOT_FOUND,
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (
-                header::HeaderName::from_static("x-amzn-errortype"),
-                "ResourceNotFoundException",
-            ),
-        ],
-        json!({"message": format!("The inference profile {id} is not available here")}).to_string(),
-    )
-        .into_response()
+        &json!({"message": format!("The inference profile {id} is not available here")}),
+    );
+    response.headers_mut().insert(
+        header::HeaderName::from_static("x-amzn-errortype"),
+        header::HeaderValue::from_static("ResourceNotFoundException"),
+    );
+    response
 }
 
 async fn invoke(

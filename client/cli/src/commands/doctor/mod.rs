@@ -56,14 +56,23 @@ pub struct Check {
 }
 
 impl Check {
-    /// A passed check.
-    pub fn ok(name: impl Into<String>, detail: impl Into<String>) -> Self {
+    fn new(
+        name: impl Into<String>,
+        outcome: Outcome,
+        detail: impl Into<String>,
+        fix: Option<String>,
+    ) -> Self {
         Self {
             name: name.into(),
-            outcome: Outcome::Ok,
+            outcome,
             detail: detail.into(),
-            fix: None,
+            fix,
         }
+    }
+
+    /// A passed check.
+    pub fn ok(name: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(name, Outcome::Ok, detail, None)
     }
 
     /// A failed check with its fix.
@@ -72,12 +81,7 @@ impl Check {
         detail: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
-        Self {
-            name: name.into(),
-            outcome: Outcome::Fail,
-            detail: detail.into(),
-            fix: Some(fix.into()),
-        }
+        Self::new(name, Outcome::Fail, detail, Some(fix.into()))
     }
 
     /// A warning with what to do.
@@ -86,22 +90,12 @@ impl Check {
         detail: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
-        Self {
-            name: name.into(),
-            outcome: Outcome::Warn,
-            detail: detail.into(),
-            fix: Some(fix.into()),
-        }
+        Self::new(name, Outcome::Warn, detail, Some(fix.into()))
     }
 
     /// A check that could not run, and why.
     pub fn skip(name: impl Into<String>, why: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            outcome: Outcome::Skip,
-            detail: why.into(),
-            fix: None,
-        }
+        Self::new(name, Outcome::Skip, why, None)
     }
 
     fn mark(&self) -> &'static str {
