@@ -41,7 +41,7 @@ interface Resources {
   readonly key: kms.Key;
   /** The ARN of a Firehose delivery stream of the Analytics stack. */
   streamArn(which: 'audit' | 'usage'): string;
-  /** The ARNs of the ccwb CloudFormation stacks. */
+  /** The ARNs of the ccwb CloudFormation stacks (`deploymentStacks`). */
   readonly stackArns: string[];
   /** The packages bucket, the download-link signer's secret, the latest-package parameter. */
   readonly distribution: Distribution;
@@ -71,6 +71,9 @@ const allow = (sid: string, actions: string[], resources: string[]) =>
   new iam.PolicyStatement({ sid, effect: iam.Effect.ALLOW, actions: [...actions].sort(), resources });
 
 const indexArn = (table: dynamodb.Table, index: string) => `${table.tableArn}/index/${index}`;
+
+/** The deployment's CloudFormation stacks, in the order `GET /status` lists them (`CCWB_CFN_STACKS`). */
+export const deploymentStacks = (names: ResourceNames): string[] => [names.authStack, names.quotaStack, names.analyticsStack];
 
 /**
  * The functions. Each statement names the store calls (functions/store/src) that need it;
@@ -156,9 +159,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     binary: 'ccwb-status',
     routes: routesOf('ccwb-status'),
     timeout: Duration.seconds(10),
-    environment: (names) => ({ CCWB_CFN_STACKS: `${names.quotaStack},${names.analyticsStack}` }),
+    // Every stack of the deployment, the auth stack (the developers' role) included:
+    // `ccwb status` shows their outputs and `ccwb doctor` checks each one's status from this answer.
+    environment: (names) => ({ CCWB_CFN_STACKS: deploymentStacks(names).join(',') }),
     statements: (r) => [
-      // Each stack's status and outputs.
+      // Each stack's status and outputs, those three stacks only.
       allow('DescribeStacks', ['cloudformation:DescribeStacks'], r.stackArns),
       // Table status and item counts.
       allow('DescribeTables', ['dynamodb:DescribeTable'], [r.policies.tableArn, r.usage.tableArn, r.audit.tableArn]),
@@ -362,7 +367,7 @@ export class QuotaStack extends Stack {
           resource: 'deliverystream',
           resourceName: which === 'audit' ? names.auditStream : names.usageStream,
         }),
-      stackArns: [names.quotaStack, names.analyticsStack].map((stack) =>
+      stackArns: deploymentStacks(names).map((stack) =>
         this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack}/*` }),
       ),
       distribution,

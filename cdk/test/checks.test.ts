@@ -48,6 +48,7 @@ test('the only acknowledgements are these, each with its reason', () => {
       `Analytics/UsageDeliveryRole ${fill(s3Reason, 'errors/usage/*')}`,
       `Analytics/UsageDeliveryRole ${fill(s3Reason, 'usage/*')}`,
       `Quota/StatusRole ${fill(stackReason, 'ccwb-analytics')}`,
+      `Quota/StatusRole ${fill(stackReason, 'ccwb-auth')}`,
       `Quota/StatusRole ${fill(stackReason, 'ccwb-quota')}`,
       `Quota/DistributionRole ${packages}: Package keys are packages/<distribution id>/<file>, the id chosen per upload at run time; the grant is limited to packages/.`,
       `Quota/Distribution/Signer ${packages}: A download link may name any package key chosen at publish time; the signer can only read objects under packages/.`,
@@ -88,12 +89,12 @@ test('no identity policy has a wildcard action, and wildcard resources are only 
       }
     }
   }
-  // The four Firehose prefixes, the two stack ARNs and packages/ (the distribution role and
+  // The four Firehose prefixes, the three stack ARNs and packages/ (the distribution role and
   // the signer) acknowledged above, nothing else.
-  assert.equal(wildcards.length, 8, wildcards.join('\n'));
+  assert.equal(wildcards.length, 9, wildcards.join('\n'));
   assert.ok(
     wildcards.every((w) =>
-      /(DeliveryRole.*\/(errors\/)?(audit|usage)\/\*"|StatusRole.*:stack\/ccwb-(quota|analytics)\/\*"|^Distribution(Role|Signer)\w* .*"\/packages\/\*")/.test(w),
+      /(DeliveryRole.*\/(errors\/)?(audit|usage)\/\*"|StatusRole.*:stack\/ccwb-(auth|quota|analytics)\/\*"|^Distribution(Role|Signer)\w* .*"\/packages\/\*")/.test(w),
     ),
     wildcards.join('\n'),
   );

@@ -131,9 +131,28 @@ describe('functions', () => {
     };
     for (const spec of FUNCTIONS) {
       const env = resourceAt(template, `Quota/${spec.id}Function/Resource`).Properties.Environment.Variables;
-      const expected = spec.id === 'Status' ? { ...shared, CCWB_CFN_STACKS: 'ccwb-quota,ccwb-analytics' } : shared;
+      const expected = spec.id === 'Status' ? { ...shared, CCWB_CFN_STACKS: 'ccwb-auth,ccwb-quota,ccwb-analytics' } : shared;
       assert.deepEqual(env, expected, spec.id);
     }
+  });
+
+  test("the status function reports every stack of the deployment, the auth stack first, and may describe only those", () => {
+    for (const deployment of [defaultApp(), variantApp()]) {
+      const { auth, quota: q, analytics, quotaTemplate } = deployment;
+      const stacks = [auth.stackName, q.stackName, analytics.stackName];
+      const fn = resourceAt(quotaTemplate, 'Quota/StatusFunction/Resource').Properties;
+      assert.equal(fn.Environment.Variables.CCWB_CFN_STACKS, stacks.join(','));
+      const role = resourceAt(quotaTemplate, 'Quota/StatusRole/Resource').Properties;
+      const describe = role.Policies[0].PolicyDocument.Statement.filter((st: any) => [st.Action].flat().includes('cloudformation:DescribeStacks'));
+      assert.equal(describe.length, 1);
+      assert.deepEqual(describe[0].Action, 'cloudformation:DescribeStacks');
+      // CDK sorts a statement's resources; the set is what matters.
+      assert.deepEqual(
+        [...describe[0].Resource].sort(),
+        stacks.map((name) => `arn:aws:cloudformation:${ENV.region}:${ENV.account}:stack/${name}/*`).sort(),
+      );
+    }
+    assert.equal(variantApp().auth.stackName, 'acme-auth');
   });
 
   test('settings come from context', () => {
@@ -223,7 +242,7 @@ describe('roles', () => {
     ],
     Status: [
       allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Status')]),
-      allow('DescribeStacks', ['cloudformation:DescribeStacks'], [stack('ccwb-quota'), stack('ccwb-analytics')]),
+      allow('DescribeStacks', ['cloudformation:DescribeStacks'], [stack('ccwb-auth'), stack('ccwb-quota'), stack('ccwb-analytics')]),
       allow('DescribeTables', ['dynamodb:DescribeTable'], [getAtt(policies), getAtt(usage), getAtt(audit)]),
     ],
     Distribution: [
