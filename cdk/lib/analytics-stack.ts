@@ -53,10 +53,12 @@ export interface AnalyticsStackProps extends StackProps {
 /**
  * Firehose streams into an S3 bucket, a Glue table over each stream's JSON lines with
  * partition projection (no crawler, no partition maintenance), and an Athena workgroup.
+ * With `analytics=false` only the archive: streams, data bucket, access logs.
  */
 export class AnalyticsStack extends Stack {
   readonly dataBucket: s3.Bucket;
-  readonly resultsBucket: s3.Bucket;
+  /** Athena's query results; undefined with `analytics=false`. */
+  readonly resultsBucket?: s3.Bucket;
   readonly streams: Record<keyof typeof STREAMS, firehose.CfnDeliveryStream>;
 
   constructor(scope: Construct, id: string, props: AnalyticsStackProps) {
@@ -66,7 +68,7 @@ export class AnalyticsStack extends Stack {
     // CloudFormation can only do once they are empty.
     const removalPolicy = config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-    // Server access logs of the two buckets below (a log target bucket must use SSE-S3). cdk-nag
+    // Server access logs of the buckets below (a log target bucket must use SSE-S3). cdk-nag
     // accepts it without logs of its own, being the target of the others'.
     const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
       bucketName: bucketName(names.stack, 'logs', this.account, this.region),
@@ -120,9 +122,12 @@ export class AnalyticsStack extends Stack {
           ]
         : []),
     ]);
-    this.resultsBucket = secureBucket('AthenaResultsBucket', 'athena', [
-      { id: 'expire-results', expiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(1) },
-    ]);
+    // Athena writes each query's results here; without the workgroup nothing does.
+    if (config.analytics) {
+      this.resultsBucket = secureBucket('AthenaResultsBucket', 'athena', [
+        { id: 'expire-results', expiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ]);
+    }
 
     // Delivery errors (e.g. a revoked role) go to CloudWatch, one stream per delivery stream.
     const deliveryLogs = new logs.LogGroup(this, 'DeliveryLogs', {
@@ -132,10 +137,14 @@ export class AnalyticsStack extends Stack {
     });
 
     const database = names.stack.replace(/-/g, '_'); // Athena names take no hyphens
-    const glueDatabase = new glue.CfnDatabase(this, 'GlueDatabase', {
-      catalogId: this.account,
-      databaseInput: { name: database, description: `ccwb deployment ${names.stack}: audit trail and usage points` },
-    });
+    // The catalogue is metadata over the archive: leaving it out deletes no object, and
+    // deploying with reports again describes the same prefixes.
+    const glueDatabase = config.analytics
+      ? new glue.CfnDatabase(this, 'GlueDatabase', {
+          catalogId: this.account,
+          databaseInput: { name: database, description: `ccwb deployment ${names.stack}: audit trail and usage points` },
+        })
+      : undefined;
 
     const streams: Partial<Record<keyof typeof STREAMS, firehose.CfnDeliveryStream>> = {};
     for (const which of ['audit', 'usage'] as const) {
@@ -211,6 +220,7 @@ export class AnalyticsStack extends Stack {
         },
       });
       streams[which] = stream;
+      if (glueDatabase === undefined) continue;
 
       const location = `s3://${this.dataBucket.bucketName}/${which}/`;
       const table = new glue.CfnTable(this, `${Which}Table`, {
@@ -246,30 +256,32 @@ export class AnalyticsStack extends Stack {
     }
     this.streams = streams as Record<keyof typeof STREAMS, firehose.CfnDeliveryStream>;
 
-    // Queries run here: results encrypted in their own bucket, settings enforced, and a
-    // per-query scan limit so a careless query cannot run up the bill.
-    const workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
-      name: names.stack,
-      description: `ccwb deployment ${names.stack}: audit and usage queries`,
-      state: 'ENABLED',
-      recursiveDeleteOption: true,
-      workGroupConfiguration: {
-        enforceWorkGroupConfiguration: true,
-        publishCloudWatchMetricsEnabled: true,
-        bytesScannedCutoffPerQuery: 10 * 1024 ** 3,
-        resultConfiguration: {
-          outputLocation: `s3://${this.resultsBucket.bucketName}/results/`,
-          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
-        },
-      },
-    });
-
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('DataBucketName', this.dataBucket.bucketName, 'Audit and usage copies (CCWB_BUCKET)');
-    output('AthenaResultsBucketName', this.resultsBucket.bucketName, 'Athena query results');
-    output('AthenaWorkGroup', workGroup.name, 'Athena workgroup');
-    output('GlueDatabaseName', database, 'Glue database of the audit_events and usage_points tables');
     output('AuditStreamName', streams.audit!.ref, 'Firehose stream of audit events');
     output('UsageStreamName', streams.usage!.ref, 'Firehose stream of usage points');
+
+    if (this.resultsBucket !== undefined) {
+      // Queries run here: results encrypted in their own bucket, settings enforced, and a
+      // per-query scan limit so a careless query cannot run up the bill.
+      const workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
+        name: names.stack,
+        description: `ccwb deployment ${names.stack}: audit and usage queries`,
+        state: 'ENABLED',
+        recursiveDeleteOption: true,
+        workGroupConfiguration: {
+          enforceWorkGroupConfiguration: true,
+          publishCloudWatchMetricsEnabled: true,
+          bytesScannedCutoffPerQuery: 10 * 1024 ** 3,
+          resultConfiguration: {
+            outputLocation: `s3://${this.resultsBucket.bucketName}/results/`,
+            encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+          },
+        },
+      });
+      output('AthenaResultsBucketName', this.resultsBucket.bucketName, 'Athena query results');
+      output('AthenaWorkGroup', workGroup.name, 'Athena workgroup');
+      output('GlueDatabaseName', database, 'Glue database of the audit_events and usage_points tables');
+    }
   }
 }

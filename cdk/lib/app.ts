@@ -50,7 +50,9 @@ export function buildApp(app: App, env?: Environment): CcwbStacks {
   const auth = addAuthStack(app, config, names, env);
   const analytics = new AnalyticsStack(app, 'Analytics', {
     stackName: names.analyticsStack,
-    description: `ccwb deployment ${names.stack}: Firehose to S3, Glue tables, Athena workgroup`,
+    description: config.analytics
+      ? `ccwb deployment ${names.stack}: Firehose to S3, Glue tables, Athena workgroup`
+      : `ccwb deployment ${names.stack}: Firehose to S3 (no Athena reports)`,
     env,
     config,
     names,

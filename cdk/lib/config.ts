@@ -80,6 +80,12 @@ export interface Config {
   readonly checkP99Ms: number;
   /** Days S3 keeps the audit and usage copies; 0 keeps them (`dataRetentionDays`, default 0). */
   readonly dataRetentionDays: number;
+  /**
+   * Athena reports over the archive (`analytics`, default true): the Glue database and tables,
+   * the Athena workgroup and its results bucket. Off, the archive itself (Firehose streams, data
+   * and access-log buckets) stays: the functions deliver every audit event and usage point there.
+   */
+  readonly analytics: boolean;
   /** Where alarms and usage alerts are mailed, if anywhere (`alertEmail`). */
   readonly alertEmail?: string;
   /** Days an uploaded package stays in the packages bucket (`packageRetentionDays`, default 180). */
@@ -319,6 +325,7 @@ export function readConfig(node: Node, region?: string): Config {
     lambdaMemoryMb: int('lambdaMemoryMb', 256, 128, 10240),
     checkP99Ms: int('checkP99Ms', 1000, 10, 30000),
     dataRetentionDays: int('dataRetentionDays', 0, 0, 36500),
+    analytics: bool('analytics', true),
     alertEmail,
     // At least 8 days: a link lives up to 7 days (168 hours) after it is published.
     packageRetentionDays: int('packageRetentionDays', 180, 8, 36500),

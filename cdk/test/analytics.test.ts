@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PROJECTION_START } from '../lib/analytics-stack';
-import { ENV, assertPrivateBucket, defaultApp, logicalId, plainHttpDenial, resourceAt, resourcesOfType, variantApp } from './helpers';
+import { ENV, archiveOnlyApp, assertPrivateBucket, defaultApp, logicalId, plainHttpDenial, resourceAt, resourcesOfType, variantApp } from './helpers';
 
 const { analytics, analyticsTemplate: template } = defaultApp();
 const buckets = resourcesOfType(template, 'AWS::S3::Bucket');
@@ -29,7 +29,7 @@ describe('buckets', () => {
 
   test('the data and results buckets log their accesses to the log bucket', () => {
     const logs = logicalId(analytics.node.findChild('AccessLogsBucket'));
-    for (const bucket of [analytics.dataBucket, analytics.resultsBucket]) {
+    for (const bucket of [analytics.dataBucket, analytics.resultsBucket!]) {
       const props = buckets[logicalId(bucket)].Properties;
       assert.deepEqual(props.LoggingConfiguration.DestinationBucketName, { Ref: logs });
     }
@@ -58,7 +58,7 @@ describe('buckets', () => {
       { Id: 'abort-incomplete-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' },
       { Id: 'expire-delivery-errors', ExpirationInDays: 90, Prefix: 'errors/', Status: 'Enabled' },
     ]);
-    assert.deepEqual(rules(analytics.resultsBucket), [
+    assert.deepEqual(rules(analytics.resultsBucket!), [
       { Id: 'expire-results', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, ExpirationInDays: 30, Status: 'Enabled' },
     ]);
 
@@ -204,7 +204,7 @@ describe('Glue and Athena', () => {
         EnforceWorkGroupConfiguration: true,
         BytesScannedCutoffPerQuery: 10 * 1024 ** 3,
         ResultConfiguration: {
-          OutputLocation: { 'Fn::Join': ['', ['s3://', { Ref: logicalId(analytics.resultsBucket) }, '/results/']] },
+          OutputLocation: { 'Fn::Join': ['', ['s3://', { Ref: logicalId(analytics.resultsBucket!) }, '/results/']] },
           EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
         },
       },
@@ -217,4 +217,61 @@ test('deletionProtection=false lets the buckets go with the stack', () => {
   for (const bucket of Object.values(resourcesOfType(analyticsTemplate, 'AWS::S3::Bucket'))) {
     assert.equal(bucket.DeletionPolicy, 'Delete');
   }
+});
+
+describe('analytics=false: the archive without Athena reports', () => {
+  const archive = archiveOnlyApp();
+  const resources = archive.analyticsTemplate.toJSON().Resources as Record<string, any>;
+  const all = template.toJSON().Resources as Record<string, any>;
+  // What only serves reports: the catalogue, the workgroup, the results bucket and its policy.
+  const results = logicalId(analytics.resultsBucket!);
+  const reportsOnly = (id: string, resource: any) =>
+    /^AWS::(Glue|Athena)::/.test(resource.Type) || id === results || resource.Properties?.Bucket?.Ref === results;
+
+  test('no Glue database or tables, no Athena workgroup, no results bucket', () => {
+    const types = Object.values(resources).map((r) => r.Type);
+    assert.deepEqual(types.filter((t) => /^AWS::(Glue|Athena)::/.test(t)), []);
+    assert.equal(archive.analytics.resultsBucket, undefined);
+    const names = Object.values(resourcesOfType(archive.analyticsTemplate, 'AWS::S3::Bucket')).map((b) => b.Properties.BucketName).sort();
+    assert.deepEqual(names, [`ccwb-data-${ENV.account}-${ENV.region}`, `ccwb-logs-${ENV.account}-${ENV.region}`]);
+  });
+
+  test('the default has them: a database, two tables, a workgroup and the results bucket', () => {
+    const reports = Object.entries(all).filter(([id, r]) => reportsOnly(id, r)).map(([, r]) => r.Type).sort();
+    assert.deepEqual(reports, ['AWS::Athena::WorkGroup', 'AWS::Glue::Database', 'AWS::Glue::Table', 'AWS::Glue::Table', 'AWS::S3::Bucket', 'AWS::S3::BucketPolicy']);
+  });
+
+  test('everything else is exactly as in the default: streams, their roles and logs, the data and access-log buckets', () => {
+    // The access-log bucket no longer admits the results bucket's logs; nothing else changes.
+    const logs = logicalId(analytics.node.findChild('AccessLogsBucket'));
+    const withoutResultsLogs = (id: string, r: any) => {
+      if (r.Type !== 'AWS::S3::BucketPolicy' || r.Properties.Bucket.Ref !== logs) return r;
+      const fromResults = (st: any) => JSON.stringify(st.Condition?.ArnLike?.['aws:SourceArn']) === JSON.stringify({ 'Fn::GetAtt': [results, 'Arn'] });
+      const statements = r.Properties.PolicyDocument.Statement;
+      assert.equal(statements.filter(fromResults).length, 1, id);
+      return { ...r, Properties: { ...r.Properties, PolicyDocument: { ...r.Properties.PolicyDocument, Statement: statements.filter((st: any) => !fromResults(st)) } } };
+    };
+    const kept = Object.fromEntries(Object.entries(all).filter(([id, r]) => !reportsOnly(id, r)).map(([id, r]) => [id, withoutResultsLogs(id, r)]));
+    assert.deepEqual(resources, kept);
+    const streams = Object.values(resourcesOfType(archive.analyticsTemplate, 'AWS::KinesisFirehose::DeliveryStream'));
+    assert.deepEqual(streams.map((s) => s.Properties.DeliveryStreamName).sort(), ['ccwb-audit', 'ccwb-usage']);
+    assert.ok(resources[logicalId(analytics.dataBucket)], 'the data bucket');
+  });
+
+  test("the Quota and Auth stacks do not change: the functions write to the same streams and tables", () => {
+    assert.deepEqual(archive.quotaTemplate.toJSON(), defaultApp().quotaTemplate.toJSON());
+    assert.deepEqual(archive.authTemplate.toJSON(), defaultApp().authTemplate.toJSON());
+  });
+
+  test('outputs: the archive names, not the reports', () => {
+    assert.deepEqual(Object.keys(archive.analyticsTemplate.toJSON().Outputs).sort(), ['AuditStreamName', 'DataBucketName', 'UsageStreamName']);
+    assert.deepEqual(Object.keys(template.toJSON().Outputs).sort(), [
+      'AthenaResultsBucketName',
+      'AthenaWorkGroup',
+      'AuditStreamName',
+      'DataBucketName',
+      'GlueDatabaseName',
+      'UsageStreamName',
+    ]);
+  });
 });

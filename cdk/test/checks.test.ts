@@ -4,7 +4,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { ENV, defaultApp, variantApp } from './helpers';
+import { ENV, archiveOnlyApp, defaultApp, variantApp } from './helpers';
 
 const deployment = defaultApp();
 
@@ -32,6 +32,12 @@ test('cdk-nag AwsSolutions finds nothing unacknowledged, errors or warnings', ()
 test('cdk-nag is clean for a placeholder build and a throw-away deployment too', () => {
   const other = variantApp();
   assert.deepEqual(new AwsSolutionsChecks().validateScope(other.app).violations, []);
+});
+
+test('cdk-nag is clean without Athena reports (analytics=false), with the same acknowledgements', () => {
+  const archive = archiveOnlyApp();
+  assert.deepEqual(new AwsSolutionsChecks().validateScope(archive.app).violations, []);
+  assert.deepEqual(acknowledgements(archive.app), acknowledgements(deployment.app));
 });
 
 test('the only acknowledgements are these, each with its reason', () => {

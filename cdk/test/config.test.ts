@@ -24,6 +24,13 @@ describe('context', () => {
     assert.equal(c.packageRetentionDays, 180);
     assert.equal(c.distributionAllowedIps, undefined);
     assert.equal(c.signerKeySerial, 1);
+    assert.equal(c.analytics, true);
+  });
+
+  test('analytics: true or false, from the command line or cdk.json', () => {
+    assert.equal(config({ ...BASE_CONTEXT, analytics: 'false' }).analytics, false);
+    assert.equal(config({ ...BASE_CONTEXT, analytics: 'true' }).analytics, true);
+    assert.equal(config({ ...BASE_CONTEXT, analytics: false as never }).analytics, false);
   });
 
   test('distributionAllowedIps: CIDR blocks as IAM and the functions read them', () => {
@@ -72,6 +79,7 @@ describe('context', () => {
     ['pricing that is not JSON', { ...BASE_CONTEXT, pricing: '{opus' }, /context pricing must be the JSON of CCWB_PRICING/],
     ['an empty admin group list', { ...BASE_CONTEXT, adminGroups: ' , ' }, /context adminGroups must name at least one value/],
     ['a boolean that is not', { ...BASE_CONTEXT, deletionProtection: 'no' }, /context deletionProtection must be true or false/],
+    ['analytics that is neither true nor false', { ...BASE_CONTEXT, analytics: 'off' }, /context analytics must be true or false, got "off"/],
     ['an unknown architecture', { ...BASE_CONTEXT, lambdaArch: 'aarch64' }, /context lambdaArch must be arm64 or x86_64/],
     ['a download restriction that is no CIDR', { ...BASE_CONTEXT, distributionAllowedIps: '10.0.0.0/8,office' }, /context distributionAllowedIps: "office"/],
     ['an empty download restriction', { ...BASE_CONTEXT, distributionAllowedIps: ' , ' }, /distributionAllowedIps must name at least one CIDR block/],

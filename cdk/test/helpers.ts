@@ -142,6 +142,13 @@ export function variantApp(): Synthesised {
   return variant;
 }
 
+let archiveOnly: Synthesised | undefined;
+/** The default deployment without Athena reports (`analytics=false`), synthesised once per process. */
+export function archiveOnlyApp(): Synthesised {
+  archiveOnly ??= synth({ analytics: 'false' });
+  return archiveOnly;
+}
+
 /** The logical id of `construct`'s CloudFormation resource. */
 export function logicalId(construct: IConstruct): string {
   const resource = construct.node.defaultChild ?? construct;
