@@ -43,7 +43,11 @@ impl DestroyArgs {
             .context
             .iter()
             .any(|c| c.replace(' ', "") == "deletionProtection=false");
-        let kept = kept(&plan.name, self.stack, protected);
+        let analytics = session
+            .profile()?
+            .and_then(|(_, p)| p.deployment)
+            .is_none_or(|d| d.analytics);
+        let kept = kept(&plan.name, self.stack, protected, analytics);
         if kept.is_empty() {
             return Ok(());
         }
@@ -55,7 +59,7 @@ impl DestroyArgs {
 }
 
 /// What a destroy of `stack` (all when `None`) leaves in deployment `name`.
-fn kept(name: &str, stack: Option<Stack>, protected: bool) -> Vec<String> {
+fn kept(name: &str, stack: Option<Stack>, protected: bool, analytics: bool) -> Vec<String> {
     if !protected {
         return Vec::new();
     }
@@ -67,7 +71,13 @@ fn kept(name: &str, stack: Option<Stack>, protected: bool) -> Vec<String> {
         kept.push(format!("S3 bucket {name}-packages-<account>-<region>"));
     }
     if matches!(stack, None | Some(Stack::Analytics)) {
-        for bucket in ["data", "athena", "logs"] {
+        // The Athena results bucket exists only with reports on.
+        let buckets: &[&str] = if analytics {
+            &["data", "athena", "logs"]
+        } else {
+            &["data", "logs"]
+        };
+        for bucket in buckets {
             kept.push(format!("S3 bucket {name}-{bucket}-<account>-<region>"));
         }
     }
@@ -80,13 +90,16 @@ mod tests {
 
     #[test]
     fn protected_data_is_listed_as_kept() {
-        let all = kept("ccwb", None, true).join("\n");
+        let all = kept("ccwb", None, true, true).join("\n");
         assert!(all.contains("DynamoDB table ccwb-audit"), "{all}");
         assert!(
             all.contains("S3 bucket ccwb-data-<account>-<region>"),
             "{all}"
         );
-        assert!(kept("ccwb", Some(Stack::Auth), true).is_empty());
-        assert!(kept("ccwb", None, false).is_empty());
+        assert!(all.contains("ccwb-athena-"), "{all}");
+        let archive_only = kept("ccwb", None, true, false).join("\n");
+        assert!(!archive_only.contains("ccwb-athena-"), "{archive_only}");
+        assert!(kept("ccwb", Some(Stack::Auth), true, true).is_empty());
+        assert!(kept("ccwb", None, false, true).is_empty());
     }
 }
