@@ -4,8 +4,8 @@
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::commands::{
-    audit, cleanup, completions, config, context, deploy, destroy, distribute, doctor, init, login,
-    logout, package, quota, status, test, whoami,
+    audit, builds, cleanup, completions, config, context, deploy, destroy, distribute, doctor,
+    init, login, logout, package, quota, status, test, whoami,
 };
 use crate::error::CliError;
 use crate::output::{Format, Out};
@@ -16,14 +16,10 @@ use crate::session::Session;
 #[derive(Debug, Parser)]
 #[command(name = "ccwb", version, propagate_version = true)]
 pub struct Cli {
-    /// The profile to use (see `ccwb context list`); defaults to the current one.
-    #[arg(
-        long,
-        short = 'p',
-        env = "CCWB_PROFILE",
-        global = true,
-        value_name = "NAME"
-    )]
+    /// The profile to use (see `ccwb context list`); defaults to $CCWB_PROFILE, else the
+    /// current one. For `ccwb cleanup` it names the AWS profile to remove, as in the original
+    /// ccwb.
+    #[arg(long, short = 'p', global = true, value_name = "NAME")]
     pub profile: Option<String>,
     /// The ccwb API, overriding the profile's (e.g. http://127.0.0.1:8787).
     #[arg(long, env = "CCWB_ENDPOINT", global = true, value_name = "URL")]
@@ -70,8 +66,9 @@ pub enum Command {
         #[command(subcommand)]
         command: config::ConfigCommand,
     },
-    /// The deployment: stacks and their outputs, function versions, tables (GET /status).
-    Status,
+    /// The deployment: stacks and their outputs, function versions, tables (GET /status);
+    /// `--detailed` adds the profile and whether it agrees with the deployment.
+    Status(status::StatusArgs),
     /// Deploy the CDK app in cdk/ with the profile's settings (from `ccwb init`): the auth,
     /// analytics and quota stacks, in that order; then store the API endpoint and the
     /// developers' role or identity pool in the profile and create the default policy.
@@ -85,19 +82,26 @@ pub enum Command {
     Destroy(destroy::DestroyArgs),
     /// Build the installer package developers get: credential-process for each platform that
     /// can be built here, config.json from the profile, install scripts, README, SHA256SUMS,
-    /// and a reproducible zip, under dist/<profile>/<timestamp>/.
+    /// and a reproducible zip, under dist/<profile>/<timestamp>/; `--distribute` then publishes
+    /// it as `ccwb distribute` does.
     Package(package::PackageArgs),
     /// Upload a package built by `ccwb package`, publish it, and print its download link.
     Distribute(distribute::DistributeArgs),
+    /// Which platforms this computer can build packages for (with what, or the commands that
+    /// add one), and the packages built under dist/; `--status` checks one, `--download`
+    /// fetches the package published last. (The original ccwb listed CodeBuild builds here.)
+    Builds(builds::BuildsArgs),
     /// Test a package as developers will meet it (files against SHA256SUMS, config.json,
     /// installers, the program for this computer reading its config), then the quota API
-    /// (`/check`, and a throw-away policy created, read, resolved and deleted). Exit 1 if any
-    /// check fails.
+    /// (`/check`, and a throw-away policy created, read, resolved and deleted); `--full` adds
+    /// the developer's real sign-in, AWS credentials and a Bedrock call in every allowed
+    /// region. Exit 1 if any check fails.
     Test(test::TestArgs),
     /// Remove what a package's installer put on this computer: the program and config.json,
     /// the AWS profile, the Claude Code settings it wrote, and the cached sign-in. Profiles and
-    /// settings that point elsewhere are left alone. Honours CCWB_INSTALL_DIR, AWS_CONFIG_FILE
-    /// and CLAUDE_CONFIG_DIR as the installers do.
+    /// settings that point elsewhere are left alone; `--credentials-only` clears only the cached
+    /// credentials and sign-in. Honours CCWB_INSTALL_DIR, AWS_CONFIG_FILE and CLAUDE_CONFIG_DIR
+    /// as the installers do.
     Cleanup(cleanup::CleanupArgs),
     /// Tell what is wrong, a line a check with its fix: tools, the profile, the identity
     /// provider, the API and its stacks, the developers' role or identity pool against the
@@ -110,10 +114,28 @@ pub enum Command {
 }
 
 impl Cli {
-    /// The session (`--profile`, `--endpoint`) and the output format the command runs with.
+    /// Parses the process's command line (exiting with clap's message when it is wrong). A
+    /// line in the original ccwb's spelling that ours cannot read as it is (`config export
+    /// --output FILE`) is read as ours would spell it.
+    pub fn parse() -> Self {
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        match Self::try_parse_from(&args) {
+            Ok(cli) => cli,
+            Err(err) => config::original_spelling(&args)
+                .and_then(|fixed| Self::try_parse_from(fixed).ok())
+                .unwrap_or_else(|| err.exit()),
+        }
+    }
+
+    /// The session the command runs with: `--profile` (else `CCWB_PROFILE`) and `--endpoint`.
     pub fn session(&self) -> Session {
+        let from_env = || {
+            std::env::var("CCWB_PROFILE")
+                .ok()
+                .filter(|p| !p.trim().is_empty())
+        };
         Session {
-            profile: self.profile.clone(),
+            profile: self.profile.clone().or_else(from_env),
             endpoint: self.endpoint.clone(),
         }
     }
@@ -130,13 +152,14 @@ impl Cli {
             Command::Audit(args) => args.run(&session, out).await,
             Command::Context { command } => command.run(out),
             Command::Config { command } => command.run(out).await,
-            Command::Status => status::run(&session, out).await,
+            Command::Status(args) => args.run(&session, out).await,
             Command::Deploy(args) => args.run(&session, out).await,
             Command::Destroy(args) => args.run(&session, out),
-            Command::Package(args) => args.run(&session, out),
+            Command::Package(args) => args.run(&session, out).await,
             Command::Distribute(args) => args.run(&session, out).await,
+            Command::Builds(args) => args.run(&session, out).await,
             Command::Test(args) => args.run(&session, out).await,
-            Command::Cleanup(args) => args.run(out),
+            Command::Cleanup(args) => args.run(self.profile.as_deref(), out),
             Command::Doctor(args) => args.run(&session, out).await,
             Command::Completions(args) => args.run(&mut Cli::command(), out),
         }

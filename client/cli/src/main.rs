@@ -21,8 +21,6 @@ mod tokens;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = cli::Cli::parse();

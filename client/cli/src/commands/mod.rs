@@ -8,6 +8,7 @@
 //! [`crate::cli::Command`] with its help text.
 
 pub mod audit;
+pub mod builds;
 pub mod cleanup;
 pub mod completions;
 pub mod config;

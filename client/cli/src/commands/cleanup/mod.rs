@@ -4,7 +4,8 @@
 //!
 //! [`places`] finds where the installer put things, [`plan`] decides what to change
 //! ([`aws_config`] and [`settings`] for the two shared files), [`steps`] describes and makes the
-//! changes.
+//! changes. `--credentials-only` only clears the cached credentials and sign-in (what the
+//! installed program's `--clear-cache` removes) and keeps the rest.
 
 pub(crate) mod aws_config;
 pub(crate) mod places;
@@ -15,12 +16,21 @@ mod steps;
 use crate::error::CliError;
 use crate::output::Out;
 
+/// The AWS profile packages install unless `ccwb package --profile-name` said otherwise.
+const DEFAULT_AWS_PROFILE: &str = "ClaudeCode";
+
 /// Arguments of `ccwb cleanup`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CleanupArgs {
-    /// The AWS profile the package installed.
-    #[arg(long, default_value = "ClaudeCode", value_name = "NAME")]
-    pub aws_profile: String,
+    /// The AWS profile the package installed [default: ClaudeCode]. Here `--profile NAME`
+    /// means the same (as in the original ccwb), since cleanup uses no ccwb profile.
+    #[arg(long, value_name = "NAME")]
+    pub aws_profile: Option<String>,
+    /// Only clear the cached AWS credentials and sign-in (the installed program's
+    /// --clear-cache): the program, config.json, the AWS profile and the Claude Code settings
+    /// stay, so the next use signs in afresh.
+    #[arg(long)]
+    pub credentials_only: bool,
     /// Show what would be removed, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -32,10 +42,20 @@ pub struct CleanupArgs {
 impl CleanupArgs {
     /// Shows what would be removed, asks (unless `--force`), then removes it. Each step is
     /// tried even if an earlier one failed; failures are listed and the exit is non-zero.
-    pub fn run(self, out: &mut Out<'_>) -> Result<(), CliError> {
-        let profile = self.aws_profile.as_str();
+    /// `profile` is the command line's `--profile`, taken for `--aws-profile` when that is not
+    /// given.
+    pub fn run(self, profile: Option<&str>, out: &mut Out<'_>) -> Result<(), CliError> {
+        let profile = self
+            .aws_profile
+            .as_deref()
+            .or(profile)
+            .unwrap_or(DEFAULT_AWS_PROFILE);
         let places = places::Places::from_env()?;
-        let plan = plan::plan(&places, profile)?;
+        let plan = if self.credentials_only {
+            plan::credentials_only(&places, profile)
+        } else {
+            plan::plan(&places, profile)?
+        };
         let described: Vec<String> = plan.steps.iter().map(|s| s.describe(profile)).collect();
         // The plan is shown when nothing will be done without another word: a dry run, or a
         // question; with --force the "Done:" lines say the same.

@@ -29,6 +29,28 @@ fn installed_program(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// What `--credentials-only` does: the installed program clears its cache of `profile`;
+/// everything else is left, and said so.
+pub fn credentials_only(places: &Places, profile: &str) -> Plan {
+    let mut plan = Plan::default();
+    match installed_program(&places.install_dir) {
+        Some(program) => {
+            plan.steps.push(Step::ClearCache { program });
+            plan.left.push(format!(
+                "the program and config.json in {}, the {} section of {} and the Claude Code settings (--credentials-only)",
+                places.install_dir.display(),
+                section_name(profile),
+                places.aws_config.display()
+            ));
+        }
+        None => plan.left.push(format!(
+            "no program installed in {} to clear its cache with (where it is installed, run it with --clear-cache)",
+            places.install_dir.display()
+        )),
+    }
+    plan
+}
+
 /// What cleaning up `profile` installed at `places` would do.
 pub fn plan(places: &Places, profile: &str) -> Result<Plan, CliError> {
     let mut plan = Plan::default();
@@ -178,4 +200,32 @@ fn read_dir_names(dir: &Path) -> Result<Vec<String>, CliError> {
 fn read_optional(path: &Path) -> Result<Option<String>, CliError> {
     ccwb_install::files::read_optional(path)
         .map_err(|e| CliError::Config(format!("cannot read {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_only_clears_the_cache_and_keeps_everything_else() {
+        let root = std::env::temp_dir().join(format!("ccwb-cleanup-{}", std::process::id()));
+        let places = Places {
+            install_dir: root.join("install"),
+            aws_config: root.join("aws-config"),
+            claude_settings: root.join("settings.json"),
+        };
+        std::fs::create_dir_all(&places.install_dir).unwrap();
+        assert!(credentials_only(&places, "ClaudeCode").steps.is_empty());
+        let program = places.install_dir.join("credential-process");
+        std::fs::write(&program, "").unwrap();
+        std::fs::write(places.install_dir.join("config.json"), "{}").unwrap();
+        let plan = credentials_only(&places, "ClaudeCode");
+        assert_eq!(plan.steps, vec![Step::ClearCache { program }]);
+        assert!(
+            plan.left[0].contains("--credentials-only"),
+            "{:?}",
+            plan.left
+        );
+        std::fs::remove_dir_all(root).unwrap();
+    }
 }

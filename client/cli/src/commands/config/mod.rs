@@ -4,6 +4,8 @@ mod export;
 mod import;
 mod validate;
 
+pub use export::original_spelling;
+
 use clap::Subcommand;
 
 use crate::error::CliError;
@@ -14,7 +16,8 @@ use crate::output::Out;
 pub enum ConfigCommand {
     /// Check a profile (or `all`): fields, and that its identity provider answers.
     Validate(validate::ValidateArgs),
-    /// Print profiles as JSON (secrets left out unless --include-secrets).
+    /// Print profiles as JSON, or write them to a file (secrets left out unless
+    /// --include-secrets).
     Export(export::ExportArgs),
     /// Add profiles from a file written by `ccwb config export`.
     Import(import::ImportArgs),

@@ -8,6 +8,8 @@ mod list;
 mod show;
 mod r#use;
 
+pub use show::profile_rows;
+
 use clap::Subcommand;
 
 use crate::error::CliError;

@@ -1,14 +1,17 @@
 //! `ccwb package`: the installer package developers receive: `credential-process` for each
 //! platform that can be built here ([`build`]), `config.json` from the profile (no secrets,
-//! [`config`], with the models of [`crate::models`]), the install scripts, a README, `SHA256SUMS`, and a reproducible zip of it all
-//! ([`crate::bundle`]).
+//! [`config`], with the models of [`crate::models`]), the install scripts, a README,
+//! `SHA256SUMS`, and a reproducible zip of it all ([`crate::bundle`]). With `--distribute` the
+//! build is then published as `ccwb distribute` publishes one.
 
 mod build;
 mod config;
+pub mod host;
 
 use std::path::PathBuf;
 
 use crate::bundle::{binary_name, io_error, sha256sums, zip_dir};
+use crate::commands::distribute::{self, DEFAULT_EXPIRES_HOURS, Publication};
 use crate::error::CliError;
 use crate::output::Out;
 use crate::session::Session;
@@ -22,8 +25,16 @@ const README: &str = include_str!("../../../templates/README.md");
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct PackageArgs {
     /// Platforms (comma-separated): linux-x64, linux-arm64, macos-arm64, macos-x64,
-    /// windows-x64, or all. Those that cannot be built here are skipped with a note.
-    #[arg(long = "target", value_delimiter = ',', value_name = "PLATFORMS")]
+    /// windows-x64, or all [default: all]; the original ccwb's names work too (macos-intel,
+    /// windows, and linux or macos for this computer's architecture). Those that cannot be
+    /// built here are skipped with a note; `ccwb builds` shows which can and how to add the
+    /// others.
+    #[arg(
+        long = "target",
+        visible_alias = "target-platform",
+        value_delimiter = ',',
+        value_name = "PLATFORMS"
+    )]
     pub targets: Option<Vec<String>>,
     /// Use a prebuilt binary for a platform instead of building (repeatable).
     #[arg(long = "binary", value_name = "PLATFORM=PATH")]
@@ -65,27 +76,56 @@ pub struct PackageArgs {
     /// The ccwb source tree to build from (default: found from the current directory).
     #[arg(long, value_name = "DIR")]
     pub source: Option<PathBuf>,
+    /// Then publish the build as `ccwb distribute --package-path <the build>` does, and
+    /// print its download link (sign-in is checked before building).
+    #[arg(long)]
+    pub distribute: bool,
+    /// With --distribute: hours the download link lives (1-168) [default: 48].
+    #[arg(long, requires = "distribute", value_parser = clap::value_parser!(u32).range(1..=168))]
+    pub expires_hours: Option<u32>,
     /// Name of the build folder (default: now, UTC; not a flag).
     #[arg(skip)]
     pub timestamp: Option<String>,
 }
 
 impl PackageArgs {
-    /// Builds the package and says where it is (with `-o json`, also as JSON on stdout).
-    pub fn run(self, session: &Session, out: &mut Out<'_>) -> Result<(), CliError> {
+    /// Builds the package and says where it is (with `-o json`, also as JSON on stdout); with
+    /// `--distribute` publishes it and shows its link (in JSON under `distribution`).
+    pub async fn run(self, session: &Session, out: &mut Out<'_>) -> Result<(), CliError> {
+        // Signed in first: a refused token is better known before a long build than after.
+        let client = if self.distribute {
+            Some(session.client(out).await?)
+        } else {
+            None
+        };
         let built = package(&self, session, out)?;
         out.note(format!(
-            "Package for {} in {}\nZip: {}\nNext: ccwb distribute --latest",
+            "Package for {} in {}\nZip: {}",
             built.platforms.join(", "),
             built.dir.display(),
             built.zip.display()
         ))?;
+        let Some(client) = client else {
+            out.note("Next: ccwb distribute --latest")?;
+            if out.is_json() {
+                out.json(&serde_json::json!({
+                    "dir": built.dir, "zip": built.zip, "platforms": built.platforms,
+                }))?;
+            }
+            return Ok(());
+        };
+        let how = Publication {
+            expires_hours: self.expires_hours.unwrap_or(DEFAULT_EXPIRES_HOURS),
+            allowed_ips: None,
+        };
+        let record = distribute::publish(&client, &built.dir, &how, out).await?;
         if out.is_json() {
-            out.json(&serde_json::json!({
+            return out.json(&serde_json::json!({
                 "dir": built.dir, "zip": built.zip, "platforms": built.platforms,
-            }))?;
+                "distribution": record,
+            }));
         }
-        Ok(())
+        distribute::show(&record, false, out)
     }
 }
 
@@ -158,13 +198,14 @@ fn package(options: &PackageArgs, session: &Session, out: &mut Out<'_>) -> Resul
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).map_err(|e| io_error(&staging, e))?;
 
+    let host = host::Host::probe(options.source.as_deref());
     let mut platforms = Vec::new();
     let mut skipped = Vec::new();
     for (platform, triple) in wanted {
         let file = binary_name(platform);
         let result = match prebuilt.get(platform) {
             Some(path) => Ok(path.clone()),
-            None => build::build(options.source.as_deref(), platform, triple, out)?,
+            None => host.build(platform, triple, out)?,
         };
         match result {
             Ok(binary) => {

@@ -1,9 +1,14 @@
 //! `ccwb test`: checks a package built by `ccwb package` as a developer would meet it
 //! ([`package`]), then the quota API as credential-process and administrators use it
-//! ([`quota`]). Every check is reported; the exit is 1 if any failed.
+//! ([`quota`]); with `--full` also the developer's real way in, sign-in to Bedrock
+//! ([`developer`], [`bedrock`]). Every check is reported; the exit is 1 if any failed.
 
+mod bedrock;
+mod developer;
 mod package;
 mod quota;
+
+pub use package::checksums;
 
 use std::path::PathBuf;
 
@@ -33,6 +38,19 @@ pub struct TestArgs {
     /// Only the package checks (no API calls).
     #[arg(long)]
     pub skip_quota: bool,
+    /// Test this quota API instead of the profile's (a staging deployment, say): the quota
+    /// checks call it, and the package's config.json must point at it.
+    #[arg(long, value_name = "URL")]
+    pub quota_api: Option<String>,
+    /// Everything, and the developer's real way in: besides the package and the quota API,
+    /// the package's program for this computer runs for each of its profiles as Claude Code
+    /// runs it (sign-in, in the browser unless one is cached; the quota check; AWS
+    /// credentials from STS or Cognito), then the model is called with those credentials (one
+    /// output token, about $0.0001) in every Bedrock region the profile's deployment allows.
+    /// Uses this computer's credential cache for those profiles, as an installed copy does
+    /// (`ccwb cleanup --credentials-only` clears it).
+    #[arg(long, conflicts_with_all = ["quota_only", "skip_quota"])]
+    pub full: bool,
 }
 
 /// How one check ended.
@@ -75,14 +93,17 @@ impl TestArgs {
 
     /// Runs the checks and reports each.
     pub async fn run(self, session: &Session, out: &mut Out<'_>) -> Result<(), CliError> {
+        let session = Session {
+            endpoint: self.quota_api.clone().or(session.endpoint.clone()),
+            ..session.clone()
+        };
         let mut checks = Vec::new();
-        let endpoint = session.endpoint.clone().or_else(|| {
-            session
-                .profile()
-                .ok()
-                .flatten()
-                .map(|(_, profile)| profile.endpoint)
-        });
+        let profile = session.profile().ok().flatten().map(|(_, profile)| profile);
+        let endpoint = session
+            .endpoint
+            .clone()
+            .or_else(|| profile.as_ref().map(|p| p.endpoint.clone()));
+        let mut package = None;
         if !self.quota_only {
             let dir = self.selection().choose(out.interactive)?;
             checks.push(check("package", Outcome::Pass, dir.display().to_string()));
@@ -91,6 +112,7 @@ impl TestArgs {
             checks.push(config_check);
             checks.push(package::installers(&dir));
             checks.extend(package::program(&dir, &profiles));
+            package = Some((dir, profiles));
         }
         if !self.skip_quota {
             match session.client(out).await {
@@ -98,25 +120,38 @@ impl TestArgs {
                 Err(e) => checks.push(check("quota API", Outcome::Fail, e.to_string())),
             }
         }
+        if let Some((dir, profiles)) = package.filter(|_| self.full) {
+            let regions = profile
+                .and_then(|p| p.deployment)
+                .map(|d| d.bedrock_regions)
+                .unwrap_or_default();
+            out.note("Signing in as a developer would (a browser may open)…")?;
+            checks.extend(developer::checks(&dir, &profiles, &regions).await);
+        }
         report(&checks, out)
     }
 }
 
-/// Each check on a line (`ok`, `FAIL`, `skip`, its name and detail), or JSON; an error when
-/// any failed.
+/// Each check on a line: `ok`, `FAIL` or `skip`, its name and detail, aligned.
+pub fn print_checks(checks: &[Check], out: &mut Out<'_>) -> Result<(), CliError> {
+    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    for c in checks {
+        let mark = match c.outcome {
+            Outcome::Pass => "ok  ",
+            Outcome::Fail => "FAIL",
+            Outcome::Skip => "skip",
+        };
+        out.line(format!("{mark}  {:<width$}  {}", c.name, c.detail))?;
+    }
+    Ok(())
+}
+
+/// Each check on a line ([`print_checks`]), or JSON; an error when any failed.
 fn report(checks: &[Check], out: &mut Out<'_>) -> Result<(), CliError> {
     if out.is_json() {
         out.json(&checks)?;
     } else {
-        let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
-        for c in checks {
-            let mark = match c.outcome {
-                Outcome::Pass => "ok  ",
-                Outcome::Fail => "FAIL",
-                Outcome::Skip => "skip",
-            };
-            out.line(format!("{mark}  {:<width$}  {}", c.name, c.detail))?;
-        }
+        print_checks(checks, out)?;
     }
     let failed = checks.iter().filter(|c| c.outcome == Outcome::Fail).count();
     if failed == 0 {

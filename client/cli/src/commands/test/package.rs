@@ -2,7 +2,7 @@
 //! credential-process reads it, the installers filled in, and the program for this computer
 //! reading its config (no sign-in, no network).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ccwb_install::config as install_config;
@@ -145,24 +145,25 @@ pub fn installers(dir: &Path) -> Check {
     }
 }
 
+/// The package's program for this computer, or why there is none to run here.
+pub fn this_computers_program(dir: &Path) -> Result<PathBuf, String> {
+    let platform = host_platform().ok_or("no package platform matches this computer".to_owned())?;
+    let path = dir.join(binary_name(platform));
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!("the package has no {platform} build to run here"))
+    }
+}
+
 /// Runs the package's program for this computer: `--version`, then `--explain` per profile
 /// (reads config.json beside it as a developer's copy would; no sign-in, no network).
 pub fn program(dir: &Path, profiles: &[String]) -> Vec<Check> {
-    let Some(platform) = host_platform() else {
-        return vec![check(
-            "program",
-            Outcome::Skip,
-            "no package platform matches this computer",
-        )];
+    let path = match this_computers_program(dir) {
+        Ok(path) => path,
+        Err(why) => return vec![check("program", Outcome::Skip, why)],
     };
-    let path = dir.join(binary_name(platform));
-    if !path.is_file() {
-        return vec![check(
-            "program",
-            Outcome::Skip,
-            format!("the package has no {platform} build to run here"),
-        )];
-    }
+    let platform = host_platform().unwrap_or_default();
     let run = |args: &[&str]| {
         Command::new(&path)
             .args(args)

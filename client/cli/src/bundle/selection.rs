@@ -1,101 +1,37 @@
-//! A package directory as `ccwb package` lays it out and `ccwb distribute` and `ccwb test` find
-//! it again: `dist/<profile>/<timestamp>/` with one `credential-process-<platform>` per
-//! platform, its `SHA256SUMS`, and the reproducible zip of it all.
+//! Which build of `ccwb package` a command uses: named (`--build-profile` and `--timestamp`,
+//! also in the original ccwb's timestamp form), given as a folder (`--package-path`), the
+//! newest, or chosen from a list.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
+use super::platforms_in;
 use crate::error::CliError;
 
-/// Platforms a package can carry, with their Rust target.
-pub const TARGETS: [(&str, &str); 5] = [
-    ("linux-x64", "x86_64-unknown-linux-gnu"),
-    ("linux-arm64", "aarch64-unknown-linux-gnu"),
-    ("macos-arm64", "aarch64-apple-darwin"),
-    ("macos-x64", "x86_64-apple-darwin"),
-    ("windows-x64", "x86_64-pc-windows-gnu"),
-];
-
-/// The folder every file sits in inside the zip (unzipping makes one folder, not a mess).
-const ZIP_FOLDER: &str = "claude-code-with-bedrock";
-
-/// `credential-process-<platform>` (`.exe` on Windows).
-pub fn binary_name(platform: &str) -> String {
-    if platform.starts_with("windows") {
-        format!("credential-process-{platform}.exe")
-    } else {
-        format!("credential-process-{platform}")
-    }
+/// Whether `dir` is a build folder of `ccwb package` (its `SHA256SUMS` or a program in it),
+/// rather than a folder of builds such as `dist/`.
+pub fn is_build_dir(dir: &Path) -> bool {
+    dir.join("SHA256SUMS").is_file() || !platforms_in(dir).is_empty()
 }
 
-/// An I/O error naming its file.
-pub fn io_error(path: &Path, err: std::io::Error) -> CliError {
-    CliError::Output(format!("{}: {err}", path.display()))
-}
-
-/// Hex SHA-256 of bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// The files of a package directory, sorted by name.
-fn files(dir: &Path) -> Result<Vec<String>, CliError> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map_err(|e| io_error(dir, e))?
-        .filter_map(Result::ok)
-        .filter(|e| e.path().is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    Ok(names)
-}
-
-/// `SHA256SUMS` of every file in `dir` (as `sha256sum` prints it).
-pub fn sha256sums(dir: &Path) -> Result<String, CliError> {
-    let mut out = String::new();
-    for name in files(dir)? {
-        if name == "SHA256SUMS" {
-            continue;
-        }
-        let bytes = std::fs::read(dir.join(&name)).map_err(|e| io_error(dir, e))?;
-        out.push_str(&format!("{}  {name}\n", sha256_hex(&bytes)));
-    }
-    Ok(out)
-}
-
-/// The zip of a package directory, byte for byte the same for the same files: names sorted,
-/// times fixed at 1980-01-01, modes 0755 for programs and scripts and 0644 for the rest.
-pub fn zip_dir(dir: &Path) -> Result<Vec<u8>, CliError> {
-    use zip::write::SimpleFileOptions;
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let zip_error = |e: zip::result::ZipError| CliError::Output(format!("zip: {e}"));
-    for name in files(dir)? {
-        let executable = name.starts_with("credential-process") || name == "install.sh";
-        let options = SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .last_modified_time(zip::DateTime::DEFAULT)
-            .unix_permissions(if executable { 0o755 } else { 0o644 });
-        writer
-            .start_file(format!("{ZIP_FOLDER}/{name}"), options)
-            .map_err(zip_error)?;
-        let bytes = std::fs::read(dir.join(&name)).map_err(|e| io_error(dir, e))?;
-        writer.write_all(&bytes).map_err(|e| io_error(dir, e))?;
-    }
-    Ok(writer.finish().map_err(zip_error)?.into_inner())
-}
-
-/// The platforms a package directory carries, from its binaries' names.
-pub fn platforms_in(dir: &Path) -> Vec<String> {
-    TARGETS
-        .iter()
-        .filter(|(platform, _)| dir.join(binary_name(platform)).is_file())
-        .map(|(platform, _)| (*platform).to_owned())
-        .collect()
+/// The original ccwb's timestamp form `2024-11-14-083022` as ours, `20241114-083022`.
+pub fn our_timestamp(timestamp: &str) -> Option<String> {
+    let b = timestamp.as_bytes();
+    let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
+    let original = b.len() == 17
+        && [b[4], b[7], b[10]] == [b'-', b'-', b'-']
+        && digits(0..4)
+        && digits(5..7)
+        && digits(8..10)
+        && digits(11..17);
+    original.then(|| {
+        format!(
+            "{}{}{}-{}",
+            &timestamp[0..4],
+            &timestamp[5..7],
+            &timestamp[8..10],
+            &timestamp[11..17]
+        )
+    })
 }
 
 /// Which build `ccwb package` made to use.
@@ -103,6 +39,8 @@ pub fn platforms_in(dir: &Path) -> Vec<String> {
 pub struct BuildSelection {
     /// Where `ccwb package` wrote builds (default `dist`).
     pub dist: PathBuf,
+    /// A build folder given as it is (`ccwb distribute --package-path`).
+    pub build_dir: Option<PathBuf>,
     /// The newest build.
     pub latest: bool,
     /// `--build-profile`.
@@ -125,15 +63,48 @@ impl BuildSelection {
             latest,
             build_profile: build_profile.map(str::to_owned),
             timestamp: timestamp.map(str::to_owned),
+            build_dir: None,
         }
+    }
+
+    /// `--package-path DIR` as the original ccwb meant it, and more: a build folder is used as
+    /// it is; any other folder is where builds are (as `--dist`).
+    pub fn with_package_path(mut self, path: Option<&Path>) -> Result<Self, CliError> {
+        let Some(path) = path else {
+            return Ok(self);
+        };
+        if !path.is_dir() {
+            return Err(CliError::Input(format!(
+                "--package-path {}: no such folder",
+                path.display()
+            )));
+        }
+        if !is_build_dir(path) {
+            self.dist = path.to_path_buf();
+            return Ok(self);
+        }
+        if self.latest || self.build_profile.is_some() || self.timestamp.is_some() {
+            return Err(CliError::Usage(format!(
+                "--package-path {} is a build folder: it takes no --latest, --build-profile or --timestamp",
+                path.display()
+            )));
+        }
+        self.build_dir = Some(path.to_path_buf());
+        Ok(self)
     }
 
     /// The build directory: named, newest, or chosen from a list when `interactive` (a person
     /// at a terminal) and there is more than one.
     pub fn choose(&self, interactive: bool) -> Result<PathBuf, CliError> {
+        if let Some(dir) = &self.build_dir {
+            return Ok(dir.clone());
+        }
         match (&self.build_profile, &self.timestamp) {
             (Some(profile), Some(timestamp)) => {
-                let dir = self.dist.join(profile).join(timestamp);
+                let mut dir = self.dist.join(profile).join(timestamp);
+                if let Some(ours) = our_timestamp(timestamp).filter(|_| !dir.is_dir()) {
+                    dir = self.dist.join(profile).join(ours);
+                }
                 return if dir.is_dir() {
                     Ok(dir)
                 } else {
@@ -180,7 +151,7 @@ impl BuildSelection {
     }
 
     /// Every finished build under `dist/`, newest first (a `.partial` one is not finished).
-    fn builds(&self) -> Vec<PathBuf> {
+    pub fn builds(&self) -> Vec<PathBuf> {
         let subdirs = |dir: &Path| -> Vec<PathBuf> {
             std::fs::read_dir(dir)
                 .into_iter()
@@ -214,15 +185,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn binary_names_follow_the_original_layout() {
-        assert_eq!(binary_name("linux-x64"), "credential-process-linux-x64");
-        assert_eq!(
-            binary_name("windows-x64"),
-            "credential-process-windows-x64.exe"
-        );
-    }
-
-    #[test]
     fn the_newest_finished_build_is_chosen() {
         let dist = std::env::temp_dir().join(format!("ccwb-bundle-{}", std::process::id()));
         for dir in [
@@ -252,6 +214,30 @@ mod tests {
                 .to_string()
                 .contains("no build at")
         );
+        let original_form = BuildSelection {
+            timestamp: Some("2026-03-01-000000".into()),
+            ..named
+        };
+        assert_eq!(
+            original_form.choose(false).unwrap(),
+            dist.join("p/20260301-000000")
+        );
+        // A build folder is taken as it is; a folder of builds is where to look.
+        let build = dist.join("p/20260101-000000");
+        std::fs::write(build.join("SHA256SUMS"), "").unwrap();
+        let given = BuildSelection::default()
+            .with_package_path(Some(&build))
+            .unwrap();
+        assert_eq!(given.choose(false).unwrap(), build);
+        let root = BuildSelection::default()
+            .with_package_path(Some(&dist))
+            .unwrap();
+        assert_eq!(root.choose(false).unwrap(), dist.join("p/20260301-000000"));
+        let latest = BuildSelection {
+            latest: true,
+            ..BuildSelection::default()
+        };
+        assert!(latest.with_package_path(Some(&build)).is_err());
         std::fs::remove_dir_all(dist).unwrap();
     }
 }

@@ -1,0 +1,99 @@
+//! Whether the profile `ccwb status --detailed` was asked with and the deployment agree (API
+//! endpoint, issuer, client id, ccwb version), and whether every stack and table is healthy.
+
+use ccwb_api::StatusResponse;
+
+use crate::commands::test::{Check, Outcome, check};
+use crate::profile::Profile;
+
+/// The first stack output named `key`.
+fn output<'a>(status: &'a StatusResponse, key: &str) -> Option<&'a str> {
+    status
+        .stacks
+        .iter()
+        .find_map(|s| s.outputs.get(key))
+        .map(String::as_str)
+}
+
+/// Whether the profile (and the endpoint asked) and the deployment agree, and whether every
+/// stack and table is healthy.
+pub fn agreement(
+    status: &StatusResponse,
+    profile: Option<&Profile>,
+    endpoint: Option<String>,
+) -> Vec<Check> {
+    let trim = |s: &str| s.trim().trim_end_matches('/').to_owned();
+    let compare =
+        |name: &str, ours: Option<String>, key: &str, what: &str| match (ours, output(status, key))
+        {
+            (_, None) => check(name, Outcome::Skip, format!("no stack outputs {key}")),
+            (None, Some(theirs)) => check(
+                name,
+                Outcome::Skip,
+                format!("{what} is not set; {key} is {theirs}"),
+            ),
+            (Some(ours), Some(theirs)) if trim(&ours) == trim(theirs) => {
+                check(name, Outcome::Pass, format!("{ours} ({key})"))
+            }
+            (Some(ours), Some(theirs)) => check(
+                name,
+                Outcome::Fail,
+                format!("{what} is {ours}, but {key} is {theirs}"),
+            ),
+        };
+    let mut checks = vec![
+        compare("API endpoint", endpoint, "ApiEndpoint", "the endpoint used"),
+        compare(
+            "issuer",
+            profile.and_then(|p| p.issuer.clone()),
+            "Issuer",
+            "the profile's issuer",
+        ),
+    ];
+    let client_id = profile.and_then(|p| p.client_id.clone());
+    checks.push(match (client_id, output(status, "Audience")) {
+        (_, None) => check("client id", Outcome::Skip, "no stack outputs Audience"),
+        (None, Some(_)) => check("client id", Outcome::Skip, "the profile has no client id"),
+        (Some(id), Some(audiences)) if audiences.split(',').any(|a| a.trim() == id) => {
+            check("client id", Outcome::Pass, format!("{id} is an audience"))
+        }
+        (Some(id), Some(audiences)) => check(
+            "client id",
+            Outcome::Fail,
+            format!("the API accepts tokens for {audiences}, not {id}: `ccwb login` tokens would be refused"),
+        ),
+    });
+    let ours = env!("CARGO_PKG_VERSION");
+    checks.push(match output(status, "Version") {
+        None => check("version", Outcome::Skip, "no stack outputs Version"),
+        Some(v) if v == ours => check("version", Outcome::Pass, format!("{v}, as this ccwb")),
+        Some(v) => check(
+            "version",
+            Outcome::Fail,
+            format!("the functions are {v}, this ccwb is {ours}: `ccwb deploy` with this ccwb"),
+        ),
+    });
+    let unhealthy: Vec<String> = status
+        .stacks
+        .iter()
+        .filter(|s| !s.status.ends_with("_COMPLETE") || s.status.contains("ROLLBACK"))
+        .map(|s| format!("{} {}", s.name, s.status))
+        .chain(
+            status
+                .tables
+                .iter()
+                .filter(|t| t.status != "ACTIVE")
+                .map(|t| format!("{} {}", t.name, t.status)),
+        )
+        .collect();
+    checks.push(if unhealthy.is_empty() {
+        check(
+            "health",
+            Outcome::Pass,
+            "every stack complete, every table active",
+        )
+    } else {
+        check("health", Outcome::Fail, unhealthy.join(", "))
+    });
+    checks
+}
