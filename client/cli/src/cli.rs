@@ -118,12 +118,17 @@ impl Cli {
     /// line in the original ccwb's spelling that ours cannot read as it is (`config export
     /// --output FILE`) is read as ours would spell it.
     pub fn parse() -> Self {
-        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        Self::parse_args(std::env::args_os().collect())
+    }
+
+    /// [`Cli::parse`] of `args` (the program's name first).
+    fn parse_args(args: Vec<std::ffi::OsString>) -> Self {
         match Self::try_parse_from(&args) {
             Ok(cli) => cli,
-            Err(err) => config::original_spelling(&args)
-                .and_then(|fixed| Self::try_parse_from(fixed).ok())
-                .unwrap_or_else(|| err.exit()),
+            Err(err) => match config::original_spelling(&args) {
+                Some(fixed) => Self::try_parse_from(fixed).unwrap_or_else(|e| e.exit()),
+                None => err.exit(),
+            },
         }
     }
 
@@ -173,5 +178,25 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_original_config_export_output_file_is_read_as_file() {
+        let args = [
+            "ccwb",
+            "-p",
+            "prod",
+            "config",
+            "export",
+            "--output",
+            "prod.json",
+        ];
+        let cli = Cli::parse_args(args.iter().map(Into::into).collect());
+        assert_eq!(cli.output, Format::Table);
+        assert!(
+            format!("{:?}", cli.command).contains("file: Some(\"prod.json\")"),
+            "{:?}",
+            cli.command
+        );
     }
 }

@@ -73,9 +73,18 @@ pub fn agreement(
             format!("the functions are {v}, this ccwb is {ours}: `ccwb deploy` with this ccwb"),
         ),
     });
+    // A stack not deployed is a choice (analytics off), not a fault; any other state but
+    // complete is worth knowing.
+    let absent: Vec<&str> = status
+        .stacks
+        .iter()
+        .filter(|s| s.status == "NOT_FOUND")
+        .map(|s| s.name.as_str())
+        .collect();
     let unhealthy: Vec<String> = status
         .stacks
         .iter()
+        .filter(|s| s.status != "NOT_FOUND")
         .filter(|s| !s.status.ends_with("_COMPLETE") || s.status.contains("ROLLBACK"))
         .map(|s| format!("{} {}", s.name, s.status))
         .chain(
@@ -86,14 +95,20 @@ pub fn agreement(
                 .map(|t| format!("{} {}", t.name, t.status)),
         )
         .collect();
+    let not_deployed = if absent.is_empty() {
+        String::new()
+    } else {
+        format!(" ({} not deployed)", absent.join(", "))
+    };
     checks.push(if unhealthy.is_empty() {
+        let detail = format!("every stack complete, every table active{not_deployed}");
+        check("health", Outcome::Pass, detail)
+    } else {
         check(
             "health",
-            Outcome::Pass,
-            "every stack complete, every table active",
+            Outcome::Fail,
+            unhealthy.join(", ") + &not_deployed,
         )
-    } else {
-        check("health", Outcome::Fail, unhealthy.join(", "))
     });
     checks
 }
