@@ -46,7 +46,8 @@ pub struct TestArgs {
     /// the package's program for this computer runs for each of its profiles as Claude Code
     /// runs it (sign-in, in the browser unless one is cached; the quota check; AWS
     /// credentials from STS or Cognito), then the model is called with those credentials (one
-    /// output token, about $0.0001) in every Bedrock region the profile's deployment allows.
+    /// output token: a fraction of a cent) in every Bedrock region the profile's deployment
+    /// allows (the package's own region when the profile has no deployment).
     /// Uses this computer's credential cache for those profiles, as an installed copy does
     /// (`ccwb cleanup --credentials-only` clears it).
     #[arg(long, conflicts_with_all = ["quota_only", "skip_quota"])]
