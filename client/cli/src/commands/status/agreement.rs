@@ -1,7 +1,9 @@
 //! Whether the profile `ccwb status --detailed` was asked with and the deployment agree (API
-//! endpoint, issuer, client id, ccwb version), and whether every stack and table is healthy.
+//! endpoint, issuer, client id, the developers' role or identity pool that packages carry, ccwb
+//! version), and whether every stack and table is healthy.
 
 use ccwb_api::StatusResponse;
+use ccwb_install::config::FederationType;
 
 use crate::commands::test::{Check, Outcome, check};
 use crate::profile::Profile;
@@ -50,6 +52,30 @@ pub fn agreement(
             "the profile's issuer",
         ),
     ];
+    // Packages take the role or pool from the profile: a stale one would reach developers.
+    if let Some(d) = profile.and_then(|p| p.deployment.as_ref()) {
+        let (name, ours, key, what) = match d.federation {
+            FederationType::Direct => (
+                "developers' role",
+                d.federated_role_arn.clone(),
+                "FederatedRoleArn",
+                "the profile's role",
+            ),
+            FederationType::Cognito => (
+                "identity pool",
+                d.identity_pool_id.clone(),
+                "IdentityPoolId",
+                "the profile's identity pool",
+            ),
+        };
+        let mut found = compare(name, ours, key, what);
+        if found.outcome == Outcome::Fail {
+            found
+                .detail
+                .push_str(": `ccwb deploy --outputs-only` stores the stack's");
+        }
+        checks.push(found);
+    }
     let client_id = profile.and_then(|p| p.client_id.clone());
     checks.push(match (client_id, output(status, "Audience")) {
         (_, None) => check("client id", Outcome::Skip, "no stack outputs Audience"),

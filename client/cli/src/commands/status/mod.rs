@@ -1,7 +1,7 @@
 //! `ccwb status`: what is deployed, as `GET /status` reports it: the stacks and their outputs,
 //! the functions, the tables. `--detailed` shows all of it as it is (every output, exact
 //! table sizes), the profile it was asked with, and whether that profile and the deployment
-//! agree (API endpoint, issuer, client id, version).
+//! agree (API endpoint, issuer, client id, role or identity pool, version).
 
 mod agreement;
 
@@ -28,8 +28,9 @@ pub struct StatusArgs {
     pub json: bool,
     /// Everything, exactly: every stack output (function names and Version included), exact
     /// table item counts and bytes, read errors, the profile's settings, and checks that the
-    /// profile and the deployment agree (API endpoint, issuer, client id, ccwb version). In
-    /// JSON: `profile` and `checks` beside the API's fields.
+    /// profile and the deployment agree (API endpoint, issuer, client id, the developers' role
+    /// or identity pool, ccwb version). In JSON: `profile` and `checks` beside the API's
+    /// fields.
     #[arg(long)]
     pub detailed: bool,
 }
@@ -244,6 +245,31 @@ mod tests {
         assert!(
             !text.contains("CheckFunctionName"),
             "the functions table shows it: {text}"
+        );
+    }
+
+    #[test]
+    fn a_profile_whose_role_is_not_the_auth_stacks_is_named() {
+        let mut deployment = crate::deployment::Deployment::defaults("eu-west-1");
+        deployment.federated_role_arn = Some("arn:aws:iam::1:role/old".into());
+        let profile = Profile {
+            deployment: Some(deployment),
+            ..Profile::default()
+        };
+        let mut status = status();
+        status.stacks[0]
+            .outputs
+            .insert("FederatedRoleArn".into(), "arn:aws:iam::1:role/new".into());
+        let checks = agreement(&status, Some(&profile), None);
+        let role = checks
+            .iter()
+            .find(|c| c.name == "developers' role")
+            .unwrap();
+        assert_eq!(role.outcome, crate::commands::test::Outcome::Fail);
+        assert!(
+            role.detail.contains("role/old") && role.detail.contains("--outputs-only"),
+            "{}",
+            role.detail
         );
     }
 
