@@ -10,7 +10,7 @@ use crate::output::Out;
 use crate::session::Session;
 
 /// Which stacks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stack {
     /// Developers' way to Bedrock: the IAM OIDC provider and role, or the Cognito identity
     /// pool, allowed Bedrock inference only in the chosen regions.
@@ -19,6 +19,26 @@ pub enum Stack {
     Analytics,
     /// Tables, the HTTP API and its functions, alarms, the alert topic.
     Quota,
+}
+
+/// The stack a name on the command line means: ours, the original's `dashboard` and
+/// `monitoring` (both live in the quota stack here), or a clear word on the original's stacks
+/// that have no counterpart.
+pub fn parse_stack(name: &str) -> Result<Stack, String> {
+    match name.to_ascii_lowercase().as_str() {
+        "auth" => Ok(Stack::Auth),
+        "analytics" => Ok(Stack::Analytics),
+        "quota" | "dashboard" | "monitoring" => Ok(Stack::Quota),
+        "networking" => Err(
+            "ccwb has no networking stack: Claude Code sends its telemetry straight to the API (no collector, no VPC); the stacks are auth, analytics and quota".into(),
+        ),
+        "codebuild" => Err(
+            "ccwb has no codebuild stack: `ccwb package` cross-builds every platform on this computer (see `ccwb builds`); the stacks are auth, analytics and quota".into(),
+        ),
+        other => Err(format!(
+            "{other:?} is not a stack: auth, analytics or quota (dashboard and monitoring mean quota)"
+        )),
+    }
 }
 
 impl Stack {
@@ -219,5 +239,37 @@ pub fn execute(plan: &Plan, out: &mut Out<'_>) -> Result<(), CliError> {
             plan.args.first().map(String::as_str).unwrap_or_default(),
             status.code().unwrap_or(-1)
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_originals_stack_names_mean_ours_or_say_why_not() {
+        assert_eq!(parse_stack("auth"), Ok(Stack::Auth));
+        assert_eq!(parse_stack("Quota"), Ok(Stack::Quota));
+        assert_eq!(parse_stack("dashboard"), Ok(Stack::Quota));
+        assert_eq!(parse_stack("monitoring"), Ok(Stack::Quota));
+        assert!(
+            parse_stack("networking")
+                .unwrap_err()
+                .contains("no collector, no VPC")
+        );
+        assert!(
+            parse_stack("codebuild")
+                .unwrap_err()
+                .contains("ccwb builds")
+        );
+        assert!(
+            parse_stack("db")
+                .unwrap_err()
+                .contains("auth, analytics or quota")
+        );
+        assert_eq!(
+            Stack::ALL.map(|s| s.stack_name("acme")),
+            ["acme-auth", "acme-analytics", "acme-quota"]
+        );
     }
 }

@@ -31,8 +31,9 @@ const DEPLOY: [&str; 7] = [
 /// Arguments of `ccwb deploy`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DeployArgs {
-    /// Only this stack (its dependencies too); default: all.
-    #[arg(value_enum)]
+    /// Only this stack, with what it depends on: auth, analytics or quota (the original's
+    /// dashboard and monitoring are in quota); default: all.
+    #[arg(value_parser = crate::cdk::parse_stack, value_name = "STACK")]
     pub stack: Option<Stack>,
     /// Synthesise and check (cdk-nag included), deploy nothing.
     #[arg(long, conflicts_with_all = ["show_commands", "outputs_only"])]

@@ -8,8 +8,9 @@ use crate::session::Session;
 /// Arguments of `ccwb destroy`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DestroyArgs {
-    /// Only this stack; default: all.
-    #[arg(value_enum)]
+    /// Only this stack: auth, analytics or quota (the original's dashboard and monitoring are
+    /// in quota); default: all.
+    #[arg(value_parser = crate::cdk::parse_stack, value_name = "STACK")]
     pub stack: Option<Stack>,
     /// Do not ask (required when stdin is not a terminal).
     #[arg(long)]
