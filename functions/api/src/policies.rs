@@ -1,6 +1,6 @@
 //! Policy administration: list, import, export, resolve and usage bodies.
 
-use ccwb_core::{Mode, Policy, PolicyFields, PolicyType, TokenAmount, UsageDetail, Usd};
+use ccwb_core::{Policy, PolicyFields, PolicyType, TokenAmount, UsageDetail, Usd};
 use serde::{Deserialize, Serialize};
 
 use crate::CheckResponse;
@@ -37,38 +37,20 @@ pub enum ImportMode {
     Update,
 }
 
-// The fields repeat `ccwb_core::PolicyFields` on purpose: serde's `deny_unknown_fields` does not
-// work with `#[serde(flatten)]`, and a misspelt column must be an error naming it.
-/// One row of an import: a policy's type, identifier and fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ImportRow {
-    /// `user`, `group` or `default`.
-    #[serde(rename = "type")]
-    pub policy_type: PolicyType,
-    /// The identifier.
-    pub identifier: String,
-    /// Tokens per month.
+ccwb_core::policy_struct! {
+    /// One row of an import: a policy's type, identifier and fields.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct ImportRow {
+        /// `user`, `group` or `default`.
+        #[serde(rename = "type")]
+        pub policy_type: PolicyType,
+        /// The identifier.
+        pub identifier: String,
+    }
+    limits(Option<TokenAmount>, Option<Usd>, ".")
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub monthly_token_limit: Option<TokenAmount>,
-    /// Tokens per day.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub daily_token_limit: Option<TokenAmount>,
-    /// USD per month.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub monthly_cost_limit: Option<Usd>,
-    /// USD per day.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub daily_cost_limit: Option<Usd>,
-    /// Monthly enforcement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enforcement_mode: Option<Mode>,
-    /// Daily enforcement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub daily_enforcement_mode: Option<Mode>,
-    /// Whether the policy applies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
+    settings: optional
 }
 
 impl ImportRow {

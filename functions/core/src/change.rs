@@ -4,79 +4,29 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 
-use crate::{Mode, Policy, PolicyType, TokenAmount, Usd};
+use crate::{Policy, PolicyType, TokenAmount, Usd};
 
-/// Every settable field of a policy; absent fields take their defaults (no limit, `alert`,
-/// enabled). An absent `daily_enforcement_mode` follows `enforcement_mode`.
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PolicyFields {
-    /// Tokens per month.
+crate::policy_struct! {
+    /// Every settable field of a policy; absent fields take their defaults (no limit, `alert`,
+    /// enabled). An absent `daily_enforcement_mode` follows `enforcement_mode`.
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+    #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct PolicyFields {}
+    limits(Option<TokenAmount>, Option<Usd>, ".")
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub monthly_token_limit: Option<TokenAmount>,
-    /// Tokens per day.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub daily_token_limit: Option<TokenAmount>,
-    /// USD per month.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub monthly_cost_limit: Option<Usd>,
-    /// USD per day.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub daily_cost_limit: Option<Usd>,
-    /// Monthly enforcement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enforcement_mode: Option<Mode>,
-    /// Daily enforcement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub daily_enforcement_mode: Option<Mode>,
-    /// Whether the policy applies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
+    settings: optional
 }
 
-/// A partial change: absent fields stay as they are; a limit given as `null` is cleared.
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PolicyPatch {
-    /// Tokens per month (`null` clears).
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub monthly_token_limit: Option<Option<TokenAmount>>,
-    /// Tokens per day (`null` clears).
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub daily_token_limit: Option<Option<TokenAmount>>,
-    /// USD per month (`null` clears).
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub monthly_cost_limit: Option<Option<Usd>>,
-    /// USD per day (`null` clears).
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub daily_cost_limit: Option<Option<Usd>>,
-    /// Monthly enforcement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enforcement_mode: Option<Mode>,
-    /// Daily enforcement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub daily_enforcement_mode: Option<Mode>,
-    /// Whether the policy applies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
+crate::policy_struct! {
+    /// A partial change: absent fields stay as they are; a limit given as `null` is cleared.
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+    #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct PolicyPatch {}
+    limits(Option<Option<TokenAmount>>, Option<Option<Usd>>, " (`null` clears).")
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    settings: optional
 }
 
 /// Distinguishes a field given as `null` (`Some(None)`) from an absent one (`None`, by default).
@@ -130,34 +80,23 @@ pub fn replace(
     }
 }
 
-/// `existing` with `patch` applied.
-pub fn patch(existing: &Policy, patch: &PolicyPatch, change: &Change) -> Policy {
-    let mut policy = existing.clone();
-    if let Some(value) = patch.monthly_token_limit {
-        policy.monthly_token_limit = value;
+/// `old` with `patch` applied: each field the patch gives replaces the old one.
+pub fn patch(old: &Policy, patch: &PolicyPatch, change: &Change) -> Policy {
+    Policy {
+        monthly_token_limit: patch.monthly_token_limit.unwrap_or(old.monthly_token_limit),
+        daily_token_limit: patch.daily_token_limit.unwrap_or(old.daily_token_limit),
+        monthly_cost_limit: patch.monthly_cost_limit.unwrap_or(old.monthly_cost_limit),
+        daily_cost_limit: patch.daily_cost_limit.unwrap_or(old.daily_cost_limit),
+        enforcement_mode: patch.enforcement_mode.unwrap_or(old.enforcement_mode),
+        daily_enforcement_mode: patch
+            .daily_enforcement_mode
+            .unwrap_or(old.daily_enforcement_mode),
+        enabled: patch.enabled.unwrap_or(old.enabled),
+        version: old.version + 1,
+        updated_at: Some(change.at),
+        updated_by: Some(change.actor.clone()),
+        ..old.clone()
     }
-    if let Some(value) = patch.daily_token_limit {
-        policy.daily_token_limit = value;
-    }
-    if let Some(value) = patch.monthly_cost_limit {
-        policy.monthly_cost_limit = value;
-    }
-    if let Some(value) = patch.daily_cost_limit {
-        policy.daily_cost_limit = value;
-    }
-    if let Some(mode) = patch.enforcement_mode {
-        policy.enforcement_mode = mode;
-    }
-    if let Some(mode) = patch.daily_enforcement_mode {
-        policy.daily_enforcement_mode = mode;
-    }
-    if let Some(enabled) = patch.enabled {
-        policy.enabled = enabled;
-    }
-    policy.version = existing.version + 1;
-    policy.updated_at = Some(change.at);
-    policy.updated_by = Some(change.actor.clone());
-    policy
 }
 
 /// A daily limit derived from a monthly one: a thirtieth of it, plus `burst_percent` (0–100),
@@ -170,6 +109,7 @@ pub fn auto_daily(monthly: TokenAmount, burst_percent: u8) -> TokenAmount {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Mode;
     use time::macros::datetime;
 
     fn change() -> Change {

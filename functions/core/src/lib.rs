@@ -14,6 +14,7 @@ pub mod check;
 pub mod claims;
 pub mod decision;
 pub mod distribution;
+pub mod fields;
 pub mod groups;
 pub mod html;
 pub mod identity;

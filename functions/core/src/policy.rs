@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use time::serde::rfc3339;
 
 use crate::{TokenAmount, Usd};
 
@@ -144,61 +145,45 @@ impl LimitKind {
     }
 }
 
-// The limit fields mirror `PolicyFields` (the request form) by design: `deny_unknown_fields`
-// cannot be combined with `flatten`.
-/// A quota policy. JSON field names are the API's.
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Policy {
-    /// What the policy applies to.
-    #[serde(rename = "type")]
-    pub policy_type: PolicyType,
-    /// The user's identity, the group's name, or `default`.
-    pub identifier: String,
-    /// Tokens per month; 0 or absent means no limit.
+crate::policy_struct! {
+    /// A quota policy. JSON field names are the API's.
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Policy {
+        /// What the policy applies to.
+        #[serde(rename = "type")]
+        pub policy_type: PolicyType,
+        /// The user's identity, the group's name, or `default`.
+        pub identifier: String,
+    }
+    limits(Option<TokenAmount>, Option<Usd>, "; 0 or absent means no limit.")
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub monthly_token_limit: Option<TokenAmount>,
-    /// Tokens per day; 0 or absent means no limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub daily_token_limit: Option<TokenAmount>,
-    /// USD per month; 0 or absent means no limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub monthly_cost_limit: Option<Usd>,
-    /// USD per day; 0 or absent means no limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub daily_cost_limit: Option<Usd>,
-    /// How the monthly limits are enforced.
-    #[serde(default)]
-    pub enforcement_mode: Mode,
-    /// How the daily limits are enforced.
-    #[serde(default)]
-    pub daily_enforcement_mode: Mode,
-    /// Disabled policies are ignored by resolution.
-    #[serde(default = "enabled_default")]
-    pub enabled: bool,
-    /// Incremented by every change; the basis of ETags.
-    #[serde(default)]
-    pub version: u64,
-    /// When the policy was created.
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
-    pub created_at: Option<OffsetDateTime>,
-    /// When it last changed.
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
-    pub updated_at: Option<OffsetDateTime>,
-    /// Who last changed it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_by: Option<String>,
+    settings {
+        /// How the monthly limits are enforced.
+        #[serde(default)]
+        pub enforcement_mode: Mode,
+        /// How the daily limits are enforced.
+        #[serde(default)]
+        pub daily_enforcement_mode: Mode,
+        /// Disabled policies are ignored by resolution.
+        #[serde(default = "enabled_default")]
+        pub enabled: bool,
+        /// Incremented by every change; the basis of ETags.
+        #[serde(default)]
+        pub version: u64,
+        /// When the policy was created.
+        #[serde(default, with = "rfc3339::option", skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+        pub created_at: Option<OffsetDateTime>,
+        /// When it last changed.
+        #[serde(default, with = "rfc3339::option", skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "schema", schemars(with = "Option<String>"))]
+        pub updated_at: Option<OffsetDateTime>,
+        /// Who last changed it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub updated_by: Option<String>,
+    }
 }
 
 fn enabled_default() -> bool {
