@@ -13,7 +13,7 @@ use crate::State;
 /// `GET /distributions/latest`.
 pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, HandlerError> {
     admin(&state.settings, &req)?;
-    let stored = state.packages.latest().await?.ok_or_else(|| {
+    let stored = state.store.packages.latest().await?.ok_or_else(|| {
         HandlerError::NotFound("no package has been published yet: run `ccwb distribute`".into())
     })?;
     let record: DistributionRecord = serde_json::from_value(stored).map_err(|e| {

@@ -11,37 +11,30 @@ pub mod upload;
 
 use ccwb_api::routes::DistributionRoute;
 use ccwb_lambda::HandlerError;
-use ccwb_lambda::settings::{ConfigError, Settings};
+use ccwb_lambda::state::FromAws;
 use ccwb_store::aws::SdkConfig;
 use ccwb_store::{DynamoStore, PackageStore, ResourceNames};
 use lambda_http::{Body, Error, Request, Response};
 
-/// What the handlers need, built once per Lambda instance.
+/// What the handlers need, built once per Lambda instance: settings (admin groups, the enforced
+/// download restriction) and the [`Stores`].
+pub type State = ccwb_lambda::State<Stores>;
+
+/// The distribution function's stores.
 #[derive(Debug, Clone)]
-pub struct State {
-    /// Settings (admin groups, the enforced download restriction).
-    pub settings: Settings,
+pub struct Stores {
     /// Packages in S3 and the latest record in SSM.
     pub packages: PackageStore,
     /// The audit trail.
     pub audit: DynamoStore,
 }
 
-impl State {
-    /// State from settings, AWS configuration and resource names (ccwb-local and tests).
-    pub fn new(settings: Settings, sdk: &SdkConfig, names: ResourceNames) -> Self {
+impl FromAws for Stores {
+    fn from_aws(sdk: &SdkConfig, names: ResourceNames) -> Self {
         Self {
-            settings,
             packages: PackageStore::new(sdk, names.clone()),
             audit: DynamoStore::new(sdk, names),
         }
-    }
-
-    /// State from the Lambda environment.
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let settings = Settings::from_env()?;
-        let sdk = ccwb_store::aws::load_sdk_config(None).await;
-        Ok(Self::new(settings, &sdk, ResourceNames::from_env()))
     }
 }
 

@@ -36,6 +36,7 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Handl
 
     let declared_key = format!("{}{id}/declared.json", ccwb_store::packages::PREFIX);
     let declared = state
+        .store
         .packages
         .get_json(&declared_key)
         .await?
@@ -49,7 +50,7 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Handl
     let sha256 = text("sha256");
     let size = declared["size"].as_u64().unwrap_or_default();
 
-    match state.packages.inspect(&key).await? {
+    match state.store.packages.inspect(&key).await? {
         Found::Missing => {
             return Err(HandlerError::Conflict(format!(
                 "nothing was uploaded for {id}: PUT the package to the upload URL first"
@@ -72,7 +73,11 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Handl
 
     let now = OffsetDateTime::now_utc();
     let lifetime = Duration::from_secs(u64::from(hours) * 3600);
-    let url = state.packages.presign_download(&key, lifetime).await?;
+    let url = state
+        .store
+        .packages
+        .presign_download(&key, lifetime)
+        .await?;
     let record = DistributionRecord {
         id: id.clone(),
         url,
@@ -87,7 +92,7 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Handl
     };
     let json = serde_json::to_value(&record)
         .map_err(|e| HandlerError::BadRequest(format!("record: {e}")))?;
-    state.packages.save_latest(&json).await?;
+    state.store.packages.save_latest(&json).await?;
 
     // The trail keeps everything but the link itself, which is a credential until it expires.
     let mut after = json;
@@ -95,6 +100,7 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Handl
         fields.remove("url");
     }
     state
+        .store
         .audit
         .record(&AuditEvent {
             id: uuid::Uuid::new_v4().to_string(),
@@ -106,6 +112,6 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Handl
             after: Some(after),
         })
         .await?;
-    ccwb_lambda::audit::deliver(&state.audit).await;
+    ccwb_lambda::audit::deliver(&state.store.audit).await;
     Ok(ccwb_lambda::json_response(StatusCode::OK, &record))
 }

@@ -51,8 +51,13 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Handl
         "platforms": platforms, "allowed_ips": allowed_ips,
         "declared_by": actor, "declared_at": rfc3339(now),
     });
-    state.packages.put_json(&declared_key, &declared).await?;
+    state
+        .store
+        .packages
+        .put_json(&declared_key, &declared)
+        .await?;
     let presigned = state
+        .store
         .packages
         .presign_upload(&key, &sha256, size, UPLOAD_WINDOW)
         .await?;

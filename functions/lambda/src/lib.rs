@@ -23,7 +23,7 @@ macro_rules! http_main {
         #[tokio::main]
         async fn main() -> Result<(), ::lambda_http::Error> {
             $crate::logging::init();
-            let state = $function::State::from_env().await?;
+            let state: $function::State = $function::State::from_env().await?;
             ::lambda_http::run(::lambda_http::service_fn(|req| {
                 $function::route(&state, req)
             }))

@@ -180,38 +180,7 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
     names
         .alert_topic_arn
         .get_or_insert(provisioned.alert_topic_arn);
-    let functions = Functions {
-        check: Arc::new(ccwb_check::State::new(
-            settings.clone(),
-            &sdk,
-            names.clone(),
-        )),
-        admin: Arc::new(ccwb_admin::State::new(
-            settings.clone(),
-            &sdk,
-            names.clone(),
-        )),
-        unblock: Arc::new(ccwb_unblock::State::new(
-            settings.clone(),
-            &sdk,
-            names.clone(),
-        )),
-        ingest: Arc::new(ccwb_ingest::State::new(
-            settings.clone(),
-            &sdk,
-            names.clone(),
-        )),
-        status: Arc::new(ccwb_status::State::new(
-            settings.clone(),
-            &sdk,
-            names.clone(),
-        )),
-        distribution: Arc::new(ccwb_distribution::State::new(
-            settings.clone(),
-            &sdk,
-            names.clone(),
-        )),
-    };
+    let functions = Functions::new(&settings, &sdk, &names);
     let routes = api_routes(&functions).map_err(LocalError::Config)?;
 
     spawn_audit_delivery(

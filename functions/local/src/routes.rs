@@ -8,6 +8,11 @@ use std::sync::Arc;
 
 use axum::http::Method;
 use ccwb_api::routes::{CATALOGUE, Function};
+use ccwb_lambda::State;
+use ccwb_lambda::settings::Settings;
+use ccwb_lambda::state::FromAws;
+use ccwb_store::ResourceNames;
+use ccwb_store::aws::SdkConfig;
 use lambda_http::{Body, Request, Response};
 
 /// What a handler returns: a response, or an error that API Gateway turns into a 500.
@@ -43,6 +48,27 @@ pub struct Functions {
     pub status: Arc<ccwb_status::State>,
     /// The `distribution` function (`/distributions…`).
     pub distribution: Arc<ccwb_distribution::State>,
+}
+
+impl Functions {
+    /// Every function's state from one deployment's settings and resources.
+    pub fn new(settings: &Settings, sdk: &SdkConfig, names: &ResourceNames) -> Self {
+        fn state<S: FromAws>(
+            settings: &Settings,
+            sdk: &SdkConfig,
+            names: &ResourceNames,
+        ) -> Arc<State<S>> {
+            Arc::new(State::new(settings.clone(), sdk, names.clone()))
+        }
+        Self {
+            check: state(settings, sdk, names),
+            admin: state(settings, sdk, names),
+            unblock: state(settings, sdk, names),
+            ingest: state(settings, sdk, names),
+            status: state(settings, sdk, names),
+            distribution: state(settings, sdk, names),
+        }
+    }
 }
 
 /// The API's routes: every catalogue entry (`ccwb_api::routes::CATALOGUE`) integrated with the

@@ -4,36 +4,12 @@ pub mod report;
 
 use ccwb_api::routes::StatusRoute;
 use ccwb_lambda::HandlerError;
-use ccwb_lambda::settings::{ConfigError, Settings};
-use ccwb_store::aws::SdkConfig;
-use ccwb_store::{DeploymentReader, ResourceNames};
+use ccwb_store::DeploymentReader;
 use lambda_http::{Body, Error, Request, Response};
 
-/// What the handler needs, built once per Lambda instance.
-#[derive(Debug, Clone)]
-pub struct State {
-    /// Settings (admin groups).
-    pub settings: Settings,
-    /// CloudFormation and DynamoDB descriptions.
-    pub reader: DeploymentReader,
-}
-
-impl State {
-    /// State from settings, AWS configuration and resource names (ccwb-local and tests).
-    pub fn new(settings: Settings, sdk: &SdkConfig, names: ResourceNames) -> Self {
-        Self {
-            settings,
-            reader: DeploymentReader::new(sdk, names),
-        }
-    }
-
-    /// State from the Lambda environment.
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let settings = Settings::from_env()?;
-        let sdk = ccwb_store::aws::load_sdk_config(None).await;
-        Ok(Self::new(settings, &sdk, ResourceNames::from_env()))
-    }
-}
+/// What the handler needs, built once per Lambda instance: settings (admin groups) and the
+/// CloudFormation and DynamoDB descriptions.
+pub type State = ccwb_lambda::State<DeploymentReader>;
 
 /// Every route of the function, by API Gateway route key.
 pub async fn route(state: &State, req: Request) -> Result<Response<Body>, Error> {

@@ -16,12 +16,12 @@ const FUNCTION_OUTPUT_SUFFIX: &str = "FunctionName";
 /// `GET /status`.
 pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, HandlerError> {
     admin(&state.settings, &req)?;
-    let (stacks, tables) = tokio::join!(state.reader.stacks(), state.reader.tables());
+    let (stacks, tables) = tokio::join!(state.store.stacks(), state.store.tables());
     let stacks: Vec<StackStatus> = stacks.into_iter().map(stack).collect();
     Ok(ccwb_lambda::json_response(
         StatusCode::OK,
         &StatusResponse {
-            deployment: state.reader.names().stack.clone(),
+            deployment: state.store.names().stack.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             functions: functions(&stacks),
             stacks,
