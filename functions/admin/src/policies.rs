@@ -8,7 +8,7 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use time::OffsetDateTime;
 
-use ccwb_lambda::request::{admin, json_body, query};
+use ccwb_lambda::request::{admin, json_body, page_limit, query};
 
 use crate::request::{Precondition, etag, policy_key, precondition, type_filter};
 use crate::{AdminError, State};
@@ -35,18 +35,7 @@ pub async fn get(state: &State, req: Request) -> Result<Response<Body>, AdminErr
 pub async fn list(state: &State, req: Request) -> Result<Response<Body>, AdminError> {
     admin(&state.settings, &req)?;
     let policy_type = type_filter(&req)?;
-    let limit = match query(&req, "limit") {
-        None => DEFAULT_PAGE,
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| {
-                AdminError::BadRequest(format!(
-                    "limit: {text:?} is not a number from 1 to {MAX_PAGE}"
-                ))
-            })?,
-    };
+    let limit = page_limit(&req, DEFAULT_PAGE, MAX_PAGE)?;
     let next = query(&req, "next");
     let page = state
         .store

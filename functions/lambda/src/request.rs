@@ -37,6 +37,20 @@ pub fn query(req: &Request, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The `limit` query parameter: a page size from 1 to `max`, `default` when absent.
+pub fn page_limit(req: &Request, default: usize, max: usize) -> Result<usize, HandlerError> {
+    match query(req, "limit") {
+        None => Ok(default),
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                HandlerError::BadRequest(format!("limit: {text:?} is not a number from 1 to {max}"))
+            }),
+    }
+}
+
 /// The JSON body as `T`; errors name the field (`policies[3].monthly_token_limit: …`).
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, HandlerError> {
     let body = req.body().as_ref();
@@ -61,4 +75,30 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, HandlerError> 
             HandlerError::BadRequest(format!("{path}: {inner}"))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn with_limit(limit: &str) -> Request {
+        Request::default()
+            .with_query_string_parameters(HashMap::from([("limit".to_owned(), limit.to_owned())]))
+    }
+
+    #[test]
+    fn page_limit_defaults_when_absent_and_names_a_limit_out_of_range() {
+        assert_eq!(page_limit(&Request::default(), 100, 1000).unwrap(), 100);
+        assert_eq!(page_limit(&with_limit(" 1000 "), 100, 1000).unwrap(), 1000);
+        for bad in ["0", "1001", "ten"] {
+            let err = page_limit(&with_limit(bad), 100, 1000).unwrap_err();
+            assert!(matches!(err, HandlerError::BadRequest(_)), "{err:?}");
+            assert_eq!(
+                err.to_string(),
+                format!("limit: {bad:?} is not a number from 1 to 1000")
+            );
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use ccwb_api::AuditPage;
 use ccwb_lambda::HandlerError;
-use ccwb_lambda::request::{admin, query};
+use ccwb_lambda::request::{admin, page_limit, query};
 use ccwb_store::audit_log::MAX_DAYS;
 use ccwb_store::{AuditFilter, AuditLog};
 use lambda_http::http::StatusCode;
@@ -42,18 +42,7 @@ async fn events(state: &State, req: &Request) -> Result<AuditPage, HandlerError>
             "since: the range may span at most {MAX_DAYS} days"
         )));
     }
-    let limit = match query(req, "limit") {
-        None => DEFAULT_LIMIT,
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                HandlerError::BadRequest(format!(
-                    "limit: {text:?} is not a number from 1 to {MAX_LIMIT}"
-                ))
-            })?,
-    };
+    let limit = page_limit(req, DEFAULT_LIMIT, MAX_LIMIT)?;
     let filter = AuditFilter {
         since,
         until,
