@@ -107,16 +107,8 @@ async fn ensure_table(
         .create_table()
         .table_name(&spec.name)
         .billing_mode(BillingMode::PayPerRequest)
-        .set_key_schema(Some(key_schema(spec.partition_key, spec.sort_key)?));
-    for attribute in attributes {
-        request = request.attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name(attribute)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .map_err(build_error)?,
-        );
-    }
+        .set_key_schema(Some(key_schema(spec.partition_key, spec.sort_key)?))
+        .set_attribute_definitions(Some(string_attributes(attributes)?));
     for index in &spec.indexes {
         request = request.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
@@ -207,27 +199,22 @@ async fn add_index(
         .projection(every_attribute())
         .build()
         .map_err(build_error)?;
-    let mut request = client
+    let keys = [index.partition_key, index.sort_key];
+    client
         .update_table()
         .table_name(&spec.name)
         .global_secondary_index_updates(
             GlobalSecondaryIndexUpdate::builder().create(create).build(),
-        );
-    for attribute in [index.partition_key, index.sort_key] {
-        request = request.attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name(attribute)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .map_err(build_error)?,
-        );
-    }
-    request.send().await.map_err(|e| {
-        aws_error(
-            format!("UpdateTable {} (add index {})", spec.name, index.name),
-            describe(&e),
         )
-    })?;
+        .set_attribute_definitions(Some(string_attributes(keys)?))
+        .send()
+        .await
+        .map_err(|e| {
+            aws_error(
+                format!("UpdateTable {} (add index {})", spec.name, index.name),
+                describe(&e),
+            )
+        })?;
     tracing::info!(table = %spec.name, index = index.name, "added index");
     Ok(())
 }
@@ -339,6 +326,22 @@ fn key_schema(partition: &str, sort: &str) -> Result<Vec<KeySchemaElement>, Stor
             KeySchemaElement::builder()
                 .attribute_name(name)
                 .key_type(kind)
+                .build()
+                .map_err(build_error)
+        })
+        .collect()
+}
+
+/// The definitions of key attributes, all strings.
+fn string_attributes<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<AttributeDefinition>, StoreError> {
+    names
+        .into_iter()
+        .map(|name| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
                 .build()
                 .map_err(build_error)
         })
