@@ -6,7 +6,10 @@
 use {ccwb_api as _, ccwb_core as _, ccwb_store as _, ccwb_widgets as _, flate2 as _};
 // The end-to-end tests' own dependencies (tests/*.rs), which the harness's unit tests do not use.
 #[cfg(test)]
-use {ccwb_install as _, csv as _, futures as _, png as _, prost as _, sha2 as _, zip as _};
+use {
+    ccwb_install as _, csv as _, futures as _, opentelemetry_proto as _, png as _, prost as _,
+    sha2 as _, zip as _,
+};
 
 pub mod api;
 pub mod aws;

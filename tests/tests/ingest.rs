@@ -7,6 +7,13 @@ use std::io::Write;
 
 use ccwb_e2e::otlp::{double_point, int_point, now_nanos, sum};
 use ccwb_e2e::{Local, LocalOptions, decision, error_message};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+use opentelemetry_proto::tonic::metrics::v1::{
+    Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, metric, number_data_point,
+};
 use serde_json::{Value, json};
 
 /// A `claude_code.token.usage` point: `value` tokens of `token_type` of `model` in `session`,
@@ -691,73 +698,8 @@ async fn claude_codes_reported_cost_is_kept_beside_ours_once_and_never_limits() 
 }
 
 // ---- protobuf, the encoding Claude Code uses with OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf ----
-// These message types mirror functions/ingest/src/otlp.rs on purpose: the test encodes as a
-// client does, from the OTLP field numbers, not with the parser it checks.
-
-#[derive(Clone, PartialEq, prost::Message)]
-struct PbRequest {
-    #[prost(message, repeated, tag = "1")]
-    resource_metrics: Vec<PbResourceMetrics>,
-}
-#[derive(Clone, PartialEq, prost::Message)]
-struct PbResourceMetrics {
-    #[prost(message, repeated, tag = "2")]
-    scope_metrics: Vec<PbScopeMetrics>,
-}
-#[derive(Clone, PartialEq, prost::Message)]
-struct PbScopeMetrics {
-    #[prost(message, repeated, tag = "2")]
-    metrics: Vec<PbMetric>,
-}
-#[derive(Clone, PartialEq, prost::Message)]
-struct PbMetric {
-    #[prost(string, tag = "1")]
-    name: String,
-    #[prost(message, optional, tag = "7")]
-    sum: Option<PbSum>,
-}
-#[derive(Clone, PartialEq, prost::Message)]
-struct PbSum {
-    #[prost(message, repeated, tag = "1")]
-    data_points: Vec<PbPoint>,
-    #[prost(int32, tag = "2")]
-    aggregation_temporality: i32,
-}
-#[derive(Clone, PartialEq, prost::Message)]
-struct PbPoint {
-    #[prost(fixed64, tag = "2")]
-    start_time_unix_nano: u64,
-    #[prost(fixed64, tag = "3")]
-    time_unix_nano: u64,
-    #[prost(double, optional, tag = "4")]
-    as_double: Option<f64>,
-    #[prost(message, repeated, tag = "7")]
-    attributes: Vec<PbKeyValue>,
-}
-#[derive(Clone, PartialEq, prost::Message)]
-struct PbKeyValue {
-    #[prost(string, tag = "1")]
-    key: String,
-    #[prost(message, optional, tag = "2")]
-    value: Option<PbAnyValue>,
-}
-#[derive(Clone, PartialEq, prost::Message)]
-struct PbAnyValue {
-    #[prost(string, optional, tag = "1")]
-    string_value: Option<String>,
-}
-#[derive(Clone, PartialEq, prost::Message)]
-struct PbResponse {
-    #[prost(message, optional, tag = "1")]
-    partial_success: Option<PbPartialSuccess>,
-}
-#[derive(Clone, PartialEq, prost::Message)]
-struct PbPartialSuccess {
-    #[prost(int64, tag = "1")]
-    rejected_data_points: i64,
-    #[prost(string, tag = "2")]
-    error_message: String,
-}
+// The messages are the OpenTelemetry project's own (opentelemetry-proto), so the test encodes as
+// a client does, not with the parser it checks.
 
 /// Posts `claude_code.cost.usage` points (start, time, dollars) of one model as protobuf;
 /// returns the status and the decoded response.
@@ -767,35 +709,41 @@ async fn post_cost_protobuf(
     temporality: i32,
     model: &str,
     points: &[(u64, u64, f64)],
-) -> (u16, PbResponse) {
-    let attribute = |key: &str, value: &str| PbKeyValue {
+) -> (u16, ExportMetricsServiceResponse) {
+    let attribute = |key: &str, value: &str| KeyValue {
         key: key.into(),
-        value: Some(PbAnyValue {
-            string_value: Some(value.into()),
+        value: Some(AnyValue {
+            value: Some(any_value::Value::StringValue(value.into())),
         }),
+        ..Default::default()
     };
-    let request = PbRequest {
-        resource_metrics: vec![PbResourceMetrics {
-            scope_metrics: vec![PbScopeMetrics {
-                metrics: vec![PbMetric {
+    let request = ExportMetricsServiceRequest {
+        resource_metrics: vec![ResourceMetrics {
+            scope_metrics: vec![ScopeMetrics {
+                metrics: vec![Metric {
                     name: "claude_code.cost.usage".into(),
-                    sum: Some(PbSum {
+                    data: Some(metric::Data::Sum(Sum {
                         aggregation_temporality: temporality,
                         data_points: points
                             .iter()
-                            .map(|(start, at, dollars)| PbPoint {
+                            .map(|(start, at, dollars)| NumberDataPoint {
                                 start_time_unix_nano: *start,
                                 time_unix_nano: *at,
-                                as_double: Some(*dollars),
+                                value: Some(number_data_point::Value::AsDouble(*dollars)),
                                 attributes: vec![
                                     attribute("model", model),
                                     attribute("session.id", "p"),
                                 ],
+                                ..Default::default()
                             })
                             .collect(),
-                    }),
+                        ..Default::default()
+                    })),
+                    ..Default::default()
                 }],
+                ..Default::default()
             }],
+            ..Default::default()
         }],
     };
     let response = reqwest::Client::new()

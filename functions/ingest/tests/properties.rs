@@ -38,9 +38,11 @@ use proptest_config::config;
 
 // ---- the OTLP messages, as a client encodes them (opentelemetry-proto field numbers) ----
 
-// These mirror the message types of `functions/ingest/src/otlp.rs` (and those of
-// `tests/tests/ingest.rs`) on purpose: a suite that encoded with the parser's own types could not
-// find a field number or a type the parser gets wrong.
+// These mirror the message types of `functions/ingest/src/otlp.rs` on purpose: a suite that
+// encoded with the parser's own types could not find a field number or a type the parser gets
+// wrong. (`tests/tests/ingest.rs` encodes with opentelemetry-proto instead; this suite cannot,
+// since it also sends what no conforming encoder can: a gauge and a sum in one metric, whose
+// `data` is a `oneof` there.)
 mod wire {
     #[derive(Clone, PartialEq, prost::Message)]
     pub struct ExportRequest {
