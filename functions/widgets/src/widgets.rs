@@ -106,22 +106,9 @@ pub fn render(
             if total == 0 {
                 return Ok(no_data(dark, "token usage"));
             }
-            let series = daily_series(days, &TOKEN_TYPES);
-            page(
-                dark,
-                &format!(
-                    "{}{}",
-                    heading(
-                        dark,
-                        &format!(
-                            "{} tokens, {}",
-                            thousands(total),
-                            dollars(sum(users(), "cost_micros"))
-                        )
-                    ),
-                    columns(dark, request.width, request.height, &labels(days), &series)
-                ),
-            )
+            let cost = dollars(sum(users(), "cost_micros"));
+            let text = format!("{} tokens, {cost}", thousands(total));
+            headed_columns(request, days, &text, &daily_series(days, &TOKEN_TYPES))
         }
         "tokens-by-model" => {
             let mut rows: Vec<(String, u64, String)> = models()
@@ -225,22 +212,12 @@ pub fn render(
             if distinct.is_empty() {
                 return Ok(no_data(dark, "active users"));
             }
-            page(
-                dark,
-                &format!(
-                    "{}{}",
-                    heading(
-                        dark,
-                        &format!("{} distinct users in the range", distinct.len())
-                    ),
-                    columns(
-                        dark,
-                        request.width,
-                        request.height,
-                        &labels(days),
-                        &[("users per day".to_owned(), per_day)]
-                    )
-                ),
+            let text = format!("{} distinct users in the range", distinct.len());
+            headed_columns(
+                request,
+                days,
+                &text,
+                &[("users per day".to_owned(), per_day)],
             )
         }
         "cache-efficiency" => {
@@ -480,20 +457,19 @@ fn activity_columns(
     if series.iter().all(|(_, v)| v.iter().all(|n| *n == 0)) {
         return no_data(request.dark, what);
     }
-    page(
-        request.dark,
-        &format!(
-            "{}{}",
-            heading(request.dark, &totals.join(", ")),
-            columns(
-                request.dark,
-                request.width,
-                request.height,
-                &labels(days),
-                &series
-            )
-        ),
-    )
+    headed_columns(request, days, &totals.join(", "), &series)
+}
+
+/// A page of `text` over the stacked daily columns of `series`.
+fn headed_columns(
+    request: &WidgetRequest,
+    days: &[DayRollup],
+    text: &str,
+    series: &[(String, Vec<u64>)],
+) -> String {
+    let dark = request.dark;
+    let chart = columns(dark, request.width, request.height, &labels(days), series);
+    page(dark, &format!("{}{chart}", heading(dark, text)))
 }
 
 /// `{"describe": true}`: the widget's documentation, in markdown.
