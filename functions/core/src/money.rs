@@ -83,14 +83,15 @@ impl<'de> Deserialize<'de> for Usd {
     }
 }
 
-/// Serde for amounts that were measured rather than set (usage costs): the same JSON number of
-/// dollars, but read to the micro-dollar. [`Usd`]'s own `Deserialize` takes at most 2 decimals,
-/// which is right for limits and refuses a cost of $0.0036.
-pub mod measured {
-    use serde::{Deserialize, Deserializer, Serializer};
+/// Amounts that were measured rather than set (usage costs), for `#[serde(with = "Measured")]`:
+/// the same JSON number of dollars, but read to the micro-dollar. [`Usd`]'s own `Deserialize`
+/// takes at most 2 decimals, which is right for limits and refuses a cost of $0.0036.
+///
+/// It is a type rather than a module so that, with the `schema` feature, it is the field's JSON
+/// Schema as well (schemars reads serde's `with` as a type): one attribute says both.
+pub struct Measured;
 
-    use super::{MICROS_PER_USD, Usd};
-
+impl Measured {
     /// The amount as a JSON number of dollars.
     pub fn serialize<S: Serializer>(usd: &Usd, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_f64(usd.dollars())
@@ -106,6 +107,22 @@ pub mod measured {
             )));
         }
         Ok(Usd(micros.round() as u64))
+    }
+}
+
+/// A measured amount's schema is a plain number (no 2-decimal step), inline like an `f64`'s.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Measured {
+    fn inline_schema() -> bool {
+        f64::inline_schema()
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        f64::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        f64::json_schema(generator)
     }
 }
 
@@ -151,7 +168,7 @@ mod tests {
     #[test]
     fn measured_amounts_round_trip_to_the_micro_dollar() {
         #[derive(Debug, PartialEq, Serialize, Deserialize)]
-        struct Cost(#[serde(with = "measured")] Usd);
+        struct Cost(#[serde(with = "Measured")] Usd);
         for micros in [0, 1, 3_600, 1_234_567, 7_250_000, 123_456_789_012] {
             let json = serde_json::to_string(&Cost(Usd(micros))).unwrap();
             assert_eq!(

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::money::Measured;
 use crate::period::{Day, Month};
 use crate::{LimitKind, Usd};
 
@@ -52,13 +53,11 @@ pub struct ModelUsage {
     #[serde(flatten)]
     pub tokens: TokenCounts,
     /// Cost in US dollars: the tokens at the deployment's prices (what limits count).
-    #[serde(with = "crate::money::measured")]
-    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
+    #[serde(with = "Measured")]
     pub cost: Usd,
     /// What Claude Code itself reported the model cost (`claude_code.cost.usage`), in US
     /// dollars; shown beside `cost`, never counted toward limits.
-    #[serde(default, with = "crate::money::measured")]
-    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
+    #[serde(default, with = "Measured")]
     pub claude_code_cost: Usd,
 }
 
@@ -72,13 +71,11 @@ pub struct UsageDetail {
     /// All tokens.
     pub total_tokens: u64,
     /// Cost in US dollars: the tokens at the deployment's prices (what limits count).
-    #[serde(with = "crate::money::measured")]
-    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
+    #[serde(with = "Measured")]
     pub cost: Usd,
     /// What Claude Code itself reported it cost (`claude_code.cost.usage`), in US dollars;
     /// shown beside `cost`, never counted toward limits.
-    #[serde(default, with = "crate::money::measured")]
-    #[cfg_attr(feature = "schema", schemars(with = "f64"))]
+    #[serde(default, with = "Measured")]
     pub claude_code_cost: Usd,
     /// By model id.
     pub models: std::collections::BTreeMap<String, ModelUsage>,

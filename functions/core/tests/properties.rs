@@ -21,7 +21,7 @@
 
 use ccwb_core::change::{self, Change};
 use ccwb_core::distribution::Cidr;
-use ccwb_core::money::measured;
+use ccwb_core::money::Measured;
 use ccwb_core::pricing::canonical_model;
 use ccwb_core::unblock::MAX_UNBLOCK;
 use ccwb_core::validate::{MAX_IDENTIFIER_CHARS, identifier};
@@ -193,7 +193,7 @@ proptest! {
             prop_assert_eq!(usd.0 % 10_000, 0);
         }
         #[derive(Debug, Deserialize)]
-        struct Cost(#[serde(with = "measured")] #[allow(dead_code)] Usd);
+        struct Cost(#[serde(with = "Measured")] #[allow(dead_code)] Usd);
         let json = serde_json::json!(value).to_string();
         let _ = serde_json::from_str::<Cost>(&json);
     }
@@ -203,7 +203,7 @@ proptest! {
     #[test]
     fn measured_costs_round_trip_to_the_micro_dollar(micros in prop_oneof![0u64..10_000_000, 0u64..1_000_000_000_000_000]) {
         #[derive(Debug, PartialEq, Serialize, Deserialize)]
-        struct Cost(#[serde(with = "measured")] Usd);
+        struct Cost(#[serde(with = "Measured")] Usd);
         let json = serde_json::to_string(&Cost(Usd(micros))).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(serde_json::from_str::<Cost>(&json).ok(), Some(Cost(Usd(micros))), "{}", json);
     }
