@@ -1,6 +1,6 @@
 //! Running the real `ccwb` binary with its own configuration directory.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::{bin, temp_dir};
@@ -107,6 +107,27 @@ impl Ccwb {
             args.extend(["--region", region]);
         }
         self.ok(&args)
+    }
+
+    /// `ccwb -o json package --binary BINARY --dist DIST --federated-role-arn ROLE more…`,
+    /// asserted; the JSON it printed.
+    pub fn package(
+        &self,
+        binary: &str,
+        dist: &Path,
+        role_arn: &str,
+        more: &[&str],
+    ) -> serde_json::Value {
+        let dist = dist.to_str().expect("a UTF-8 dist path");
+        let mut args = vec!["package", "--binary", binary, "--dist", dist];
+        args.extend(["--federated-role-arn", role_arn]);
+        args.extend(more);
+        self.json(&args)
+    }
+
+    /// Runs `ccwb -o json args…` and asserts success; what it printed, as JSON.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        self.ok(&[&["-o", "json"], args].concat()).json()
     }
 
     /// Runs `ccwb args…` to completion.

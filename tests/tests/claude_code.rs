@@ -56,23 +56,12 @@ impl Machine {
         );
         let dist = temp_dir("claude-dist");
         let binary = ccwb_e2e::host_binary_arg();
-        let built = admin
-            .ok(&[
-                "-o",
-                "json",
-                "package",
-                "--binary",
-                &binary,
-                "--dist",
-                dist.to_str().expect("path"),
-                "--federated-role-arn",
-                "arn:aws:iam::123456789012:role/ClaudeCodeBedrock",
-                "--quota-check-interval",
-                "0",
-                "--quota-fail-mode",
-                "closed",
-            ])
-            .json();
+        let built = admin.package(
+            &binary,
+            &dist,
+            "arn:aws:iam::123456789012:role/ClaudeCodeBedrock",
+            &["--quota-check-interval", "0", "--quota-fail-mode", "closed"],
+        );
         let package = PathBuf::from(built["dir"].as_str().expect("package dir"));
 
         let home = temp_dir("claude-home");

@@ -124,32 +124,18 @@ fn set_commands_create_then_change_only_what_was_given() {
         (Some("block"), Some("alert"))
     );
 
-    let changed = ccwb
-        .ok(&[
-            "-o",
-            "json",
-            "quota",
-            "set-user",
-            "bob@x.io",
-            "--clear-daily",
-            "--disabled",
-        ])
-        .json();
+    let changed = ccwb.json(&[
+        "quota",
+        "set-user",
+        "bob@x.io",
+        "--clear-daily",
+        "--disabled",
+    ]);
     assert_eq!(changed["daily_token_limit"], Value::Null);
     assert_eq!(changed["enabled"], false);
     assert_eq!(changed["monthly_token_limit"], 300_000_000, "untouched");
     assert_eq!(changed["version"], 2);
-    let policy = ccwb
-        .ok(&[
-            "-o",
-            "json",
-            "quota",
-            "set-user",
-            "bob@x.io",
-            "--clear-cost",
-            "--enabled",
-        ])
-        .json();
+    let policy = ccwb.json(&["quota", "set-user", "bob@x.io", "--clear-cost", "--enabled"]);
     assert_eq!(policy["monthly_cost_limit"], Value::Null);
     assert_eq!(policy["daily_cost_limit"], Value::Null);
     assert_eq!(policy["enabled"], true);

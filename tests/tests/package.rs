@@ -45,22 +45,17 @@ fn fake_binary(dir: &std::path::Path) -> std::path::PathBuf {
 
 fn package(ccwb: &Ccwb, dist: &std::path::Path) -> Value {
     let binary = format!("linux-x64={}", fake_binary(&ccwb.config_dir).display());
-    ccwb.ok(&[
-        "-o",
-        "json",
-        "package",
-        "--target",
-        "linux-x64,macos-arm64",
-        "--binary",
+    ccwb.package(
         &binary,
-        "--dist",
-        dist.to_str().unwrap(),
-        "--federated-role-arn",
+        dist,
         "arn:aws:iam::123456789012:role/ClaudeCode",
-        "--quota-fail-mode",
-        "closed",
-    ])
-    .json()
+        &[
+            "--target",
+            "linux-x64,macos-arm64",
+            "--quota-fail-mode",
+            "closed",
+        ],
+    )
 }
 
 fn zip_entries(bytes: &[u8]) -> BTreeMap<String, (u32, Vec<u8>)> {
@@ -234,19 +229,12 @@ fn ccwb_test_checks_the_package_and_the_quota_api_and_names_what_is_wrong() {
     let (ccwb, dist) = admin(&local);
     // The real credential-process for this computer, so `ccwb test` runs it on the package.
     let binary = ccwb_e2e::host_binary_arg();
-    let built = ccwb
-        .ok(&[
-            "-o",
-            "json",
-            "package",
-            "--binary",
-            &binary,
-            "--dist",
-            dist.to_str().unwrap(),
-            "--federated-role-arn",
-            "arn:aws:iam::123456789012:role/ClaudeCode",
-        ])
-        .json();
+    let built = ccwb.package(
+        &binary,
+        &dist,
+        "arn:aws:iam::123456789012:role/ClaudeCode",
+        &[],
+    );
     let dir = std::path::PathBuf::from(built["dir"].as_str().unwrap());
 
     let report = ccwb
