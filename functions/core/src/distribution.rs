@@ -153,24 +153,15 @@ impl std::fmt::Display for Cidr {
 }
 
 fn mask(address: IpAddr, prefix: u8) -> IpAddr {
+    // A shift by the whole width (prefix 0) keeps nothing.
     match address {
         IpAddr::V4(v4) => {
-            let bits = u32::from(v4);
-            let keep = if prefix == 0 {
-                0
-            } else {
-                u32::MAX << (32 - prefix)
-            };
-            IpAddr::V4((bits & keep).into())
+            let keep = u32::MAX.checked_shl(u32::from(32 - prefix)).unwrap_or(0);
+            IpAddr::V4((u32::from(v4) & keep).into())
         }
         IpAddr::V6(v6) => {
-            let bits = u128::from(v6);
-            let keep = if prefix == 0 {
-                0
-            } else {
-                u128::MAX << (128 - prefix)
-            };
-            IpAddr::V6((bits & keep).into())
+            let keep = u128::MAX.checked_shl(u32::from(128 - prefix)).unwrap_or(0);
+            IpAddr::V6((u128::from(v6) & keep).into())
         }
     }
 }

@@ -42,15 +42,26 @@ impl fmt::Display for PolicyType {
 impl FromStr for PolicyType {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "user" => Ok(Self::User),
-            "group" => Ok(Self::Group),
-            "default" => Ok(Self::Default),
-            other => Err(format!(
-                "{other:?} is not a policy type: use user, group or default"
-            )),
-        }
+        let all = [Self::User, Self::Group, Self::Default];
+        named(
+            s,
+            all,
+            Self::as_str,
+            "a policy type: use user, group or default",
+        )
     }
+}
+
+/// The one of `all` whose `name` is `s`, else an error saying `s` is not `what`.
+fn named<T: Copy>(
+    s: &str,
+    all: impl IntoIterator<Item = T>,
+    name: fn(T) -> &'static str,
+    what: &str,
+) -> Result<T, String> {
+    all.into_iter()
+        .find(|t| name(*t) == s)
+        .ok_or_else(|| format!("{s:?} is not {what}"))
 }
 
 /// What happens when a limit is reached.
@@ -80,13 +91,13 @@ impl Mode {
 impl FromStr for Mode {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "alert" => Ok(Self::Alert),
-            "block" => Ok(Self::Block),
-            other => Err(format!(
-                "{other:?} is not an enforcement mode: use alert or block"
-            )),
-        }
+        let all = [Self::Alert, Self::Block];
+        named(
+            s,
+            all,
+            Self::as_str,
+            "an enforcement mode: use alert or block",
+        )
     }
 }
 
