@@ -19,6 +19,14 @@ impl Local {
         (status, answer)
     }
 
+    /// `PUT path` of a policy that does not exist yet, with the JSON `body`, as `token`; asserts
+    /// it was created (201) and returns it.
+    pub async fn create_policy(&self, path: &str, token: &str, body: &Value) -> Value {
+        let (status, created) = self.put(path, token, body).await;
+        assert_eq!(status, 201, "PUT {path}: {created}");
+        created
+    }
+
     /// `DELETE path` as `token`; returns status and JSON body (`null` when there is none).
     pub async fn delete(&self, path: &str, token: &str) -> (u16, Value) {
         let (status, _, answer) = self.send(Method::DELETE, path, token, &[], None).await;

@@ -550,27 +550,17 @@ fn contexts_and_config_manage_profiles() {
     assert_eq!(shown["region"], "eu-west-1");
     let run = ccwb.run(&["context", "use", "nope"]);
     assert_eq!(run.code, Some(1));
-    let run = ccwb.run(&[
-        "context",
-        "create",
-        "bad name",
-        "--endpoint",
-        "https://x.example.com",
-    ]);
-    assert_eq!(run.code, Some(2));
-    let run = ccwb.run(&[
-        "context",
-        "create",
-        "plain",
-        "--endpoint",
-        "http://api.example.com",
-    ]);
-    assert_eq!(
-        run.code,
-        Some(2),
-        "plain http only on loopback: {}",
-        run.stderr
-    );
+    for (name, endpoint, why) in [
+        ("bad name", "https://x.example.com", "no spaces in a name"),
+        (
+            "plain",
+            "http://api.example.com",
+            "plain http only on loopback",
+        ),
+    ] {
+        let run = ccwb.run(&["context", "create", name, "--endpoint", endpoint]);
+        assert_eq!(run.code, Some(2), "{why}: {}", run.stderr);
+    }
 
     // A secret added by hand is left out of exports unless asked for.
     let config_path = ccwb.config_dir.join("config.json");

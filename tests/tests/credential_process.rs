@@ -230,16 +230,9 @@ async fn interval_zero_checks_every_run_and_a_block_exits_1_without_sts() {
 
     // 85% of a block-mode limit: a warning banner, credentials still issued.
     let admin = local.admin_token();
-    let (status, _, _) = local
-        .send(
-            reqwest::Method::PUT,
-            "/policies/user/dev@example.com",
-            &admin,
-            &[],
-            Some(&json!({"monthly_token_limit": 1000, "enforcement_mode": "block"})),
-        )
-        .await;
-    assert_eq!(status, 201);
+    let policy = json!({"monthly_token_limit": 1000, "enforcement_mode": "block"});
+    let path = "/policies/user/dev@example.com";
+    local.create_policy(path, &admin, &policy).await;
     local.seed_usage("dev@example.com", &month(), 850, 0).await;
     let warned = dev.run(&[]);
     assert_eq!(warned.code, Some(0), "{}", warned.stderr);
@@ -268,14 +261,8 @@ async fn interval_zero_checks_every_run_and_a_block_exits_1_without_sts() {
     assert!(dev.cache(PROFILE).get("tokens").is_some());
 
     // An unblock takes effect at the next run: new credentials, no browser.
-    let (status, _, body) = local
-        .send(
-            reqwest::Method::POST,
-            "/unblocks/dev@example.com",
-            &admin,
-            &[],
-            Some(&json!({"duration": "1h", "reason": "release day"})),
-        )
+    let (status, body) = local
+        .unblock(&admin, "dev@example.com", "1h", "release day")
         .await;
     assert_eq!(status, 201, "{body}");
     let unblocked = dev.run(&[]);

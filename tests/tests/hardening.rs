@@ -310,10 +310,8 @@ async fn the_local_stack_heals_when_moto_restarts_empty() {
         "healed on the first request: {check}"
     );
     let limit = json!({"monthly_token_limit": 1_000_000, "enforcement_mode": "block"});
-    let (status, body) = local
-        .put("/policies/user/dev@example.com", &admin, &limit)
-        .await;
-    assert_eq!(status, 201, "{body}");
+    let path = "/policies/user/dev@example.com";
+    local.create_policy(path, &admin, &limit).await;
     let log = std::fs::read_to_string(local.state_dir.join("ccwb-local.log")).unwrap();
     assert_eq!(
         log.matches("provisioning them again").count(),

@@ -217,10 +217,8 @@ async fn check_blocks_right_after_the_ingest_that_crosses_the_limit() {
     let local = Local::start();
     let admin = local.admin_token();
     let limit = json!({"monthly_token_limit": 1000, "enforcement_mode": "block"});
-    let (status, _) = local
-        .put("/policies/user/heavy@example.com", &admin, &limit)
-        .await;
-    assert_eq!(status, 201);
+    let path = "/policies/user/heavy@example.com";
+    local.create_policy(path, &admin, &limit).await;
     let token = local.token("heavy@example.com", &[]);
     let t = now_nanos();
     assert_eq!(
@@ -329,8 +327,9 @@ async fn alerts_are_published_once_at_each_level() {
     let queue = local.subscribe_alert_queue().await;
     let admin = local.admin_token();
     let limit = json!({"monthly_token_limit": 1000, "enforcement_mode": "block"});
-    let (status, _) = local.put("/policies/group/eng", &admin, &limit).await;
-    assert_eq!(status, 201);
+    local
+        .create_policy("/policies/group/eng", &admin, &limit)
+        .await;
     let token = local.token("alerted@example.com", &["eng"]);
     let t = now_nanos() - 100;
     let send = |at: u64, value: u64| {
@@ -593,10 +592,8 @@ async fn claude_codes_reported_cost_is_kept_beside_ours_once_and_never_limits() 
     let admin = local.admin_token();
     let email = "reported@example.com";
     let limit = json!({"monthly_cost_limit": 0.5, "enforcement_mode": "block"});
-    let (status, _) = local
-        .put(&format!("/policies/user/{email}"), &admin, &limit)
-        .await;
-    assert_eq!(status, 201);
+    let path = format!("/policies/user/{email}");
+    local.create_policy(&path, &admin, &limit).await;
     let token = local.token(email, &[]);
     let t = now_nanos();
     let opus = "global.anthropic.claude-opus-5-5";

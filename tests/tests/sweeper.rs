@@ -17,8 +17,9 @@ async fn the_scheduled_sweeper_delivers_what_an_outage_left_pending() {
     let stream = format!("{}-audit", local.stack);
     local.delete_stream(&stream).await;
     let limit = json!({"monthly_token_limit": 5});
-    let (status, _) = local.put("/policies/group/eng", &admin, &limit).await;
-    assert_eq!(status, 201);
+    local
+        .create_policy("/policies/group/eng", &admin, &limit)
+        .await;
     let id = local.newest_audit_id(&admin).await;
 
     // While the stream is still missing, a run reports the refusal (what the alarm counts).

@@ -62,8 +62,9 @@ async fn unblock_lets_a_blocked_user_through_until_revoked_and_history_tells_the
     let local = Local::start();
     let admin = local.admin_token();
     let limit = json!({"monthly_token_limit": 10, "enforcement_mode": "block"});
-    let (status, created) = local.put("/policies/default/default", &admin, &limit).await;
-    assert_eq!(status, 201, "{created}");
+    local
+        .create_policy("/policies/default/default", &admin, &limit)
+        .await;
     local
         .seed_usage("dev@example.com", &month_sk(), 50, 0)
         .await;
@@ -227,8 +228,9 @@ async fn audit_events_reach_s3_through_firehose_and_survive_an_outage() {
         Local::start_with(LocalOptions::default().with_env("CCWB_AUDIT_DELIVERY_SECONDS", "1"));
     let admin = local.admin_token();
     let limit = json!({"monthly_token_limit": 5});
-    let (status, _) = local.put("/policies/group/eng", &admin, &limit).await;
-    assert_eq!(status, 201);
+    local
+        .create_policy("/policies/group/eng", &admin, &limit)
+        .await;
     let first = local.newest_audit_id(&admin).await;
     assert_eq!(
         local.delivered_audit_ids().await,
