@@ -248,14 +248,15 @@ async fn interval_zero_checks_every_run_and_a_block_exits_1_without_sts() {
     let blocked = dev.run(&[]);
     assert_eq!(blocked.code, Some(1), "{}", blocked.stderr);
     assert_eq!(blocked.stdout, "");
-    for expected in [
-        "Claude Code access blocked: monthly exceeded",
-        "1,200 of 1,000 tokens (120%)",
-        "Policy: user dev@example.com (block mode)",
-        "Error: access blocked by quota policy (monthly_exceeded)",
-    ] {
-        assert!(blocked.stderr.contains(expected), "{}", blocked.stderr);
-    }
+    assert_contains(
+        &blocked.stderr,
+        &[
+            "Claude Code access blocked: monthly exceeded",
+            "1,200 of 1,000 tokens (120%)",
+            "Policy: user dev@example.com (block mode)",
+            "Error: access blocked by quota policy (monthly_exceeded)",
+        ],
+    );
     assert_eq!(sts_calls(&aws), 1);
     assert!(dev.cache(PROFILE).get("credentials").is_none());
     assert!(dev.cache(PROFILE).get("tokens").is_some());
