@@ -62,7 +62,12 @@ impl Terminal {
 
     /// Waits (up to 30 s) until the screen shows `needle`; the screen then.
     pub fn wait_for(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        self.wait_for_within(needle, Duration::from_secs(30))
+    }
+
+    /// Waits up to `limit` until the screen shows `needle`; the screen then.
+    pub fn wait_for_within(&self, needle: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
         loop {
             let screen = self.screen();
             if screen.contains(needle) {

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use ccwb_e2e::bedrock::{Bedrock, Call, Usage};
 use ccwb_e2e::claude_code::{self, OFFLINE};
 use ccwb_e2e::cli::{Ccwb, Run};
+use ccwb_e2e::terminal::Terminal;
 use ccwb_e2e::{Local, bin, moto, temp_dir};
 use serde_json::{Value, json};
 
@@ -458,55 +459,13 @@ fn json_exports_are_counted_once_across_runs() {
 /// the screen.
 fn interactive_screen(machine: &Machine, needle: &str) -> String {
     claude_code::skip_onboarding(&machine.home, &machine.project);
-    let session = format!("ccwb-{}", uuid::Uuid::new_v4().simple());
-    let mut env = Command::new("env");
-    machine.env(&mut env);
-    let vars: Vec<String> = env
+    let mut command = Command::new("env");
+    machine.env(&mut command);
+    let vars: Vec<(String, String)> = command
         .get_envs()
-        .filter_map(|(k, v)| Some(format!("{}={}", k.to_str()?, v?.to_str()?)))
-        .map(|kv| shell_word(&kv))
+        .filter_map(|(k, v)| Some((k.to_str()?.to_owned(), v?.to_str()?.to_owned())))
         .collect();
-    let script = format!(
-        "cd {} && exec env -i {} {}",
-        shell_word(&machine.project.display().to_string()),
-        vars.join(" "),
-        shell_word(&claude_code::claude().display().to_string())
-    );
-    let tmux = |args: &[&str]| {
-        Command::new("tmux")
-            .args(args)
-            .output()
-            .expect("run tmux (apt-get install tmux)")
-    };
-    let started = tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &script,
-    ]);
-    assert!(started.status.success(), "{started:?}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let screen = loop {
-        let screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout)
-            .into_owned();
-        if screen.contains(needle) || Instant::now() > deadline {
-            break screen;
-        }
-        std::thread::sleep(Duration::from_millis(300));
-    };
-    tmux(&["kill-session", "-t", &session]);
-    assert!(
-        screen.contains(needle),
-        "{needle:?} on the screen:\n{screen}"
-    );
-    screen
-}
-
-fn shell_word(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "'\\''"))
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let claude = Terminal::start(&claude_code::claude(), &[], &env, &machine.project);
+    claude.wait_for_within(needle, Duration::from_secs(60))
 }
