@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use time::macros::format_description;
 
 use crate::period::Month;
 use crate::{
@@ -394,20 +395,20 @@ fn unblocked_message(unblock: &Unblock, blocking: Option<&LimitStatus>) -> Strin
 }
 
 fn format_instant(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        at.year(),
-        at.month() as u8,
-        at.day(),
-        at.hour(),
-        at.minute()
-    )
+    let minutes = format_description!("[year]-[month]-[day] [hour]:[minute]");
+    let utc = at.to_offset(time::UtcOffset::UTC);
+    utc.format(minutes).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Reason;
+    use super::{Reason, format_instant};
+
+    #[test]
+    fn instants_in_messages_are_utc_to_the_minute() {
+        let at = time::macros::datetime!(2026-12-01 0:05:59 +02:00);
+        assert_eq!(format_instant(at), "2026-11-30 22:05");
+    }
 
     #[test]
     fn reason_names_match_the_wire() {
