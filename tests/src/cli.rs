@@ -38,6 +38,14 @@ impl From<Output> for Run {
 }
 
 impl Run {
+    /// Asserts that the run exited with `code` and that its standard error names every one of
+    /// `parts`.
+    #[track_caller]
+    pub fn assert_refused(&self, code: i32, parts: &[&str]) {
+        assert_eq!(self.code, Some(code), "{}", self.stderr);
+        crate::assert_contains(&self.stderr, parts);
+    }
+
     /// Standard output as JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)

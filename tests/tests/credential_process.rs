@@ -37,6 +37,14 @@ fn profile(local: &Local, api: Option<&str>, extra: Value) -> Value {
     profile
 }
 
+/// A developer calling AWS at `aws` whose profile signs in with `local`'s dev issuer and checks
+/// its quota API.
+fn developer(local: &Local, aws: &str) -> Developer {
+    let dev = Developer::new(aws);
+    dev.write_config(json!({ PROFILE: profile(local, Some(&local.url), json!({})) }));
+    dev
+}
+
 fn assert_credentials(stdout: &str) -> Value {
     let value: Value = serde_json::from_str(stdout.trim())
         .unwrap_or_else(|e| panic!("stdout is not the credential JSON ({e}): {stdout:?}"));
@@ -167,8 +175,7 @@ fn first_run_signs_in_then_the_cache_serves_with_no_network_call() {
 #[test]
 fn boto3_uses_it_as_an_aws_credential_process() {
     let local = Local::start();
-    let dev = Developer::new(moto());
-    dev.write_config(json!({ PROFILE: profile(&local, Some(&local.url), json!({})) }));
+    let dev = developer(&local, moto());
     let first = dev.spawn(&[]);
     assert_eq!(dev.finish_with_dev_issuer(first, 1).code, Some(0));
 
@@ -310,8 +317,7 @@ fn a_stopped_api_fails_open_or_closed_as_configured() {
 fn five_concurrent_runs_share_one_sign_in() {
     let local = Local::start();
     let aws = RecordingProxy::start(moto());
-    let dev = Developer::new(&aws.url);
-    dev.write_config(json!({ PROFILE: profile(&local, Some(&local.url), json!({})) }));
+    let dev = developer(&local, &aws.url);
     let children: Vec<_> = (0..5).map(|_| dev.spawn(&[])).collect();
     let url = dev.wait_for_browser(1);
     // Give the others time to reach the lock (they wait whatever the timing).
@@ -331,8 +337,7 @@ fn five_concurrent_runs_share_one_sign_in() {
 #[tokio::test(flavor = "multi_thread")]
 async fn otel_headers_check_quota_refresh_and_clear_cache() {
     let local = Local::start();
-    let dev = Developer::new(moto());
-    dev.write_config(json!({ PROFILE: profile(&local, Some(&local.url), json!({})) }));
+    let dev = developer(&local, moto());
 
     // The helper runs in the background: with no sign-in it never opens a browser, prints
     // nothing and fails at once, and Claude Code asks again later.
@@ -753,8 +758,7 @@ async fn show_claims_signs_in_once_then_shows_from_the_cache_what_me_answers() {
 #[tokio::test(flavor = "multi_thread")]
 async fn show_claims_exits_1_naming_the_claim_when_the_token_names_nobody() {
     let local = Local::start();
-    let dev = Developer::new(moto());
-    dev.write_config(json!({ PROFILE: profile(&local, Some(&local.url), json!({})) }));
+    let dev = developer(&local, moto());
     let child = dev.spawn(&["--show-claims"]);
     let signed_in = tokio::task::block_in_place(|| dev.finish_with_dev_issuer(child, 1));
     assert_eq!(signed_in.code, Some(0), "{}", signed_in.stderr);

@@ -172,55 +172,39 @@ fn package_then_distribute_gives_a_link_to_the_exact_package() {
     );
 
     // A download restriction this deployment does not enforce is refused, not ignored.
+    let dist = dist.to_str().unwrap();
     let refused = ccwb.run(&[
         "distribute",
         "--latest",
         "--allowed-ips",
         "203.0.113.0/24",
         "--dist",
-        dist.to_str().unwrap(),
+        dist,
     ]);
-    assert_eq!(refused.code, Some(1));
-    assert!(
-        refused.stderr.contains("does not restrict"),
-        "{}",
-        refused.stderr
-    );
+    refused.assert_refused(1, &["does not restrict"]);
 }
 
 #[test]
 fn package_refuses_what_it_cannot_do() {
     let local = Local::start();
     let (ccwb, dist) = admin(&local);
-    let no_federation = ccwb.run(&[
-        "package",
-        "--binary",
-        &format!("linux-x64={}", fake_binary(&ccwb.config_dir).display()),
-        "--dist",
-        dist.to_str().unwrap(),
-    ]);
-    assert_eq!(no_federation.code, Some(2), "{}", no_federation.stderr);
-    assert!(no_federation.stderr.contains("--federated-role-arn"));
+    let dist = dist.to_str().unwrap();
+    let binary = format!("linux-x64={}", fake_binary(&ccwb.config_dir).display());
+    let no_federation = ccwb.run(&["package", "--binary", &binary, "--dist", dist]);
+    no_federation.assert_refused(2, &["--federated-role-arn"]);
 
     let nothing = ccwb.run(&[
         "package",
         "--target",
         "macos-arm64",
         "--dist",
-        dist.to_str().unwrap(),
+        dist,
         "--federated-role-arn",
         "arn:aws:iam::1:role/x",
     ]);
-    assert_eq!(nothing.code, Some(1), "{}", nothing.stderr);
-    assert!(
-        nothing.stderr.contains("no platform could be built")
-            && nothing.stderr.contains("macos-arm64"),
-        "{}",
-        nothing.stderr
-    );
-    let empty = ccwb.run(&["distribute", "--latest", "--dist", dist.to_str().unwrap()]);
-    assert_eq!(empty.code, Some(1));
-    assert!(empty.stderr.contains("ccwb package"), "{}", empty.stderr);
+    nothing.assert_refused(1, &["no platform could be built", "macos-arm64"]);
+    let empty = ccwb.run(&["distribute", "--latest", "--dist", dist]);
+    empty.assert_refused(1, &["ccwb package"]);
 }
 
 #[test]
