@@ -107,8 +107,7 @@ impl ApiClient {
         &self,
         request: &CreateDistribution,
     ) -> Result<UploadTicket, ApiError> {
-        self.send(Method::POST, "distributions", &[], Some(request), None)
-            .await
+        self.post("distributions", request).await
     }
 
     /// `POST /distributions/{id}/publish`.
@@ -118,8 +117,7 @@ impl ApiClient {
         request: &PublishRequest,
     ) -> Result<DistributionRecord, ApiError> {
         let path = format!("distributions/{}/publish", segment(id));
-        self.send(Method::POST, &path, &[], Some(request), None)
-            .await
+        self.post(&path, request).await
     }
 
     /// `GET /distributions/latest`.
@@ -234,8 +232,7 @@ impl ApiClient {
         &self,
         request: &ImportRequest,
     ) -> Result<ImportResponse, ApiError> {
-        self.send(Method::POST, "policies/import", &[], Some(request), None)
-            .await
+        self.post("policies/import", request).await
     }
 
     /// `GET /resolve`.
@@ -267,14 +264,8 @@ impl ApiClient {
         email: &str,
         request: &UnblockRequest,
     ) -> Result<UnblockRecord, ApiError> {
-        self.send(
-            Method::POST,
-            &format!("unblocks/{}", segment(email)),
-            &[],
-            Some(request),
-            None,
-        )
-        .await
+        self.post(&format!("unblocks/{}", segment(email)), request)
+            .await
     }
 
     /// `DELETE /unblocks/{email}`.
@@ -307,6 +298,14 @@ impl ApiClient {
     ) -> Result<T, ApiError> {
         self.send::<(), T>(Method::GET, path, query, None, None)
             .await
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ApiError> {
+        self.send(Method::POST, path, &[], Some(body), None).await
     }
 
     async fn send<B: Serialize, T: DeserializeOwned>(
