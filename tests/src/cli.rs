@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::{bin, temp_dir};
+use crate::{Local, bin, temp_dir};
 
 /// A `ccwb` user: a configuration directory, and optionally an endpoint and token in the
 /// environment.
@@ -114,6 +114,24 @@ impl Ccwb {
         if let Some(region) = region {
             args.extend(["--region", region]);
         }
+        self.ok(&args)
+    }
+
+    /// `ccwb --profile PROFILE init --non-interactive` for deployment `name` of `local`'s dev
+    /// issuer (a generic OpenID Provider, client `claude-code`, in us-east-1) with the `more`
+    /// answers, asserted.
+    pub fn init_local(&self, local: &Local, profile: &str, name: &str, more: &[&str]) -> Run {
+        let mut args = vec!["--profile", profile, "init", "--non-interactive"];
+        args.extend(["--provider-type", "generic", "--client-id", "claude-code"]);
+        args.extend([
+            "--issuer",
+            &local.url,
+            "--region",
+            "us-east-1",
+            "--name",
+            name,
+        ]);
+        args.extend(more);
         self.ok(&args)
     }
 

@@ -12,28 +12,6 @@ use ccwb_e2e::cli::{Ccwb, Run};
 use ccwb_e2e::{Local, temp_dir};
 use serde_json::{Value, json};
 
-/// `ccwb init --non-interactive` for deployment `name` of the local stack's dev issuer.
-fn init(ccwb: &Ccwb, local: &Local, profile: &str, name: &str, extra: &[&str]) {
-    let mut args = vec![
-        "--profile",
-        profile,
-        "init",
-        "--non-interactive",
-        "--provider-type",
-        "generic",
-        "--issuer",
-        &local.url,
-        "--client-id",
-        "claude-code",
-        "--region",
-        "us-east-1",
-        "--name",
-        name,
-    ];
-    args.extend_from_slice(extra);
-    ccwb.ok(&args);
-}
-
 /// `ccwb args…` with administrator credentials for moto and the API.
 fn as_admin(ccwb: &Ccwb, local: &Local, token: &str, args: &[&str]) -> Run {
     let mut command: Command = ccwb.command(args);
@@ -58,8 +36,7 @@ async fn deploy_stores_the_stacks_outputs_and_creates_the_default_policy_once() 
     let admin = local.admin_token();
     let ccwb = Ccwb::new();
     let name = local.stack.clone();
-    init(
-        &ccwb,
+    ccwb.init_local(
         &local,
         "corp",
         &name,
@@ -166,7 +143,7 @@ async fn a_role_that_is_not_there_stops_the_write_back_and_cognito_stores_the_po
     let ccwb = Ccwb::new();
 
     let ghost = format!("{}g", local.stack);
-    init(&ccwb, &local, "ghost", &ghost, &[]);
+    ccwb.init_local(&local, "ghost", &ghost, &[]);
     local
         .create_stack(
             &format!("{ghost}-auth"),
@@ -198,13 +175,7 @@ async fn a_role_that_is_not_there_stops_the_write_back_and_cognito_stores_the_po
     );
 
     let pooled = format!("{}c", local.stack);
-    init(
-        &ccwb,
-        &local,
-        "pooled",
-        &pooled,
-        &["--federation", "cognito"],
-    );
+    ccwb.init_local(&local, "pooled", &pooled, &["--federation", "cognito"]);
     let pool = local
         .create_identity_pool(
             &pooled,

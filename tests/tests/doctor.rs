@@ -66,26 +66,13 @@ async fn deployed(ccwb: &Ccwb, local: &Local, admin: &str, name: &str, client_id
     local
         .create_stack(&format!("{name}-auth"), &[("FederatedRoleArn", &role)])
         .await;
-    ccwb.ok(&[
-        "--profile",
-        name,
-        "init",
-        "--non-interactive",
-        "--provider-type",
-        "generic",
-        "--issuer",
-        &local.url,
-        "--client-id",
-        "claude-code",
-        "--region",
-        "us-east-1",
+    let models = [
         "--bedrock-regions",
         "us-east-1,us-west-2",
         "--small-fast-model",
         HAIKU,
-        "--name",
-        name,
-    ]);
+    ];
+    ccwb.init_local(local, name, name, &models);
     let mut command = ccwb.command(&["--profile", name, "deploy", "--outputs-only"]);
     command
         .env("AWS_ENDPOINT_URL", &local.aws_endpoint)
