@@ -33,6 +33,17 @@ pub struct Usage {
     pub cache_write: u64,
 }
 
+impl Usage {
+    /// The smallest answer: one token in, one out, nothing cached (for probes that only need an
+    /// answer).
+    pub const SMALLEST: Self = Self {
+        input: 1,
+        output: 1,
+        cache_read: 0,
+        cache_write: 0,
+    };
+}
+
 /// What Claude Code asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {

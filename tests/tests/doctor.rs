@@ -97,15 +97,7 @@ fn a_healthy_deployment_passes_and_each_fault_is_named_with_its_fix() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let local = Local::start();
     let admin = local.admin_token();
-    let bedrock = Bedrock::start(
-        "ok",
-        Usage {
-            input: 1,
-            output: 1,
-            cache_read: 0,
-            cache_write: 0,
-        },
-    );
+    let bedrock = Bedrock::start("ok", Usage::SMALLEST);
     let ccwb = Ccwb::new();
     let name = local.stack.clone();
     // The API's /status reports the quota and analytics stacks of the local deployment.

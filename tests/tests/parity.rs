@@ -17,6 +17,19 @@ use ccwb_e2e::credential_process::Developer;
 use ccwb_e2e::{Local, repo_root, sha256_hex, temp_dir};
 use serde_json::{Value, json};
 
+/// The options of `quota set-user`, which `set-group` and `set-default` share.
+const SET_FLAGS: &[&str] = &[
+    "--monthly-limit",
+    "-m",
+    "--daily-limit",
+    "-d",
+    "--enforcement",
+    "-e",
+    "--disabled",
+    "--profile",
+    "-p",
+];
+
 /// Every command of the reference with the flags its "Options" list (a flag of ours, or a
 /// visible alias, must be in the command's `--help`). `quota set-group` and `set-default`
 /// take "the same as set-user"; `cleanup --credentials-only` is from the guide.
@@ -62,48 +75,9 @@ const FLAGS: &[(&str, &[&str])] = &[
     ),
     ("status", &["--profile", "--json", "--detailed"]),
     ("cleanup", &["--force", "--profile", "--credentials-only"]),
-    (
-        "quota set-user",
-        &[
-            "--monthly-limit",
-            "-m",
-            "--daily-limit",
-            "-d",
-            "--enforcement",
-            "-e",
-            "--disabled",
-            "--profile",
-            "-p",
-        ],
-    ),
-    (
-        "quota set-group",
-        &[
-            "--monthly-limit",
-            "-m",
-            "--daily-limit",
-            "-d",
-            "--enforcement",
-            "-e",
-            "--disabled",
-            "--profile",
-            "-p",
-        ],
-    ),
-    (
-        "quota set-default",
-        &[
-            "--monthly-limit",
-            "-m",
-            "--daily-limit",
-            "-d",
-            "--enforcement",
-            "-e",
-            "--disabled",
-            "--profile",
-            "-p",
-        ],
-    ),
+    ("quota set-user", SET_FLAGS),
+    ("quota set-group", SET_FLAGS),
+    ("quota set-default", SET_FLAGS),
     ("quota list", &["--type", "--profile", "-p"]),
     ("quota delete", &["--profile", "-p"]),
     ("quota show", &["--profile", "-p", "--groups"]),
@@ -385,37 +359,12 @@ fn tokio_run<F: std::future::Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
-/// A CloudFormation stack in moto with `outputs`.
-async fn create_stack(local: &Local, name: &str, outputs: &[(&str, &str)]) {
-    let outputs: serde_json::Map<String, Value> = outputs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), json!({"Value": v})))
-        .collect();
-    let template = json!({
-        "Resources": {"Marker": {"Type": "AWS::SSM::Parameter",
-            "Properties": {"Type": "String", "Value": "x", "Name": format!("/parity/{name}")}}},
-        "Outputs": outputs,
-    });
-    ccwb_e2e::aws::call_query(
-        &local.aws_endpoint,
-        "cloudformation",
-        &[
-            ("Action", "CreateStack"),
-            ("Version", "2010-05-15"),
-            ("StackName", name),
-            ("TemplateBody", &template.to_string()),
-        ],
-    )
-    .await;
-}
-
 #[test]
 fn status_detailed_shows_the_profile_and_checks_it_against_the_deployment() {
     let local = Local::start();
     let (ccwb, _) = admin(&local);
     let version = env!("CARGO_PKG_VERSION");
-    tokio_run(create_stack(
-        &local,
+    tokio_run(local.create_stack(
         &format!("{}-quota", local.stack),
         &[
             ("ApiEndpoint", &local.url),
@@ -778,17 +727,7 @@ fn builds_lists_platforms_with_their_fixes_and_packages_and_downloads_the_publis
     }
     assert_eq!(listed["packages"][0]["dir"], built["dir"]);
     assert_eq!(listed["packages"][0]["platforms"], json!(["linux-x64"]));
-    let none = ccwb
-        .ok(&[
-            "-o",
-            "json",
-            "builds",
-            "--dist",
-            dist_arg,
-            "--project",
-            "nobody",
-        ])
-        .json();
+    let none = ccwb.json(&["builds", "--dist", dist_arg, "--project", "nobody"]);
     assert_eq!(none["packages"], json!([]));
 
     let status = ccwb
@@ -798,17 +737,8 @@ fn builds_lists_platforms_with_their_fixes_and_packages_and_downloads_the_publis
         status.contains("ok    checksums") && status.contains("ccwb distribute --package-path"),
         "{status}"
     );
-    let by_name = ccwb
-        .ok(&[
-            "-o",
-            "json",
-            "builds",
-            "--dist",
-            dist_arg,
-            "--status",
-            built["dir"].as_str().unwrap().rsplit('/').next().unwrap(),
-        ])
-        .json();
+    let name = built["dir"].as_str().unwrap().rsplit('/').next().unwrap();
+    let by_name = ccwb.json(&["builds", "--dist", dist_arg, "--status", name]);
     assert_eq!(by_name["package"]["dir"], built["dir"]);
 
     // Another computer gets exactly what developers download, as a build folder of its own.
@@ -922,15 +852,7 @@ fn test_full_signs_in_as_a_developer_and_calls_bedrock_in_every_allowed_region()
         dist.to_str().unwrap(),
     ]);
 
-    let bedrock = Bedrock::start(
-        "ok",
-        Usage {
-            input: 1,
-            output: 1,
-            cache_read: 0,
-            cache_write: 0,
-        },
-    );
+    let bedrock = Bedrock::start("ok", Usage::SMALLEST);
     let developer = Developer::new(&local.aws_endpoint);
     let child = ccwb
         .command(&[
