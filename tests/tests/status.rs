@@ -21,6 +21,7 @@ async fn status_reports_stacks_outputs_functions_and_tables() {
     assert_eq!(
         stacks.iter().map(|s| s["name"].clone()).collect::<Vec<_>>(),
         vec![
+            json!(format!("{}-auth", local.stack)),
             json!(format!("{}-quota", local.stack)),
             json!(format!("{}-analytics", local.stack))
         ]
@@ -51,12 +52,22 @@ async fn status_reports_stacks_outputs_functions_and_tables() {
         .create_stack(&format!("{}-analytics", local.stack), &[])
         .await;
     local
+        .create_stack(
+            &format!("{}-auth", local.stack),
+            &[("FederatedRoleArn", "arn:aws:iam::123456789012:role/x")],
+        )
+        .await;
+    local
         .seed_policy("group", "eng", json!({"monthly_token_limit": 1000}))
         .await;
 
     let (status, body) = local.get("/status", Some(&admin)).await;
     assert_eq!(status, 200, "{body}");
-    let quota = &body["stacks"][0];
+    assert_eq!(
+        body["stacks"][0]["status"], "CREATE_COMPLETE",
+        "the auth stack: {body}"
+    );
+    let quota = &body["stacks"][1];
     assert_eq!(quota["status"], "CREATE_COMPLETE", "{body}");
     assert_eq!(
         quota["outputs"]["ApiUrl"],
@@ -67,7 +78,7 @@ async fn status_reports_stacks_outputs_functions_and_tables() {
             .as_str()
             .is_some_and(|t| t.ends_with('Z'))
     );
-    assert_eq!(body["stacks"][1]["status"], "CREATE_COMPLETE");
+    assert_eq!(body["stacks"][2]["status"], "CREATE_COMPLETE");
     assert_eq!(
         body["functions"],
         json!([

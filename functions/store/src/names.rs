@@ -28,7 +28,7 @@ pub struct ResourceNames {
     /// Prefix of the SSM parameters (`/ccwb/<stack>`).
     pub parameter_prefix: String,
     /// The CloudFormation stacks of the deployment (`CCWB_CFN_STACKS`, a comma list; default
-    /// `<stack>-quota,<stack>-analytics`, as the CDK app names them).
+    /// `<stack>-auth,<stack>-quota,<stack>-analytics`, as the CDK app names them).
     pub cfn_stacks: Vec<String>,
 }
 
@@ -63,7 +63,11 @@ impl ResourceNames {
                         .filter(|s| !s.is_empty())
                         .collect()
                 })
-                .unwrap_or_else(|| vec![format!("{stack}-quota"), format!("{stack}-analytics")]),
+                .unwrap_or_else(|| {
+                    ["auth", "quota", "analytics"]
+                        .map(|part| format!("{stack}-{part}"))
+                        .to_vec()
+                }),
             stack,
         }
     }
@@ -96,7 +100,7 @@ mod tests {
         assert_eq!(names.usage_table, "t1-usage");
         assert_eq!(names.bucket, "t1-data");
         assert_eq!(names.deployment_parameter(), "/ccwb/t1/deployment");
-        assert_eq!(names.cfn_stacks, ["t1-quota", "t1-analytics"]);
+        assert_eq!(names.cfn_stacks, ["t1-auth", "t1-quota", "t1-analytics"]);
     }
 
     #[test]
