@@ -101,18 +101,30 @@ fn render(status: &StatusResponse, out: &mut Out<'_>) -> Result<(), CliError> {
     outputs(status, |key| !shown_as_functions(key), out)?;
     functions(status, out)?;
     out.line("")?;
-    let tables = status.tables.iter().map(|t| {
-        vec![
-            t.name.clone(),
-            t.status.clone(),
-            t.item_count.map(|n| n.to_string()).unwrap_or_default(),
+    let tables = status.tables.iter().map(|t| table_row(t, false));
+    out.table(&["Table", "Status", "Items", "Size"], tables.collect())
+}
+
+/// A table's row: name, status, items, then its size in MB (or the error reading it), or with
+/// `exact` the size in bytes and the error in columns of their own.
+fn table_row(t: &ccwb_api::TableStatus, exact: bool) -> Vec<String> {
+    let mut row = vec![
+        t.name.clone(),
+        t.status.clone(),
+        t.item_count.map(|n| n.to_string()).unwrap_or_default(),
+    ];
+    if exact {
+        row.push(t.size_bytes.map(|b| b.to_string()).unwrap_or_default());
+        row.push(t.error.clone().unwrap_or_default());
+    } else {
+        row.push(
             t.size_bytes
                 .map(|b| format!("{:.1} MB", b as f64 / 1e6))
                 .or_else(|| t.error.clone())
                 .unwrap_or_default(),
-        ]
-    });
-    out.table(&["Table", "Status", "Items", "Size"], tables.collect())
+        );
+    }
+    row
 }
 
 /// `--detailed` for people: the profile, every output, exact table figures, the checks.
@@ -131,15 +143,7 @@ fn render_detailed(
     outputs(status, |_| true, out)?;
     functions(status, out)?;
     out.line("")?;
-    let tables = status.tables.iter().map(|t| {
-        vec![
-            t.name.clone(),
-            t.status.clone(),
-            t.item_count.map(|n| n.to_string()).unwrap_or_default(),
-            t.size_bytes.map(|b| b.to_string()).unwrap_or_default(),
-            t.error.clone().unwrap_or_default(),
-        ]
-    });
+    let tables = status.tables.iter().map(|t| table_row(t, true));
     out.table(
         &["Table", "Status", "Items", "Bytes", "Error"],
         tables.collect(),
