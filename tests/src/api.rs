@@ -140,3 +140,21 @@ pub fn assert_contains(text: &str, parts: &[&str]) {
         assert!(text.contains(part), "{part:?} missing from:\n{text}");
     }
 }
+
+/// Asserts that `actual` holds every field of `expected` with its value (objects compared field
+/// by field, so `actual` may hold more; `null` expects the field absent).
+#[track_caller]
+pub fn assert_fields(actual: &Value, expected: &Value) {
+    fn walk(actual: &Value, expected: &Value, path: &str) {
+        match expected.as_object() {
+            Some(fields) => {
+                for (key, want) in fields {
+                    let got = actual.get(key).unwrap_or(&Value::Null);
+                    walk(got, want, &format!("{path}.{key}"));
+                }
+            }
+            None => assert_eq!(actual, expected, "{path}"),
+        }
+    }
+    walk(actual, expected, "");
+}

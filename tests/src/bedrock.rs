@@ -14,7 +14,7 @@ use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
@@ -112,6 +112,7 @@ impl Bedrock {
             .route("/model/{id}/invoke", post(invoke))
             .route("/model/{id}/invoke-with-response-stream", post(stream))
             .fallback(unknown)
+            .layer(axum::middleware::from_fn_with_state(shared.clone(), record))
             .with_state(shared);
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -152,41 +153,39 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
         .into_response()
 }
 
-fn record(shared: &Shared, method: &str, path: String, headers: &HeaderMap) {
+/// Records every request (its path decoded, as the routes read it) before it is served.
+async fn record(
+    State(shared): State<Shared>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request.headers();
     let access_key = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|auth| auth.split("Credential=").nth(1))
         .and_then(|rest| rest.split('/').next())
         .map(str::to_owned);
+    let path = percent_encoding::percent_decode_str(request.uri().path()).decode_utf8_lossy();
+    let call = Call {
+        method: request.method().as_str().to_owned(),
+        path: path.into_owned(),
+        access_key,
+    };
     shared
         .calls
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .push(Call {
-            method: method.to_owned(),
-            path,
-            access_key,
-        });
+        .push(call);
+    next.run(request).await
 }
 
-async fn inference_profiles(State(shared): State<Shared>, headers: HeaderMap) -> Response {
-    record(&shared, "GET", "/inference-profiles".into(), &headers);
+async fn inference_profiles() -> Response {
     json_response(StatusCode::OK, &json!({"inferenceProfileSummaries": []}))
 }
 
 /// `GetInferenceProfile`: an active system-defined profile for an Anthropic model id.
-async fn inference_profile(
-    State(shared): State<Shared>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    record(
-        &shared,
-        "GET",
-        format!("/inference-profiles/{id}"),
-        &headers,
-    );
+async fn inference_profile(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
     let withdrawn = shared
         .withdrawn
         .lock()
@@ -227,12 +226,7 @@ fn not_found(id: &str) -> Response {
     response
 }
 
-async fn invoke(
-    State(shared): State<Shared>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    record(&shared, "POST", format!("/model/{id}/invoke"), &headers);
+async fn invoke(Path(id): Path<String>) -> Response {
     json_response(
         StatusCode::OK,
         &json!({
@@ -248,17 +242,7 @@ async fn invoke(
     )
 }
 
-async fn stream(
-    State(shared): State<Shared>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    record(
-        &shared,
-        "POST",
-        format!("/model/{id}/invoke-with-response-stream"),
-        &headers,
-    );
+async fn stream(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
     let u = shared.usage;
     let events = [
         json!({"type": "message_start", "message": {
@@ -306,13 +290,7 @@ fn chunk(event: &Value) -> Message {
         .add_header(Header::new(":message-type", string("event")))
 }
 
-async fn unknown(
-    State(shared): State<Shared>,
-    method: axum::http::Method,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-) -> Response {
-    record(&shared, method.as_str(), uri.path().to_owned(), &headers);
+async fn unknown(method: axum::http::Method, uri: axum::http::Uri) -> Response {
     json_response(
         StatusCode::NOT_FOUND,
         &json!({"message": format!("the Bedrock stand-in has no {method} {uri}")}),

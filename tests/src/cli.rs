@@ -54,6 +54,19 @@ impl Run {
 }
 
 impl Ccwb {
+    /// `ccwb args…` as an administrator runs `deploy`, `doctor` and `status`: AWS credentials
+    /// for the local stack's moto (which takes any), its endpoint, and `token` for the API.
+    pub fn command_with_aws(&self, local: &crate::Local, token: &str, args: &[&str]) -> Command {
+        let mut command = self.command(args);
+        command
+            .env("AWS_ENDPOINT_URL", &local.aws_endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("CCWB_TOKEN", token);
+        command
+    }
+
     /// A user with a fresh configuration directory and nothing in the environment.
     pub fn new() -> Self {
         Self {

@@ -30,7 +30,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-pub use api::{assert_contains, decision, error_message, get_json, strings};
+pub use api::{assert_contains, assert_fields, decision, error_message, get_json, strings};
 pub use process::spawn_supervised;
 
 /// Credentials and region for moto, which accepts any.

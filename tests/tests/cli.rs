@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use ccwb_e2e::cli::{Ccwb, Run};
 use ccwb_e2e::process::under_umask;
-use ccwb_e2e::{Local, free_port};
+use ccwb_e2e::{Local, assert_contains, free_port};
 #[cfg(unix)]
 use ccwb_e2e::{assert_mode, mode};
 use serde_json::{Value, json};
@@ -52,11 +52,7 @@ fn failures_exit_1_with_an_error_line_and_a_hint() {
     let dead = format!("http://127.0.0.1:{}", free_port());
     let run = Ccwb::with_token(&dead, "x").run(&["whoami"]);
     assert_eq!(run.code, Some(1));
-    assert!(
-        run.stderr.contains("cannot reach the API"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, &["cannot reach the API"]);
 
     let run = Ccwb::new().run(&["whoami"]);
     assert_eq!(run.code, Some(1));
@@ -486,11 +482,7 @@ fn import_reports_rows_by_file_line_and_honours_its_options() {
         "--type",
         "group",
     ]);
-    assert!(
-        run.stdout.contains("0 created, 0 updated, 2 skipped"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, &["0 created, 0 updated, 2 skipped"]);
     let run = admin.run(&[
         "-o", "json", "quota", "import", path, "--update", "--type", "group",
     ]);
@@ -504,11 +496,7 @@ fn import_reports_rows_by_file_line_and_honours_its_options() {
     std::fs::write(&bad, "type,identifier,monthly\nuser,a,1\n").unwrap();
     let run = admin.run(&["quota", "import", bad.to_str().unwrap()]);
     assert_eq!(run.code, Some(1));
-    assert!(
-        run.stderr.contains("unknown column \"monthly\""),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, &["unknown column \"monthly\""]);
     let run = admin.run(&[
         "quota",
         "import",

@@ -244,11 +244,7 @@ async fn interval_zero_checks_every_run_and_a_block_exits_1_without_sts() {
     let warned = dev.run(&[]);
     assert_eq!(warned.code, Some(0), "{}", warned.stderr);
     assert_credentials(&warned.stdout);
-    assert!(
-        warned.stderr.contains("Claude Code quota warning"),
-        "{}",
-        warned.stderr
-    );
+    assert_contains(&warned.stderr, &["Claude Code quota warning"]);
 
     // Over the limit: exit 1 with the banner, no STS call, cached credentials gone.
     local.seed_usage("dev@example.com", &month(), 1200, 0).await;
@@ -344,11 +340,7 @@ async fn otel_headers_check_quota_refresh_and_clear_cache() {
     let unsigned = dev.run(&["--otel-headers"]);
     assert_eq!(unsigned.code, Some(1), "{}", unsigned.stdout);
     assert_eq!(unsigned.stdout, "");
-    assert!(
-        unsigned.stderr.contains("to sign in"),
-        "{}",
-        unsigned.stderr
-    );
+    assert_contains(&unsigned.stderr, &["to sign in"]);
     assert!(
         dev.browser_opened().is_empty(),
         "no browser from the helper"
@@ -540,11 +532,7 @@ fn keyring_storage_keeps_nothing_on_disk() {
     let cleared = dev.run(&["--profile", &name, "--clear-cache"]);
     assert!(cleared.stderr.contains("Removed"), "{}", cleared.stderr);
     let explain = dev.run(&["--profile", &name, "--explain"]);
-    assert!(
-        explain.stdout.contains("Credentials:   none cached"),
-        "{}",
-        explain.stdout
-    );
+    assert_contains(&explain.stdout, &["Credentials:   none cached"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -595,11 +583,7 @@ async fn a_third_party_openid_provider_signs_in_and_the_api_accepts_its_tokens()
     // The quota check ran with the provider's token (fail mode closed would have refused).
     let check = dev.run(&["--check-quota"]);
     assert_eq!(check.code, Some(0), "{}", check.stderr);
-    assert!(
-        check.stdout.contains("\"reason\": \"no_policy\""),
-        "{}",
-        check.stdout
-    );
+    assert_contains(&check.stdout, &["\"reason\": \"no_policy\""]);
 }
 
 #[cfg(unix)]

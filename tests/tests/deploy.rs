@@ -9,19 +9,22 @@
 use std::process::Command;
 
 use ccwb_e2e::cli::{Ccwb, Run};
-use ccwb_e2e::{Local, temp_dir};
+use ccwb_e2e::{Local, assert_contains, temp_dir};
 use serde_json::{Value, json};
 
-/// `ccwb args…` with administrator credentials for moto and the API.
-fn as_admin(ccwb: &Ccwb, local: &Local, token: &str, args: &[&str]) -> Run {
-    let mut command: Command = ccwb.command(args);
-    command
-        .env("AWS_ENDPOINT_URL", &local.aws_endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("CCWB_TOKEN", token);
-    command.output().expect("run ccwb").into()
+/// An administrator with AWS credentials for moto and a token for the API.
+struct Admin<'a> {
+    ccwb: &'a Ccwb,
+    local: &'a Local,
+    token: &'a str,
+}
+
+impl Admin<'_> {
+    /// `ccwb args…`.
+    fn run(&self, args: &[&str]) -> Run {
+        let mut command: Command = self.ccwb.command_with_aws(self.local, self.token, args);
+        command.output().expect("run ccwb").into()
+    }
 }
 
 fn profile(ccwb: &Ccwb, name: &str) -> Value {
@@ -35,6 +38,11 @@ async fn deploy_stores_the_stacks_outputs_and_creates_the_default_policy_once() 
     let local = Local::start();
     let admin = local.admin_token();
     let ccwb = Ccwb::new();
+    let as_admin = Admin {
+        ccwb: &ccwb,
+        local: &local,
+        token: &admin,
+    };
     let name = local.stack.clone();
     ccwb.init_local(
         &local,
@@ -71,18 +79,10 @@ async fn deploy_stores_the_stacks_outputs_and_creates_the_default_policy_once() 
         .create_stack(&format!("{name}-quota"), &[("ApiEndpoint", &local.url)])
         .await;
 
-    let first = as_admin(&ccwb, &local, &admin, &["deploy", "--outputs-only"]);
+    let first = as_admin.run(&["deploy", "--outputs-only"]);
     assert_eq!(first.code, Some(0), "{}", first.stderr);
-    assert!(
-        first.stderr.contains(&format!("role {role}")),
-        "{}",
-        first.stderr
-    );
-    assert!(
-        first.stderr.contains("Created the default policy"),
-        "{}",
-        first.stderr
-    );
+    assert_contains(&first.stderr, &[&format!("role {role}")]);
+    assert_contains(&first.stderr, &["Created the default policy"]);
     let saved = profile(&ccwb, "corp");
     assert_eq!(saved["endpoint"], local.url.as_str());
     assert_eq!(saved["deployment"]["federated_role_arn"], role.as_str());
@@ -94,7 +94,7 @@ async fn deploy_stores_the_stacks_outputs_and_creates_the_default_policy_once() 
     assert_eq!(policy["enforcement_mode"], "block");
 
     // A second deploy leaves the policy as administrators may have changed it since.
-    let again = as_admin(&ccwb, &local, &admin, &["deploy", "--outputs-only"]);
+    let again = as_admin.run(&["deploy", "--outputs-only"]);
     assert_eq!(again.code, Some(0), "{}", again.stderr);
     assert!(again.stderr.contains("left as it is"), "{}", again.stderr);
     let (_, unchanged) = local.get("/policies/default/default", Some(&admin)).await;
@@ -141,6 +141,11 @@ async fn a_role_that_is_not_there_stops_the_write_back_and_cognito_stores_the_po
     let local = Local::start();
     let admin = local.admin_token();
     let ccwb = Ccwb::new();
+    let as_admin = Admin {
+        ccwb: &ccwb,
+        local: &local,
+        token: &admin,
+    };
 
     let ghost = format!("{}g", local.stack);
     ccwb.init_local(&local, "ghost", &ghost, &[]);
@@ -154,12 +159,7 @@ async fn a_role_that_is_not_there_stops_the_write_back_and_cognito_stores_the_po
         )
         .await;
     let before = std::fs::read_to_string(ccwb.config_dir.join("config.json")).unwrap();
-    let refused = as_admin(
-        &ccwb,
-        &local,
-        &admin,
-        &["--profile", "ghost", "deploy", "--outputs-only"],
-    );
+    let refused = as_admin.run(&["--profile", "ghost", "deploy", "--outputs-only"]);
     assert_eq!(refused.code, Some(1), "{}", refused.stderr);
     assert!(
         refused
@@ -188,26 +188,14 @@ async fn a_role_that_is_not_there_stops_the_write_back_and_cognito_stores_the_po
             &[("FederationType", "cognito"), ("IdentityPoolId", &pool)],
         )
         .await;
-    let stored = as_admin(
-        &ccwb,
-        &local,
-        &admin,
-        &["--profile", "pooled", "deploy", "--outputs-only"],
-    );
+    let stored = as_admin.run(&["--profile", "pooled", "deploy", "--outputs-only"]);
     assert_eq!(stored.code, Some(0), "{}", stored.stderr);
-    assert!(
-        stored.stderr.contains(&format!("identity pool {pool}")),
-        "{}",
-        stored.stderr
-    );
+    assert_contains(&stored.stderr, &[&format!("identity pool {pool}")]);
     let saved = profile(&ccwb, "pooled");
     assert_eq!(saved["deployment"]["identity_pool_id"], pool.as_str());
     assert_eq!(saved["deployment"].get("federated_role_arn"), None);
-    assert!(
-        stored.stderr.contains("is not deployed (yet)"),
-        "no quota stack: {}",
-        stored.stderr
-    );
+    // No quota stack.
+    assert_contains(&stored.stderr, &["is not deployed (yet)"]);
 }
 
 #[test]
@@ -257,9 +245,5 @@ fn show_commands_prints_one_command_a_stack_in_order_and_runs_nothing() {
             assert!(line.contains(context), "{context}: {line}");
         }
     }
-    assert!(
-        shown.stderr.contains("ccwb deploy --outputs-only"),
-        "{}",
-        shown.stderr
-    );
+    assert_contains(&shown.stderr, &["ccwb deploy --outputs-only"]);
 }

@@ -11,39 +11,37 @@ use std::process::Command;
 
 use ccwb_e2e::bedrock::{Bedrock, Usage};
 use ccwb_e2e::cli::{Ccwb, Run};
-use ccwb_e2e::{Local, temp_dir};
+use ccwb_e2e::{Local, assert_contains, temp_dir};
 use serde_json::{Value, json};
 
 const HAIKU: &str = "us.anthropic.claude-haiku-5-5";
 
-/// Everything doctor reaches: moto (IAM, CloudFormation), the Bedrock stand-in, the API as
-/// `token`, and a HOME with no installation.
-fn doctor(ccwb: &Ccwb, local: &Local, bedrock: &Bedrock, token: &str, args: &[&str]) -> Run {
-    doctor_with(ccwb, local, bedrock, token, args, &[])
+/// `ccwb doctor` as an administrator with AWS credentials for moto, Bedrock's control plane
+/// the stand-in, and a token for the API.
+struct Doctor<'a> {
+    ccwb: &'a Ccwb,
+    local: &'a Local,
+    bedrock: &'a Bedrock,
+    token: &'a str,
 }
 
-/// `ccwb <globals> doctor <own>`.
-fn doctor_with(
-    ccwb: &Ccwb,
-    local: &Local,
-    bedrock: &Bedrock,
-    token: &str,
-    args: &[&str],
-    own: &[&str],
-) -> Run {
-    let mut full = args.to_vec();
-    full.push("doctor");
-    full.extend_from_slice(own);
-    let mut command: Command = ccwb.command(&full);
-    command
-        .env("HOME", temp_dir("doctor-home"))
-        .env("AWS_ENDPOINT_URL", &local.aws_endpoint)
-        .env("AWS_ENDPOINT_URL_BEDROCK", &bedrock.url)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("CCWB_TOKEN", token);
-    command.output().expect("run ccwb doctor").into()
+impl Doctor<'_> {
+    /// `ccwb <globals> doctor`.
+    fn run(&self, globals: &[&str]) -> Run {
+        self.run_with(globals, &[])
+    }
+
+    /// `ccwb <globals> doctor <own>`.
+    fn run_with(&self, globals: &[&str], own: &[&str]) -> Run {
+        let mut full = globals.to_vec();
+        full.push("doctor");
+        full.extend_from_slice(own);
+        let mut command: Command = self.ccwb.command_with_aws(self.local, self.token, &full);
+        command
+            .env("HOME", temp_dir("doctor-home"))
+            .env("AWS_ENDPOINT_URL_BEDROCK", &self.bedrock.url);
+        command.output().expect("run ccwb doctor").into()
+    }
 }
 
 fn trust(issuer_path: &str, client_id: &str) -> Value {
@@ -99,6 +97,12 @@ fn a_healthy_deployment_passes_and_each_fault_is_named_with_its_fix() {
     let admin = local.admin_token();
     let bedrock = Bedrock::start("ok", Usage::SMALLEST);
     let ccwb = Ccwb::new();
+    let doctor = Doctor {
+        ccwb: &ccwb,
+        local: &local,
+        bedrock: &bedrock,
+        token: &admin,
+    };
     let name = local.stack.clone();
     // The API's /status reports the quota and analytics stacks of the local deployment.
     runtime.block_on(async {
@@ -109,7 +113,7 @@ fn a_healthy_deployment_passes_and_each_fault_is_named_with_its_fix() {
         deployed(&ccwb, &local, &admin, &name, "claude-code").await;
     });
 
-    let healthy = doctor(&ccwb, &local, &bedrock, &admin, &["--profile", &name]);
+    let healthy = doctor.run(&["--profile", &name]);
     assert_eq!(
         healthy.code,
         Some(0),
@@ -140,13 +144,7 @@ fn a_healthy_deployment_passes_and_each_fault_is_named_with_its_fix() {
             healthy.stdout
         );
     }
-    let json = doctor(
-        &ccwb,
-        &local,
-        &bedrock,
-        &admin,
-        &["--profile", &name, "-o", "json"],
-    );
+    let json = doctor.run(&["--profile", &name, "-o", "json"]);
     let report: Value = serde_json::from_str(&json.stdout).expect("JSON report");
     assert_eq!(report["ok"], true);
     assert!(
@@ -155,25 +153,15 @@ fn a_healthy_deployment_passes_and_each_fault_is_named_with_its_fix() {
     );
 
     // The API down: the endpoint of a closed port.
-    let api_down = doctor(
-        &ccwb,
-        &local,
-        &bedrock,
-        &admin,
-        &["--profile", &name, "--endpoint", "http://127.0.0.1:9"],
-    );
+    let api_down = doctor.run(&["--profile", &name, "--endpoint", "http://127.0.0.1:9"]);
     assert_eq!(api_down.code, Some(1), "{}", api_down.stdout);
     assert!(line(&api_down, "✗ API:").contains("cannot reach http://127.0.0.1:9"));
-    assert!(
-        api_down.stdout.contains("fix: check the endpoint"),
-        "{}",
-        api_down.stdout
-    );
+    assert_contains(&api_down.stdout, &["fix: check the endpoint"]);
     assert!(api_down.stderr.contains("failed"), "{}", api_down.stderr);
 
     // A model withdrawn from Bedrock.
     bedrock.withdraw(HAIKU);
-    let no_model = doctor(&ccwb, &local, &bedrock, &admin, &["--profile", &name]);
+    let no_model = doctor.run(&["--profile", &name]);
     assert_eq!(no_model.code, Some(1), "{}", no_model.stdout);
     assert!(
         line(&no_model, &format!("✗ model {HAIKU} in us-east-1:"))
@@ -185,18 +173,14 @@ fn a_healthy_deployment_passes_and_each_fault_is_named_with_its_fix() {
     // A role trusting another client id.
     let other = format!("{name}x");
     runtime.block_on(deployed(&ccwb, &local, &admin, &other, "someone-else"));
-    let wrong_client = doctor(&ccwb, &local, &bedrock, &admin, &["--profile", &other]);
+    let wrong_client = doctor.run(&["--profile", &other]);
     assert_eq!(wrong_client.code, Some(1), "{}", wrong_client.stdout);
     assert!(
         line(&wrong_client, "✗ role trust:").contains("does not name client id \"claude-code\""),
         "{}",
         wrong_client.stdout
     );
-    assert!(
-        wrong_client.stdout.contains("ccwb deploy auth"),
-        "{}",
-        wrong_client.stdout
-    );
+    assert_contains(&wrong_client.stdout, &["ccwb deploy auth"]);
 
     // The identity provider down: a profile whose issuer no longer answers.
     let config_file = ccwb.config_dir.join("config.json");
@@ -204,7 +188,7 @@ fn a_healthy_deployment_passes_and_each_fault_is_named_with_its_fix() {
         serde_json::from_str(&std::fs::read_to_string(&config_file).unwrap()).unwrap();
     config["profiles"][&name]["issuer"] = json!("http://127.0.0.1:9");
     std::fs::write(&config_file, config.to_string()).unwrap();
-    let idp_down = doctor(&ccwb, &local, &bedrock, &admin, &["--profile", &name]);
+    let idp_down = doctor.run(&["--profile", &name]);
     assert_eq!(idp_down.code, Some(1), "{}", idp_down.stdout);
     assert!(
         line(&idp_down, "✗ identity provider:")
@@ -212,18 +196,9 @@ fn a_healthy_deployment_passes_and_each_fault_is_named_with_its_fix() {
         "{}",
         idp_down.stdout
     );
-    let report: Value = serde_json::from_str(
-        &doctor_with(
-            &ccwb,
-            &local,
-            &bedrock,
-            &admin,
-            &["--profile", &name],
-            &["--json"],
-        )
-        .stdout,
-    )
-    .expect("JSON report");
+    let report: Value =
+        serde_json::from_str(&doctor.run_with(&["--profile", &name], &["--json"]).stdout)
+            .expect("JSON report");
     assert_eq!(report["ok"], false);
     assert!(
         report["checks"]

@@ -10,8 +10,8 @@ use std::path::Path;
 
 use ccwb_e2e::cli::Ccwb;
 use ccwb_e2e::terminal::Terminal;
-use ccwb_e2e::{Local, bin};
-use serde_json::Value;
+use ccwb_e2e::{Local, assert_contains, assert_fields, bin};
+use serde_json::{Value, json};
 
 fn config(ccwb: &Ccwb) -> Value {
     let text = std::fs::read_to_string(ccwb.config_dir.join("config.json")).expect("config.json");
@@ -77,11 +77,7 @@ fn non_interactive_takes_every_answer_from_flags_and_refuses_bad_ones_writing_no
     let mut json_args = vec!["-o", "json"];
     json_args.extend(every);
     let saved = ccwb.ok(&json_args);
-    assert!(
-        saved.stderr.contains("discovery document read"),
-        "{}",
-        saved.stderr
-    );
+    assert_contains(&saved.stderr, &["discovery document read"]);
     assert_eq!(saved.json()["profile"], "corp");
     let written = config(&ccwb);
     assert_eq!(written["current"], "corp");
@@ -90,33 +86,24 @@ fn non_interactive_takes_every_answer_from_flags_and_refuses_bad_ones_writing_no
     assert_eq!(profile["issuer"], local.url.as_str());
     assert_eq!(profile["client_id"], "claude-code");
     assert_eq!(profile["region"], "us-west-2");
-    let d = &profile["deployment"];
-    assert_eq!(d["name"], "corp-ai");
-    assert_eq!(d["provider_type"], "generic");
-    assert_eq!(d["federation"], "cognito");
-    assert_eq!(
-        d["bedrock_regions"],
-        serde_json::json!(["us-west-2", "us-east-1"])
+    // 50M / 30 × 1.2 is derived, so the daily limit is not stored: a new monthly limit moves it.
+    let quota = json!({
+        "monthly_token_limit": 50_000_000, "daily_token_limit": null, "burst_percent": 20,
+        "enforcement_mode": "block", "daily_enforcement_mode": "alert",
+        "fail_mode": "closed", "check_interval_minutes": 15,
+    });
+    assert_fields(
+        &profile["deployment"],
+        &json!({
+            "name": "corp-ai", "provider_type": "generic", "federation": "cognito",
+            "bedrock_regions": ["us-west-2", "us-east-1"],
+            "model": "us.anthropic.claude-sonnet-5-5",
+            "small_fast_model": "global.anthropic.claude-haiku-5-5",
+            "restrict_models": true, "max_session_seconds": 4 * 3600, "session_name_claim": "sub",
+            "quota": quota, "alert_email": "ops@example.com",
+            "distribution_allowed_ips": ["203.0.113.0/24", "2001:db8::/32"], "analytics": false,
+        }),
     );
-    assert_eq!(d["model"], "us.anthropic.claude-sonnet-5-5");
-    assert_eq!(d["small_fast_model"], "global.anthropic.claude-haiku-5-5");
-    assert_eq!(d["restrict_models"], true);
-    assert_eq!(d["max_session_seconds"], 4 * 3600);
-    assert_eq!(d["session_name_claim"], "sub");
-    assert_eq!(d["quota"]["monthly_token_limit"], 50_000_000);
-    // 50M / 30 × 1.2 is derived, so it is not stored: a new monthly limit moves it.
-    assert_eq!(d["quota"].get("daily_token_limit"), None);
-    assert_eq!(d["quota"]["burst_percent"], 20);
-    assert_eq!(d["quota"]["enforcement_mode"], "block");
-    assert_eq!(d["quota"]["daily_enforcement_mode"], "alert");
-    assert_eq!(d["quota"]["fail_mode"], "closed");
-    assert_eq!(d["quota"]["check_interval_minutes"], 15);
-    assert_eq!(d["alert_email"], "ops@example.com");
-    assert_eq!(
-        d["distribution_allowed_ips"],
-        serde_json::json!(["203.0.113.0/24", "2001:db8::/32"])
-    );
-    assert_eq!(d["analytics"], false);
 
     // An update with one flag keeps every other answer.
     let before = config(&ccwb);
@@ -128,11 +115,7 @@ fn non_interactive_takes_every_answer_from_flags_and_refuses_bad_ones_writing_no
         "--monthly-limit",
         "80M",
     ]);
-    assert!(
-        updated.stderr.contains("Updating profile"),
-        "{}",
-        updated.stderr
-    );
+    assert_contains(&updated.stderr, &["Updating profile"]);
     let mut expected = before.clone();
     expected["profiles"]["corp"]["deployment"]["quota"]["monthly_token_limit"] = 80_000_000.into();
     assert_eq!(config(&ccwb), expected);
@@ -196,11 +179,7 @@ fn non_interactive_takes_every_answer_from_flags_and_refuses_bad_ones_writing_no
     );
     let no_terminal = fresh.run(&["init"]);
     assert_eq!(no_terminal.code, Some(2), "{}", no_terminal.stderr);
-    assert!(
-        no_terminal.stderr.contains("--non-interactive"),
-        "{}",
-        no_terminal.stderr
-    );
+    assert_contains(&no_terminal.stderr, &["--non-interactive"]);
     assert_eq!(config_text(&fresh.config_dir), None, "nothing written");
 }
 
@@ -260,21 +239,15 @@ fn the_wizard_in_a_terminal_creates_a_profile_then_updates_it() {
     let profile = &written["profiles"]["wiz"];
     assert_eq!(profile["issuer"], local.url.as_str());
     assert_eq!(profile["region"], "eu-west-1");
-    let d = &profile["deployment"];
-    assert_eq!(d["provider_type"], "generic");
-    assert_eq!(d["federation"], "direct");
-    assert_eq!(
-        d["bedrock_regions"],
-        serde_json::json!(["eu-west-1", "eu-central-1"])
+    let quota = json!({"monthly_token_limit": 300_000_000,
+        "enforcement_mode": "block", "daily_enforcement_mode": "block"});
+    assert_fields(
+        &profile["deployment"],
+        &json!({"provider_type": "generic", "federation": "direct", "name": "ccwb",
+            "bedrock_regions": ["eu-west-1", "eu-central-1"], "restrict_models": true,
+            "model": "eu.anthropic.claude-opus-5-5", "small_fast_model": "eu.anthropic.claude-haiku-5-5",
+            "quota": quota, "alert_email": "alerts@example.com"}),
     );
-    assert_eq!(d["model"], "eu.anthropic.claude-opus-5-5");
-    assert_eq!(d["small_fast_model"], "eu.anthropic.claude-haiku-5-5");
-    assert_eq!(d["restrict_models"], true);
-    assert_eq!(d["quota"]["monthly_token_limit"], 300_000_000);
-    assert_eq!(d["quota"]["enforcement_mode"], "block");
-    assert_eq!(d["quota"]["daily_enforcement_mode"], "block");
-    assert_eq!(d["alert_email"], "alerts@example.com");
-    assert_eq!(d["name"], "ccwb");
 
     // Re-run: every answer is offered as saved; Enter keeps it, one is changed.
     let before = written.clone();

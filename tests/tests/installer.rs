@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use ccwb_e2e::mode;
-use ccwb_e2e::{bin, repo_root, temp_dir};
+use ccwb_e2e::{assert_contains, bin, repo_root, temp_dir};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -55,6 +55,12 @@ impl Drop for Setup {
 }
 
 impl Setup {
+    /// The developer's own Claude Code settings before the install.
+    fn write_settings(&self, text: &str) {
+        std::fs::create_dir_all(self.home.join(".claude")).expect(".claude");
+        std::fs::write(self.settings(), text).expect("settings");
+    }
+
     /// A package as `ccwb package` makes it, with a shell script standing in for the binary.
     fn new(label: &str, shell: &'static str) -> Self {
         let root = temp_dir(&format!("installer-{label}-{}", shell.replace(' ', "")));
@@ -571,9 +577,8 @@ fn a_platform_missing_from_the_package_is_named() {
 fn existing_claude_settings_are_merged_keeping_every_other_byte() {
     for shell in shells() {
         let setup = Setup::new("settings", shell);
-        std::fs::create_dir_all(setup.home.join(".claude")).expect(".claude");
         let existing = "{\n  \"model\":   \"opus\",\n  \"env\": {\"AWS_REGION\": \"us-west-2\", \"EDITOR\": \"vim\"},\n  \"cleanupPeriodDays\": 1.50e1\n}\n";
-        std::fs::write(setup.settings(), existing).expect("settings");
+        setup.write_settings(existing);
 
         let run = setup.run(&[]);
         run.assert_ok();
@@ -602,11 +607,7 @@ fn existing_claude_settings_are_merged_keeping_every_other_byte() {
             existing,
             "{shell}: the backup is the old file"
         );
-        assert!(
-            run.stdout.contains("Merged the Claude Code settings"),
-            "{}",
-            run.stdout
-        );
+        assert_contains(&run.stdout, &["Merged the Claude Code settings"]);
 
         // Idempotent: a second run changes nothing and writes no second backup.
         setup.run(&[]).assert_ok();
@@ -666,9 +667,8 @@ fn managed_installs_write_managed_settings_and_a_profile_file_of_their_own() {
 fn invalid_claude_settings_are_refused_and_left_as_they_are() {
     for shell in shells() {
         let setup = Setup::new("bad-settings", shell);
-        std::fs::create_dir_all(setup.home.join(".claude")).expect(".claude");
         let broken = "{\"model\": \"opus\",\n";
-        std::fs::write(setup.settings(), broken).expect("settings");
+        setup.write_settings(broken);
         let run = setup.run(&[]);
         assert_eq!(run.code, Some(1), "{shell}: {}", run.stdout);
         assert!(
@@ -676,11 +676,7 @@ fn invalid_claude_settings_are_refused_and_left_as_they_are() {
             "{shell}: {}",
             run.stderr
         );
-        assert!(
-            run.stderr.contains("run sh install.sh again"),
-            "{}",
-            run.stderr
-        );
+        assert_contains(&run.stderr, &["run sh install.sh again"]);
         assert_eq!(read(&setup.settings()), broken, "{shell}: untouched");
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use ccwb_e2e::cli::Ccwb;
-use ccwb_e2e::{Local, temp_dir};
+use ccwb_e2e::{Local, assert_contains, temp_dir};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -279,9 +279,5 @@ fn ccwb_test_checks_the_package_and_the_quota_api_and_names_what_is_wrong() {
         "{}",
         damaged.stdout
     );
-    assert!(
-        damaged.stderr.contains("1 of 6 checks failed"),
-        "{}",
-        damaged.stderr
-    );
+    assert_contains(&damaged.stderr, &["1 of 6 checks failed"]);
 }

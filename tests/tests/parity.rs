@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use ccwb_e2e::bedrock::{Bedrock, Usage};
 use ccwb_e2e::cli::{Ccwb, Run};
 use ccwb_e2e::credential_process::Developer;
-use ccwb_e2e::{Local, repo_root, sha256_hex, temp_dir};
+use ccwb_e2e::{Local, assert_contains, repo_root, sha256_hex, temp_dir};
 use serde_json::{Value, json};
 
 /// The options of `quota set-user`, which `set-group` and `set-default` share.
@@ -561,11 +561,7 @@ fn cleanup_credentials_only_clears_the_cache_and_keeps_the_installation() {
         std::fs::read_to_string(home.join(".aws/config")).unwrap(),
         aws_config
     );
-    assert!(
-        done.stderr.contains("--credentials-only"),
-        "{}",
-        done.stderr
-    );
+    assert_contains(&done.stderr, &["--credentials-only"]);
 
     // --profile names the AWS profile here, as in the original; CCWB_PROFILE does not.
     let other = temp_dir("parity-home");
@@ -601,11 +597,8 @@ fn package(ccwb: &Ccwb, dist: &Path, extra: &[&str]) -> Value {
     ];
     args.extend(extra);
     let run = ccwb.ok(&args);
-    assert!(
-        run.stderr.contains("skipped macos-x64"),
-        "macos-intel is macos-x64: {}",
-        run.stderr
-    );
+    // Macos-intel is macos-x64.
+    assert_contains(&run.stderr, &["skipped macos-x64"]);
     run.json()
 }
 
@@ -784,11 +777,7 @@ fn builds_lists_platforms_with_their_fixes_and_packages_and_downloads_the_publis
         elsewhere.to_str().unwrap(),
         "--download",
     ]);
-    assert!(
-        again.stderr.contains("is the published package already"),
-        "{}",
-        again.stderr
-    );
+    assert_contains(&again.stderr, &["is the published package already"]);
 }
 
 #[test]

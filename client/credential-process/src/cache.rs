@@ -12,8 +12,8 @@ use ccwb_install::files;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{APP_DIR, CredentialStorage};
-use crate::credentials::Credentials;
 use crate::error::Error;
+use ccwb_install::credentials::Credentials;
 
 /// The sign-in's tokens.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

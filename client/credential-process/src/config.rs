@@ -308,20 +308,30 @@ fn api_claims(
     admin_groups: Option<String>,
     unverified_email: Option<UnverifiedEmail>,
 ) -> Result<ApiClaims, (&'static str, &'static str)> {
-    let identity = match &identity_claims {
-        Some(list) => IdentityClaims::parse(list).ok_or((
+    // A list given must name something: an empty one would silently mean "the default".
+    fn listed<T: Default>(
+        list: Option<&str>,
+        parse: fn(&str) -> Option<T>,
+        refused: (&'static str, &'static str),
+    ) -> Result<T, (&'static str, &'static str)> {
+        list.map_or(Ok(T::default()), |list| parse(list).ok_or(refused))
+    }
+    let identity = listed(
+        identity_claims.as_deref(),
+        IdentityClaims::parse,
+        (
             "identity_claims",
             "must name at least one claim (comma-separated), as CCWB_IDENTITY_CLAIMS does",
-        ))?,
-        None => IdentityClaims::default(),
-    };
-    let groups = match &admin_groups {
-        Some(list) => AdminGroups::parse(list).ok_or((
+        ),
+    )?;
+    let groups = listed(
+        admin_groups.as_deref(),
+        AdminGroups::parse,
+        (
             "admin_groups",
             "must name at least one group (comma-separated), as CCWB_ADMIN_GROUPS does",
-        ))?,
-        None => AdminGroups::default(),
-    };
+        ),
+    )?;
     let accept = unverified_email.unwrap_or_default() == UnverifiedEmail::Accept;
     Ok(ApiClaims {
         identity_claims: identity.accepting_unverified_email(accept),

@@ -7,8 +7,8 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_cognitoidentity::error::DisplayErrorContext;
 
 use crate::config::{Federation, Profile, SessionNameClaim};
-use crate::credentials::Credentials;
 use crate::error::Error;
+use ccwb_install::credentials::Credentials;
 
 async fn sdk_config(profile: &Profile) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
@@ -51,7 +51,7 @@ pub async fn credentials(
                 })?;
             let c = output
                 .credentials
-                .ok_or_else(|| Error::Federation("STS answered without credentials".into()))?;
+                .ok_or_else(|| without_credentials("STS"))?;
             Ok(Credentials::new(
                 c.access_key_id,
                 c.secret_access_key,
@@ -90,7 +90,7 @@ pub async fn credentials(
                 })?;
             let c = output
                 .credentials
-                .ok_or_else(|| Error::Federation("Cognito answered without credentials".into()))?;
+                .ok_or_else(|| without_credentials("Cognito"))?;
             match (c.access_key_id, c.secret_key, c.session_token, c.expiration) {
                 (Some(key), Some(secret), Some(token), Some(expiration)) => {
                     Ok(Credentials::new(key, secret, token, expiration.secs()))
@@ -101,6 +101,11 @@ pub async fn credentials(
             }
         }
     }
+}
+
+/// A service's answer that carried no credentials.
+fn without_credentials(service: &str) -> Error {
+    Error::Federation(format!("{service} answered without credentials"))
 }
 
 /// The identity pool's login key: the token issuer without its scheme, as Cognito names

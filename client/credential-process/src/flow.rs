@@ -10,10 +10,10 @@ use ccwb_api_client::signin;
 
 use crate::cache::{Cache, Cached, Tokens};
 use crate::config::{Federation, Loaded};
-use crate::credentials::{Credentials, rfc3339};
 use crate::error::Error;
 use crate::quota::{self, Notices, Outcome};
 use crate::{federation, provider};
+use ccwb_install::credentials::{Credentials, rfc3339};
 
 /// Credentials with less than this left are renewed (AWS tools refresh about then as well).
 pub const CREDENTIALS_MARGIN_SECS: i64 = 300;

@@ -7,7 +7,6 @@
 mod cache;
 mod claude_settings;
 mod config;
-mod credentials;
 mod error;
 mod federation;
 mod flow;

@@ -17,6 +17,7 @@
 //! (directories 0700, files 0600, whatever the umask).
 
 pub mod config;
+pub mod credentials;
 pub mod files;
 mod merge;
 mod settings;

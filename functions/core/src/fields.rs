@@ -93,3 +93,44 @@ macro_rules! policy_struct {
         }
     };
 }
+
+/// The names of a policy's settings as clients send and files list them: the four limits, then
+/// the three enforcement settings (what [`policy_struct!`] declares, in its order).
+pub const SETTING_NAMES: [&str; 7] = [
+    "monthly_token_limit",
+    "daily_token_limit",
+    "monthly_cost_limit",
+    "daily_cost_limit",
+    "enforcement_mode",
+    "daily_enforcement_mode",
+    "enabled",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::SETTING_NAMES;
+    use crate::{Mode, PolicyFields, TokenAmount, Usd};
+
+    #[test]
+    fn setting_names_are_the_fields_of_a_policy_body() {
+        let every = PolicyFields {
+            monthly_token_limit: Some(TokenAmount(1)),
+            daily_token_limit: Some(TokenAmount(1)),
+            monthly_cost_limit: Some(Usd::from_dollars(1.0).unwrap()),
+            daily_cost_limit: Some(Usd::from_dollars(1.0).unwrap()),
+            enforcement_mode: Some(Mode::Block),
+            daily_enforcement_mode: Some(Mode::Block),
+            enabled: Some(true),
+        };
+        let value = serde_json::to_value(every).unwrap();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut sorted = SETTING_NAMES.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(keys, sorted);
+    }
+}

@@ -3,9 +3,12 @@
 //! question has a flag; `--non-interactive` takes them all. Re-running on a profile offers its
 //! answers. It creates nothing in AWS: `ccwb deploy` does.
 
+mod answers;
 mod ask;
+mod model;
 mod provider;
 mod questions;
+mod quota;
 
 pub use provider::metadata_warnings;
 

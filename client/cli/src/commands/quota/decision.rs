@@ -29,30 +29,36 @@ pub fn render(check: &CheckResponse, out: &mut Out<'_>) -> Result<(), CliError> 
         ("Policy", policy),
     ];
     // Each limit: what was used, the limit (none: unlimited), and the percentage used.
-    let tokens = |used: u64, limit: Option<u64>| {
+    let tokens = |label, used: u64, limit: Option<u64>, pct| {
         let amount = |n: u64| TokenAmount(n).to_string();
-        (amount(used), limit.map(amount))
+        (label, (amount(used), limit.map(amount)), pct)
     };
-    let cost = |used: f64, limit: Option<f64>| (dollars_f64(used), limit.map(dollars_f64));
+    let cost = |label, used: f64, limit: Option<f64>, pct| {
+        (label, (dollars_f64(used), limit.map(dollars_f64)), pct)
+    };
     let limits = [
-        (
+        tokens(
             "Monthly tokens",
-            tokens(u.monthly_tokens, u.monthly_limit),
+            u.monthly_tokens,
+            u.monthly_limit,
             u.monthly_percent,
         ),
-        (
+        tokens(
             "Daily tokens",
-            tokens(u.daily_tokens, u.daily_limit),
+            u.daily_tokens,
+            u.daily_limit,
             u.daily_percent,
         ),
-        (
+        cost(
             "Monthly cost",
-            cost(u.monthly_cost, u.monthly_cost_limit),
+            u.monthly_cost,
+            u.monthly_cost_limit,
             u.monthly_cost_percent,
         ),
-        (
+        cost(
             "Daily cost",
-            cost(u.daily_cost, u.daily_cost_limit),
+            u.daily_cost,
+            u.daily_cost_limit,
             u.daily_cost_percent,
         ),
     ];

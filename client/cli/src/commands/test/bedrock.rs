@@ -126,8 +126,8 @@ fn sign(
         ("host", host.to_owned()),
         ("x-amz-date", amz_date.to_owned()),
     ];
-    if let Some(token) = &credentials.session_token {
-        headers.push(("x-amz-security-token", token.clone()));
+    if !credentials.session_token.is_empty() {
+        headers.push(("x-amz-security-token", credentials.session_token.clone()));
     }
     let signed: Vec<&str> = headers.iter().map(|(n, _)| *n).collect();
     let signed = signed.join(";");
@@ -182,8 +182,9 @@ mod tests {
         let mut credentials = Credentials {
             access_key_id: "AKIDEXAMPLE".into(),
             secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
-            session_token: Some("session-token".into()),
-            expiration: None,
+            session_token: "session-token".into(),
+            expiration: "2026-12-02T06:56:27Z".into(),
+            version: 1,
         };
         let host = "bedrock-runtime.eu-west-1.amazonaws.com";
         let path = format!("/model/{}/invoke", encode("eu.anthropic.claude-opus-5-5"));
@@ -199,7 +200,7 @@ mod tests {
             signature(&headers),
             "758e77e6001e0bf98cebc7be5d33763cd1e1026b28a92d3850b192559907e7e8"
         );
-        credentials.session_token = None;
+        credentials.session_token = String::new();
         let arn =
             "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-opus-5-5";
         let path = format!("/model/{}/invoke", encode(arn));

@@ -7,34 +7,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use ccwb_install::config as install_config;
-use serde::Deserialize;
+pub use ccwb_install::credentials::Credentials;
 
 use super::{Check, Outcome, bedrock, check, package};
-
-/// AWS credentials as a `credential_process` prints them.
-#[derive(Clone, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Credentials {
-    /// `AccessKeyId`.
-    pub access_key_id: String,
-    /// `SecretAccessKey`.
-    pub secret_access_key: String,
-    /// `SessionToken`.
-    #[serde(default)]
-    pub session_token: Option<String>,
-    /// `Expiration` (RFC 3339).
-    #[serde(default)]
-    pub expiration: Option<String>,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("expiration", &self.expiration)
-            .finish_non_exhaustive()
-    }
-}
 
 /// For each of the package's `profiles`: the program's sign-in and credentials, then Bedrock
 /// in each of `regions` (the profile's own region when there are none).
@@ -60,10 +35,7 @@ pub async fn checks(dir: &Path, profiles: &[String], regions: &[String]) -> Vec<
             format!(
                 "AWS credentials {} until {}",
                 masked(&credentials.access_key_id),
-                credentials
-                    .expiration
-                    .as_deref()
-                    .unwrap_or("(no expiry given)")
+                credentials.expiration
             ),
         ));
         let entry = install_config::read_profile(&config, profile, "config.json")
@@ -127,7 +99,7 @@ mod tests {
     fn credentials_read_as_credential_process_prints_them_and_never_show_the_secret() {
         let printed = r#"{"Version":1,"AccessKeyId":"ASIAEXAMPLE1234","SecretAccessKey":"s3cret","SessionToken":"t","Expiration":"2026-01-01T08:00:00Z"}"#;
         let credentials: Credentials = serde_json::from_str(printed).unwrap();
-        assert_eq!(credentials.session_token.as_deref(), Some("t"));
+        assert_eq!(credentials.session_token, "t");
         assert!(!format!("{credentials:?}").contains("s3cret"));
         assert_eq!(masked(&credentials.access_key_id), "ASIA…1234");
         assert_eq!(masked("short"), "…");

@@ -24,6 +24,7 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use ccwb_api::ImportRow;
+use ccwb_core::fields::SETTING_NAMES;
 use ccwb_core::{Mode, Policy, PolicyType, TokenAmount, Usd};
 use clap::ValueEnum;
 
@@ -38,18 +39,16 @@ pub enum FileFormat {
     Csv,
 }
 
-/// CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 9] = [
-    "type",
-    "identifier",
-    "monthly_token_limit",
-    "daily_token_limit",
-    "monthly_cost_limit",
-    "daily_cost_limit",
-    "enforcement_mode",
-    "daily_enforcement_mode",
-    "enabled",
-];
+/// CSV columns, in order: the policy's key, then its settings.
+pub const CSV_COLUMNS: [&str; 9] = {
+    let mut columns = ["type", "identifier", "", "", "", "", "", "", ""];
+    let mut i = 0;
+    while i < SETTING_NAMES.len() {
+        columns[2 + i] = SETTING_NAMES[i];
+        i += 1;
+    }
+    columns
+};
 
 /// Fields of a JSON entry that describe the stored policy, not its settings: exported for
 /// information, ignored on import.

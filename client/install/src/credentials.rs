@@ -1,4 +1,5 @@
-//! The credentials AWS tools read from a `credential_process`.
+//! The credentials the installed program prints for AWS tools (its `credential_process`):
+//! written by credential-process, read back by `ccwb test --full` as the AWS tools read them.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
