@@ -13,20 +13,30 @@ import { acknowledgeWildcardResource } from './nag';
 /** First day Athena's partition projection knows of; any day before the first deployment. */
 export const PROJECTION_START = '2025-01-01';
 
-/** What each stream carries: its prefix in the bucket and the JSON lines' columns. */
+/**
+ * The day partition of each stream's objects (`dt=<day>/`), in the format Firehose writes the
+ * day in (its `!{timestamp:...}` prefixes) and Athena's projection reads it back: one constant,
+ * so that the two cannot disagree.
+ */
+const DAY_FORMAT = 'yyyy-MM-dd';
+
+/**
+ * What each stream carries: its prefix in the bucket and the JSON lines' columns, each written
+ * as in Athena DDL, `name type -- comment`.
+ */
 const STREAMS = {
   // core::AuditEvent, as audit_log.rs deliver_pending writes it.
   audit: {
     table: 'audit_events',
     description: 'Administrative changes (policies, unblocks), one JSON line each; deduplicate on id',
     columns: [
-      { name: 'id', type: 'string', comment: 'event id (unique)' },
-      { name: 'at', type: 'string', comment: 'RFC 3339 time; from_iso8601_timestamp(at)' },
-      { name: 'actor', type: 'string', comment: 'administrator identity' },
-      { name: 'action', type: 'string', comment: 'policy.create, unblock.grant, ...' },
-      { name: 'target', type: 'string', comment: 'policy/<type>/<id>, unblock/<email>' },
-      { name: 'before', type: 'string', comment: 'JSON of the state before (absent for creations)' },
-      { name: 'after', type: 'string', comment: 'JSON of the state after (absent for deletions)' },
+      'id string -- event id (unique)',
+      'at string -- RFC 3339 time; from_iso8601_timestamp(at)',
+      'actor string -- administrator identity',
+      'action string -- policy.create, unblock.grant, ...',
+      'target string -- policy/<type>/<id>, unblock/<email>',
+      'before string -- JSON of the state before (absent for creations)',
+      'after string -- JSON of the state after (absent for deletions)',
     ],
   },
   // functions/ingest/src/lib.rs copy_to_s3: one line per counted point.
@@ -34,16 +44,23 @@ const STREAMS = {
     table: 'usage_points',
     description: 'Counted OTLP usage points, one JSON line each',
     columns: [
-      { name: 'identity', type: 'string', comment: 'the signed-in user' },
-      { name: 'metric', type: 'string', comment: 'OTLP metric name' },
-      { name: 'time', type: 'string', comment: 'RFC 3339 time of the point' },
-      { name: 'series', type: 'string', comment: 'series id (metric and attributes)' },
-      { name: 'value', type: 'bigint', comment: 'value as sent' },
-      { name: 'increase', type: 'bigint', comment: 'what the point added (exactly once)' },
-      { name: 'attributes', type: 'map<string,string>', comment: 'OTLP attributes' },
+      'identity string -- the signed-in user',
+      'metric string -- OTLP metric name',
+      'time string -- RFC 3339 time of the point',
+      'series string -- series id (metric and attributes)',
+      'value bigint -- value as sent',
+      'increase bigint -- what the point added (exactly once)',
+      'attributes map<string,string> -- OTLP attributes',
     ],
   },
 } as const;
+
+/** A Glue column from its `name type -- comment` line in `STREAMS`. */
+function column(line: string): glue.CfnTable.ColumnProperty {
+  const [, name, type, comment] = /^(\S+) (\S+) -- (.+)$/.exec(line) ?? [];
+  if (!name || !type || !comment) throw new Error(`not a "name type -- comment" column: ${line}`);
+  return { name, type, comment };
+}
 
 export interface AnalyticsStackProps extends StackProps {
   readonly config: Config;
@@ -208,8 +225,8 @@ export class AnalyticsStack extends Stack {
           bucketArn: this.dataBucket.bucketArn,
           roleArn: role.roleArn,
           // One Hive-style partition per UTC day, which the Glue table projects.
-          prefix: `${which}/dt=!{timestamp:yyyy-MM-dd}/`,
-          errorOutputPrefix: `errors/${which}/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`,
+          prefix: `${which}/dt=!{timestamp:${DAY_FORMAT}}/`,
+          errorOutputPrefix: `errors/${which}/!{firehose:error-output-type}/dt=!{timestamp:${DAY_FORMAT}}/`,
           bufferingHints: { intervalInSeconds: 300, sizeInMBs: 5 },
           compressionFormat: 'GZIP',
           cloudWatchLoggingOptions: {
@@ -230,14 +247,14 @@ export class AnalyticsStack extends Stack {
           name: spec.table,
           description: spec.description,
           tableType: 'EXTERNAL_TABLE',
-          partitionKeys: [{ name: 'dt', type: 'string', comment: 'UTC day, yyyy-MM-dd' }],
+          partitionKeys: [{ name: 'dt', type: 'string', comment: `UTC day, ${DAY_FORMAT}` }],
           parameters: {
             EXTERNAL: 'TRUE',
             classification: 'json',
             compressionType: 'gzip',
             'projection.enabled': 'true',
             'projection.dt.type': 'date',
-            'projection.dt.format': 'yyyy-MM-dd',
+            'projection.dt.format': DAY_FORMAT,
             'projection.dt.range': `${PROJECTION_START},NOW`,
             'projection.dt.interval': '1',
             'projection.dt.interval.unit': 'DAYS',
@@ -245,7 +262,7 @@ export class AnalyticsStack extends Stack {
           },
           storageDescriptor: {
             location,
-            columns: spec.columns.map((c) => ({ ...c })),
+            columns: spec.columns.map(column),
             inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
             outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
             serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },

@@ -49,6 +49,13 @@ export interface ResourceNames {
   readonly authStack: string;
 }
 
+/** A table's global secondary index: its name and (string) keys. */
+export interface TableIndex {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+}
+
 /** Index names and keys, as in functions/store/src/tables.rs. */
 export const POLICY_TYPE_INDEX = { name: 'policy-type-index', partitionKey: 'policy_type', sortKey: 'identifier' } as const;
 export const AUDIT_PENDING_INDEX = { name: 'audit-pending-index', partitionKey: 'delivery', sortKey: 'sk' } as const;

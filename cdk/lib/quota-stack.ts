@@ -27,6 +27,7 @@ import {
   AUDIT_PENDING_INDEX,
   POLICY_TYPE_INDEX,
   type ResourceNames,
+  type TableIndex,
   USAGE_TTL_ATTRIBUTE,
   bucketName,
 } from './names';
@@ -72,6 +73,18 @@ const allow = (sid: string, actions: string[], resources: string[]) =>
 
 const indexArn = (table: dynamodb.Table, index: string) => `${table.tableArn}/index/${index}`;
 
+/**
+ * What a function that records audit events (audit_log.rs) needs: the `sid` statement on the
+ * audit table, with the event's PutItem, deliver_pending's claim and delivery mark (UpdateItem)
+ * and the function's own `calls` there; then the events left pending (Query on the sparse
+ * index) and their delivery to the audit stream.
+ */
+const recordsAudit = ({ audit, streamArn }: Pick<Resources, 'audit' | 'streamArn'>, sid: string, calls: string[] = []) => [
+  allow(sid, ['dynamodb:PutItem', 'dynamodb:UpdateItem', ...calls], [audit.tableArn]),
+  allow('FindPendingAudit', ['dynamodb:Query'], [indexArn(audit, AUDIT_PENDING_INDEX.name)]),
+  allow('DeliverAudit', ['firehose:PutRecordBatch'], [streamArn('audit')]),
+];
+
 /** The deployment's CloudFormation stacks, in the order `GET /status` lists them (`CCWB_CFN_STACKS`). */
 export const deploymentStacks = (names: ResourceNames): string[] => [names.authStack, names.quotaStack, names.analyticsStack];
 
@@ -87,7 +100,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: routesOf('ccwb-check'),
     timeout: Duration.seconds(10),
     // quota.rs check_inputs: one BatchGetItem across both tables. GET /me reads nothing.
-    statements: (r) => [allow('ReadQuotaInputs', ['dynamodb:BatchGetItem'], [r.policies.tableArn, r.usage.tableArn])],
+    statements: ({ policies, usage }) => [allow('ReadQuotaInputs', ['dynamodb:BatchGetItem'], [policies.tableArn, usage.tableArn])],
   },
   {
     id: 'Admin',
@@ -95,23 +108,20 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: routesOf('ccwb-admin'),
     // Imports of up to 5,000 rows; API Gateway gives up after 30 s anyway.
     timeout: Duration.seconds(29),
-    statements: (r) => [
+    statements: ({ policies, usage, audit, streamArn }) => [
       // policies.rs: get_policy (GetItem), get_policies and check_inputs (BatchGetItem),
       // write_policy (TransactWriteItems: Put or Delete), import_policies (BatchWriteItem).
       allow(
         'Policies',
         ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
-        [r.policies.tableArn],
+        [policies.tableArn],
       ),
       // policies.rs list_policies.
-      allow('ListPolicies', ['dynamodb:Query'], [indexArn(r.policies, POLICY_TYPE_INDEX.name)]),
+      allow('ListPolicies', ['dynamodb:Query'], [indexArn(policies, POLICY_TYPE_INDEX.name)]),
       // check_inputs (resolve, usage) and usage_detail: BatchGetItem.
-      allow('ReadUsage', ['dynamodb:BatchGetItem'], [r.usage.tableArn]),
-      // The audit event in the same transaction or batch; audit_log.rs deliver_pending's claim
-      // and delivery mark (UpdateItem).
-      allow('WriteAudit', ['dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'], [r.audit.tableArn]),
-      allow('FindPendingAudit', ['dynamodb:Query'], [indexArn(r.audit, AUDIT_PENDING_INDEX.name)]),
-      allow('DeliverAudit', ['firehose:PutRecordBatch'], [r.streamArn('audit')]),
+      allow('ReadUsage', ['dynamodb:BatchGetItem'], [usage.tableArn]),
+      // The audit event in the same transaction or batch (import_policies: BatchWriteItem).
+      ...recordsAudit({ audit, streamArn }, 'WriteAudit', ['dynamodb:BatchWriteItem']),
     ],
   },
   {
@@ -119,18 +129,16 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     binary: 'ccwb-unblock',
     routes: routesOf('ccwb-unblock'),
     timeout: Duration.seconds(10),
-    statements: (r) => [
+    statements: ({ usage, audit, streamArn }) => [
       // unblocks.rs: current_unblock (GetItem), unblock_history (Query), grant (Put, Put),
       // revoke (Delete, Update), all in transactions with the audit event.
       allow(
         'Unblocks',
         ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
-        [r.usage.tableArn],
+        [usage.tableArn],
       ),
-      // audit_events (Query), the audit Put of each transaction, deliver_pending (UpdateItem).
-      allow('Audit', ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [r.audit.tableArn]),
-      allow('FindPendingAudit', ['dynamodb:Query'], [indexArn(r.audit, AUDIT_PENDING_INDEX.name)]),
-      allow('DeliverAudit', ['firehose:PutRecordBatch'], [r.streamArn('audit')]),
+      // The audit Put of each transaction; audit_events reads the trail back (Query).
+      ...recordsAudit({ audit, streamArn }, 'Audit', ['dynamodb:Query']),
     ],
   },
   {
@@ -138,20 +146,20 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     binary: 'ccwb-ingest',
     routes: routesOf('ccwb-ingest'),
     timeout: Duration.seconds(29),
-    statements: (r) => [
+    statements: ({ policies, usage, streamArn, topic, key }) => [
       // alert(): check_inputs reads the policies with the usage (BatchGetItem).
-      allow('ReadPolicies', ['dynamodb:BatchGetItem'], [r.policies.tableArn]),
+      allow('ReadPolicies', ['dynamodb:BatchGetItem'], [policies.tableArn]),
       // ingest.rs: watermarks (BatchGetItem), rounds (TransactWriteItems: Put, Update);
       // alerts.rs: PutItem, Query, claim and state (UpdateItem); outbox.rs keep (PutItem).
       allow(
         'Usage',
         ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-        [r.usage.tableArn],
+        [usage.tableArn],
       ),
-      allow('CopyUsage', ['firehose:PutRecordBatch'], [r.streamArn('usage')]),
-      allow('PublishAlerts', ['sns:Publish'], [r.topic.topicArn]),
+      allow('CopyUsage', ['firehose:PutRecordBatch'], [streamArn('usage')]),
+      allow('PublishAlerts', ['sns:Publish'], [topic.topicArn]),
       // Publishing to a topic encrypted with a customer managed key needs the key.
-      allow('EncryptAlerts', ['kms:GenerateDataKey', 'kms:Decrypt'], [r.key.keyArn]),
+      allow('EncryptAlerts', ['kms:GenerateDataKey', 'kms:Decrypt'], [key.keyArn]),
     ],
   },
   {
@@ -162,11 +170,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // Every stack of the deployment, the auth stack (the developers' role) included:
     // `ccwb status` shows their outputs and `ccwb doctor` checks each one's status from this answer.
     environment: (names) => ({ CCWB_CFN_STACKS: deploymentStacks(names).join(',') }),
-    statements: (r) => [
+    statements: ({ stackArns, policies, usage, audit }) => [
       // Each stack's status and outputs, those three stacks only.
-      allow('DescribeStacks', ['cloudformation:DescribeStacks'], r.stackArns),
+      allow('DescribeStacks', ['cloudformation:DescribeStacks'], stackArns),
       // Table status and item counts.
-      allow('DescribeTables', ['dynamodb:DescribeTable'], [r.policies.tableArn, r.usage.tableArn, r.audit.tableArn]),
+      allow('DescribeTables', ['dynamodb:DescribeTable'], [policies.tableArn, usage.tableArn, audit.tableArn]),
     ],
   },
   {
@@ -181,23 +189,21 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // (and refused without one). Only this function acts on it.
     environment: (_names, config): Record<string, string> =>
       config.distributionAllowedIps ? { CCWB_DISTRIBUTION_ALLOWED_IPS: config.distributionAllowedIps.join(',') } : {},
-    statements: (r) => [
+    statements: ({ distribution, audit, streamArn }) => [
       // packages.rs presign_upload (S3 checks the role that signed the URL when the CLI PUTs)
       // and put_json (declared.json); get_json (declared.json) and inspect (hashes the upload).
-      allow('Packages', ['s3:PutObject', 's3:GetObject'], [r.distribution.packageObjects]),
+      allow('Packages', ['s3:PutObject', 's3:GetObject'], [distribution.packageObjects]),
       // Lets S3 answer a GetObject of a missing key with 404 NoSuchKey, which get_json and
       // inspect read as "not declared" and "not uploaded"; without it S3 answers 403.
-      allow('FindPackages', ['s3:ListBucket'], [r.distribution.bucket.bucketArn]),
+      allow('FindPackages', ['s3:ListBucket'], [distribution.bucket.bucketArn]),
       // presign_download: the signer's access key (the secret uses the AWS managed key, whose
       // policy lets Secrets Manager decrypt for principals of the account: no kms statement).
-      allow('ReadSignerKey', ['secretsmanager:GetSecretValue'], [r.distribution.signerSecret.secretArn]),
+      allow('ReadSignerKey', ['secretsmanager:GetSecretValue'], [distribution.signerSecret.secretArn]),
       // save_latest and latest: a SecureString under the AWS managed key aws/ssm, which SSM
       // uses for principals of the account without a kms statement.
-      allow('LatestDistribution', ['ssm:PutParameter', 'ssm:GetParameter'], [r.distribution.parameterArn]),
-      // audit_log.rs record (PutItem), then deliver_pending's claim and delivery mark (UpdateItem).
-      allow('WriteAudit', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [r.audit.tableArn]),
-      allow('FindPendingAudit', ['dynamodb:Query'], [indexArn(r.audit, AUDIT_PENDING_INDEX.name)]),
-      allow('DeliverAudit', ['firehose:PutRecordBatch'], [r.streamArn('audit')]),
+      allow('LatestDistribution', ['ssm:PutParameter', 'ssm:GetParameter'], [distribution.parameterArn]),
+      // audit_log.rs record, on its own (no transaction).
+      ...recordsAudit({ audit, streamArn }, 'WriteAudit'),
     ],
   },
   {
@@ -210,17 +216,17 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // Under dynamo.rs CLAIM (60 s): a run never sends an item after its claim has lapsed and
     // another sender may have taken it; and under the schedule's minute.
     timeout: Duration.seconds(50),
-    statements: (r) => [
+    statements: ({ audit, usage, streamArn }) => [
       // audit_log.rs deliver_pending: the pending events (Query on the sparse index).
-      allow('FindPendingAudit', ['dynamodb:Query'], [indexArn(r.audit, AUDIT_PENDING_INDEX.name)]),
+      allow('FindPendingAudit', ['dynamodb:Query'], [indexArn(audit, AUDIT_PENDING_INDEX.name)]),
       // deliver_pending: claim (UpdateItem), then the delivery mark or the claim's release.
-      allow('Audit', ['dynamodb:UpdateItem'], [r.audit.tableArn]),
-      allow('DeliverAudit', ['firehose:PutRecordBatch'], [r.streamArn('audit')]),
+      allow('Audit', ['dynamodb:UpdateItem'], [audit.tableArn]),
+      allow('DeliverAudit', ['firehose:PutRecordBatch'], [streamArn('audit')]),
       // outbox.rs deliver_kept: each OUTBOX#{shard} (Query), claim and the refused rest
       // (UpdateItem), the item once all of it was accepted (DeleteItem).
-      allow('Outbox', ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [r.usage.tableArn]),
+      allow('Outbox', ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [usage.tableArn]),
       // The stream each kept item names: only ingest keeps records, all for the usage stream.
-      allow('DeliverUsage', ['firehose:PutRecordBatch'], [r.streamArn('usage')]),
+      allow('DeliverUsage', ['firehose:PutRecordBatch'], [streamArn('usage')]),
     ],
   },
   {
@@ -232,13 +238,13 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: [],
     // One Query per UTC day of the range, all at once: a year-long range is 400 of them.
     timeout: Duration.seconds(20),
-    statements: (r) => [
+    statements: ({ usage, policies }) => [
       // rollups.rs day_rollups and month_users: pk = ROLLUP#DAY#<day> and ROLLUP#MONTH#<month>
       // on the table's own key (no index), paged; quota-status reads the unblocks of the users
       // near a limit (unblocks.rs current_unblocks: BatchGetItem).
-      allow('ReadRollups', ['dynamodb:Query', 'dynamodb:BatchGetItem'], [r.usage.tableArn]),
+      allow('ReadRollups', ['dynamodb:Query', 'dynamodb:BatchGetItem'], [usage.tableArn]),
       // quota-status reads the policies the month's users resolve to (policies.rs get_policies).
-      allow('ReadPolicies', ['dynamodb:BatchGetItem'], [r.policies.tableArn]),
+      allow('ReadPolicies', ['dynamodb:BatchGetItem'], [policies.tableArn]),
     ],
   },
 ];
@@ -276,8 +282,9 @@ export class QuotaStack extends Stack {
 
     // Tables as functions/store/src/tables.rs defines them (ccwb-local creates the same ones).
     // Protected tables survive `cdk destroy`; the flag exists for throw-away stacks.
-    const table = (id: string, tableName: string, ttl?: string) =>
-      new dynamodb.Table(this, id, {
+    // A table's index (tables.rs gives each at most one) projects every attribute.
+    const table = (id: string, tableName: string, more: { ttl?: string; index?: TableIndex } = {}) => {
+      const created = new dynamodb.Table(this, id, {
         tableName,
         partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
         sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
@@ -285,23 +292,21 @@ export class QuotaStack extends Stack {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         deletionProtection: config.deletionProtection,
         removalPolicy: config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-        timeToLiveAttribute: ttl,
+        timeToLiveAttribute: more.ttl,
       });
-    const policies = table('PoliciesTable', names.policiesTable);
-    policies.addGlobalSecondaryIndex({
-      indexName: POLICY_TYPE_INDEX.name,
-      partitionKey: { name: POLICY_TYPE_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: POLICY_TYPE_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
-    const usage = table('UsageTable', names.usageTable, USAGE_TTL_ATTRIBUTE);
-    const audit = table('AuditTable', names.auditTable);
-    audit.addGlobalSecondaryIndex({
-      indexName: AUDIT_PENDING_INDEX.name,
-      partitionKey: { name: AUDIT_PENDING_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: AUDIT_PENDING_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
+      if (more.index) {
+        created.addGlobalSecondaryIndex({
+          indexName: more.index.name,
+          partitionKey: { name: more.index.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: more.index.sortKey, type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.ALL,
+        });
+      }
+      return created;
+    };
+    const policies = table('PoliciesTable', names.policiesTable, { index: POLICY_TYPE_INDEX });
+    const usage = table('UsageTable', names.usageTable, { ttl: USAGE_TTL_ATTRIBUTE });
+    const audit = table('AuditTable', names.auditTable, { index: AUDIT_PENDING_INDEX });
     this.tables = { policies, usage, audit };
 
     // The alert topic: usage alerts from ingest, and the alarms below. Its own key, because
@@ -499,27 +504,34 @@ export class QuotaStack extends Stack {
     const alarm = (id: string, props: cloudwatch.AlarmProps) =>
       new cloudwatch.Alarm(this, id, props).addAlarmAction(alarmAction);
     const fiveMinutes = Duration.minutes(5);
-    const check = this.functions.Check!;
-    const checkLogs = this.node.findChild('CheckLogs') as logs.LogGroup;
-    for (const spec of FUNCTIONS) {
-      alarm(`${spec.id}Errors`, {
-        alarmName: `${names.stack}-${spec.id.toLowerCase()}-errors`,
-        alarmDescription: `${spec.binary} failed invocations (handler errors, panics, timeouts)`,
-        metric: this.functions[spec.id]!.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+    // An alarm on a count: any at all in each of `periods` five-minute sums in a row (for one
+    // period no datapointsToAlarm key at all: CDK's metadata would note even an undefined one).
+    const countAlarm = (
+      id: string,
+      { periods = 1, ...described }: Pick<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription' | 'metric'> & { periods?: number },
+    ) =>
+      alarm(id, {
+        ...described,
         threshold: 1,
-        evaluationPeriods: 1,
+        evaluationPeriods: periods,
+        ...(periods > 1 ? { datapointsToAlarm: periods } : {}),
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+    const sums = { period: fiveMinutes, statistic: 'Sum' };
+    const check = this.functions.Check!;
+    const checkLogs = this.node.findChild('CheckLogs') as logs.LogGroup;
+    for (const spec of FUNCTIONS) {
+      countAlarm(`${spec.id}Errors`, {
+        alarmName: `${names.stack}-${spec.id.toLowerCase()}-errors`,
+        alarmDescription: `${spec.binary} failed invocations (handler errors, panics, timeouts)`,
+        metric: this.functions[spec.id]!.metricErrors(sums),
+      });
     }
-    alarm('CheckThrottles', {
+    countAlarm('CheckThrottles', {
       alarmName: `${names.stack}-check-throttles`,
       alarmDescription: 'ccwb-check invocations throttled: developers get no credentials',
-      metric: check.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      metric: check.metricThrottles(sums),
     });
     // A store failure does not fail the invocation: /check answers 200 check_failed (denied
     // unless fail-open), so only the function's own ERROR log lines show it.
@@ -530,14 +542,10 @@ export class QuotaStack extends Stack {
       metricName: 'CheckLoggedErrors',
       metricValue: '1',
     });
-    alarm('CheckLoggedErrors', {
+    countAlarm('CheckLoggedErrors', {
       alarmName: `${names.stack}-check-logged-errors`,
       alarmDescription: 'ccwb-check logged errors, e.g. could not read the store: checks answer check_failed',
-      metric: loggedErrors.metric({ period: fiveMinutes, statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      metric: loggedErrors.metric(sums),
     });
     // Firehose refusing records fails no run: the sweeper keeps them (pending audit events,
     // OUTBOX# items) and tries again every minute, logging how many it could not send. Refusals
@@ -549,16 +557,12 @@ export class QuotaStack extends Stack {
       metricName: 'FirehoseRefusals',
       metricValue: '$.fields.refused',
     });
-    alarm('SweeperRefusals', {
+    countAlarm('SweeperRefusals', {
       alarmName: `${names.stack}-sweeper-refusals`,
       alarmDescription:
         'Firehose has refused audit events or usage records for 15 minutes; they are kept in DynamoDB and retried every minute. Check the audit and usage delivery streams.',
-      metric: refusals.metric({ period: fiveMinutes, statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      metric: refusals.metric(sums),
+      periods: 3,
     });
     alarm('CheckLatencyP99', {
       alarmName: `${names.stack}-check-latency-p99`,

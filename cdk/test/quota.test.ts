@@ -203,13 +203,12 @@ describe('roles', () => {
   const key = resourceAt(template, 'Quota/AlertKey/Resource').id;
   const packageObjects = { 'Fn::Join': ['', [getAtt(quota.distribution.bucket), '/packages/*']] };
 
+  // Each role's statements beside WriteLogs, which every role has on its own log group.
   const expected: Record<string, unknown[]> = {
     Check: [
-      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Check')]),
       allow('ReadQuotaInputs', ['dynamodb:BatchGetItem'], [getAtt(policies), getAtt(usage)]),
     ],
     Admin: [
-      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Admin')]),
       allow(
         'Policies',
         ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
@@ -222,7 +221,6 @@ describe('roles', () => {
       allow('DeliverAudit', ['firehose:PutRecordBatch'], [stream('ccwb-audit')]),
     ],
     Unblock: [
-      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Unblock')]),
       allow(
         'Unblocks',
         ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
@@ -233,7 +231,6 @@ describe('roles', () => {
       allow('DeliverAudit', ['firehose:PutRecordBatch'], [stream('ccwb-audit')]),
     ],
     Ingest: [
-      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Ingest')]),
       allow('ReadPolicies', ['dynamodb:BatchGetItem'], [getAtt(policies)]),
       allow('Usage', ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [getAtt(usage)]),
       allow('CopyUsage', ['firehose:PutRecordBatch'], [stream('ccwb-usage')]),
@@ -241,12 +238,10 @@ describe('roles', () => {
       allow('EncryptAlerts', ['kms:Decrypt', 'kms:GenerateDataKey'], [{ 'Fn::GetAtt': [key, 'Arn'] }]),
     ],
     Status: [
-      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Status')]),
       allow('DescribeStacks', ['cloudformation:DescribeStacks'], [stack('ccwb-auth'), stack('ccwb-quota'), stack('ccwb-analytics')]),
       allow('DescribeTables', ['dynamodb:DescribeTable'], [getAtt(policies), getAtt(usage), getAtt(audit)]),
     ],
     Distribution: [
-      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Distribution')]),
       allow('Packages', ['s3:GetObject', 's3:PutObject'], [packageObjects]),
       allow('FindPackages', ['s3:ListBucket'], [getAtt(quota.distribution.bucket)]),
       allow('ReadSignerKey', ['secretsmanager:GetSecretValue'], [{ Ref: logicalId(quota.distribution.signerSecret) }]),
@@ -260,7 +255,6 @@ describe('roles', () => {
       allow('DeliverAudit', ['firehose:PutRecordBatch'], [stream('ccwb-audit')]),
     ],
     Sweeper: [
-      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Sweeper')]),
       allow('FindPendingAudit', ['dynamodb:Query'], [index(audit, 'audit-pending-index')]),
       allow('Audit', ['dynamodb:UpdateItem'], [getAtt(audit)]),
       allow('DeliverAudit', ['firehose:PutRecordBatch'], [stream('ccwb-audit')]),
@@ -270,7 +264,6 @@ describe('roles', () => {
     // One Query per day (and month) on the table's own key: the table's ARN, not an index's;
     // quota-status: the unblocks and the users' policies, by key (BatchGetItem). Nothing else.
     Widgets: [
-      allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs('Widgets')]),
       allow('ReadRollups', ['dynamodb:BatchGetItem', 'dynamodb:Query'], [getAtt(usage)]),
       allow('ReadPolicies', ['dynamodb:BatchGetItem'], [getAtt(policies)]),
     ],
@@ -295,7 +288,8 @@ describe('roles', () => {
       assert.equal(role.ManagedPolicyArns, undefined, 'no managed policies');
       assert.equal(role.Policies.length, 1);
       const actual = role.Policies[0].PolicyDocument.Statement.map(normal).sort((a: any, b: any) => a.Sid.localeCompare(b.Sid));
-      const want = statements.map(normal).sort((a: any, b: any) => a.Sid.localeCompare(b.Sid));
+      const writeLogs = allow('WriteLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [logs(id)]);
+      const want = [writeLogs, ...statements].map(normal).sort((a: any, b: any) => a.Sid.localeCompare(b.Sid));
       assert.deepEqual(actual, want);
     });
   }
