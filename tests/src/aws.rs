@@ -101,32 +101,19 @@ impl Local {
                 "Properties": {"Type": "String", "Value": "x", "Name": format!("/test/{name}")}}},
             "Outputs": outputs,
         });
-        call_query(
-            &self.aws_endpoint,
-            "cloudformation",
-            &[
-                ("Action", "CreateStack"),
-                ("Version", "2010-05-15"),
-                ("StackName", name),
-                ("TemplateBody", &template.to_string()),
-            ],
-        )
-        .await;
+        let template = template.to_string();
+        let params = [("StackName", name), ("TemplateBody", &template)];
+        self.query(("cloudformation", "2010-05-15"), "CreateStack", &params)
+            .await;
     }
 
     /// Creates IAM role `name` in moto trusting `trust` (a policy document); its ARN.
     pub async fn create_role(&self, name: &str, trust: &Value) -> String {
-        let xml = call_query(
-            &self.aws_endpoint,
-            "iam",
-            &[
-                ("Action", "CreateRole"),
-                ("Version", "2010-05-08"),
-                ("RoleName", name),
-                ("AssumeRolePolicyDocument", &trust.to_string()),
-            ],
-        )
-        .await;
+        let trust = trust.to_string();
+        let params = [("RoleName", name), ("AssumeRolePolicyDocument", &trust)];
+        let xml = self
+            .query(("iam", "2010-05-08"), "CreateRole", &params)
+            .await;
         xml.split_once("<Arn>")
             .and_then(|(_, rest)| rest.split_once("</Arn>"))
             .map(|(arn, _)| arn.to_owned())
@@ -362,9 +349,16 @@ impl Local {
 
     /// Calls the SNS action `action` with `params` on the stack's AWS endpoint; the XML answer.
     async fn sns(&self, action: &str, params: &[(&str, &str)]) -> String {
-        let mut form = vec![("Action", action), ("Version", "2010-03-31")];
+        self.query(("sns", "2010-03-31"), action, params).await
+    }
+
+    /// Calls the query-protocol `action` of `(service, API version)` with `params` on the
+    /// stack's AWS endpoint; the XML answer.
+    async fn query(&self, api: (&str, &str), action: &str, params: &[(&str, &str)]) -> String {
+        let (service, version) = api;
+        let mut form = vec![("Action", action), ("Version", version)];
         form.extend_from_slice(params);
-        call_query(&self.aws_endpoint, "sns", &form).await
+        call_query(&self.aws_endpoint, service, &form).await
     }
 
     /// The SNS messages waiting in `queue_url` (the `Message` of each envelope, as JSON).

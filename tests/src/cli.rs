@@ -41,9 +41,16 @@ impl Run {
     /// Asserts that the run exited with `code` and that its standard error names every one of
     /// `parts`.
     #[track_caller]
-    pub fn assert_refused(&self, code: i32, parts: &[&str]) {
+    pub fn assert_exit(&self, code: i32, parts: &[&str]) {
         assert_eq!(self.code, Some(code), "{}", self.stderr);
         crate::assert_contains(&self.stderr, parts);
+    }
+
+    /// [`Self::assert_exit`] for a refusal (`code` is not 0).
+    #[track_caller]
+    pub fn assert_refused(&self, code: i32, parts: &[&str]) {
+        assert_ne!(code, 0, "a refusal exits with an error code");
+        self.assert_exit(code, parts);
     }
 
     /// Standard output as JSON.

@@ -45,6 +45,15 @@ fn developer(local: &Local, aws: &str) -> Developer {
     dev
 }
 
+/// The local stack, moto and its API behind recording proxies, and a developer calling them.
+fn recorded() -> (Local, RecordingProxy, RecordingProxy, Developer) {
+    let local = Local::start();
+    let aws = RecordingProxy::start(moto());
+    let api = RecordingProxy::start(&local.url);
+    let dev = Developer::new(&aws.url);
+    (local, aws, api, dev)
+}
+
 fn assert_credentials(stdout: &str) -> Value {
     let value: Value = serde_json::from_str(stdout.trim())
         .unwrap_or_else(|e| panic!("stdout is not the credential JSON ({e}): {stdout:?}"));
@@ -90,10 +99,7 @@ fn month() -> String {
 
 #[test]
 fn first_run_signs_in_then_the_cache_serves_with_no_network_call() {
-    let local = Local::start();
-    let aws = RecordingProxy::start(moto());
-    let api = RecordingProxy::start(&local.url);
-    let dev = Developer::new(&aws.url);
+    let (local, aws, api, dev) = recorded();
     dev.write_config(json!({ PROFILE: profile(&local, Some(&api.url), json!({})) }));
 
     // First run: browser sign-in (a wrong `state` first: answered 400, sign-in goes on),
@@ -221,10 +227,7 @@ fn boto3_uses_it_as_an_aws_credential_process() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn interval_zero_checks_every_run_and_a_block_exits_1_without_sts() {
-    let local = Local::start();
-    let aws = RecordingProxy::start(moto());
-    let api = RecordingProxy::start(&local.url);
-    let dev = Developer::new(&aws.url);
+    let (local, aws, api, dev) = recorded();
     dev.write_config(json!({
         PROFILE: profile(&local, Some(&api.url), json!({"quota_check_interval": 0}))
     }));
@@ -639,10 +642,7 @@ fn as_me(shown: &Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn show_claims_signs_in_once_then_shows_from_the_cache_what_me_answers() {
-    let local = Local::start();
-    let aws = RecordingProxy::start(moto());
-    let api = RecordingProxy::start(&local.url);
-    let dev = Developer::new(&aws.url);
+    let (local, aws, api, dev) = recorded();
     dev.write_config(json!({
         "Lead": profile(&local, Some(&api.url), json!({})),
         "Member": profile(&local, Some(&api.url), json!({})),

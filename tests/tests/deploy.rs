@@ -19,7 +19,11 @@ struct Admin<'a> {
     token: &'a str,
 }
 
-impl Admin<'_> {
+impl<'a> Admin<'a> {
+    fn new(ccwb: &'a Ccwb, local: &'a Local, token: &'a str) -> Self {
+        Self { ccwb, local, token }
+    }
+
     /// `ccwb args…`.
     fn run(&self, args: &[&str]) -> Run {
         let mut command: Command = self.ccwb.command_with_aws(self.local, self.token, args);
@@ -38,11 +42,7 @@ async fn deploy_stores_the_stacks_outputs_and_creates_the_default_policy_once() 
     let local = Local::start();
     let admin = local.admin_token();
     let ccwb = Ccwb::new();
-    let as_admin = Admin {
-        ccwb: &ccwb,
-        local: &local,
-        token: &admin,
-    };
+    let as_admin = Admin::new(&ccwb, &local, &admin);
     let name = local.stack.clone();
     ccwb.init_local(
         &local,
@@ -80,8 +80,7 @@ async fn deploy_stores_the_stacks_outputs_and_creates_the_default_policy_once() 
         .await;
 
     let first = as_admin.run(&["deploy", "--outputs-only"]);
-    assert_eq!(first.code, Some(0), "{}", first.stderr);
-    assert_contains(&first.stderr, &[&format!("role {role}")]);
+    first.assert_exit(0, &[&format!("role {role}")]);
     assert_contains(&first.stderr, &["Created the default policy"]);
     let saved = profile(&ccwb, "corp");
     assert_eq!(saved["endpoint"], local.url.as_str());
@@ -141,11 +140,7 @@ async fn a_role_that_is_not_there_stops_the_write_back_and_cognito_stores_the_po
     let local = Local::start();
     let admin = local.admin_token();
     let ccwb = Ccwb::new();
-    let as_admin = Admin {
-        ccwb: &ccwb,
-        local: &local,
-        token: &admin,
-    };
+    let as_admin = Admin::new(&ccwb, &local, &admin);
 
     let ghost = format!("{}g", local.stack);
     ccwb.init_local(&local, "ghost", &ghost, &[]);
@@ -160,13 +155,9 @@ async fn a_role_that_is_not_there_stops_the_write_back_and_cognito_stores_the_po
         .await;
     let before = std::fs::read_to_string(ccwb.config_dir.join("config.json")).unwrap();
     let refused = as_admin.run(&["--profile", "ghost", "deploy", "--outputs-only"]);
-    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
-    assert!(
-        refused
-            .stderr
-            .contains("cannot read role arn:aws:iam::123456789012:role/no-such-role"),
-        "{}",
-        refused.stderr
+    refused.assert_refused(
+        1,
+        &["cannot read role arn:aws:iam::123456789012:role/no-such-role"],
     );
     assert_eq!(
         std::fs::read_to_string(ccwb.config_dir.join("config.json")).unwrap(),
@@ -189,8 +180,7 @@ async fn a_role_that_is_not_there_stops_the_write_back_and_cognito_stores_the_po
         )
         .await;
     let stored = as_admin.run(&["--profile", "pooled", "deploy", "--outputs-only"]);
-    assert_eq!(stored.code, Some(0), "{}", stored.stderr);
-    assert_contains(&stored.stderr, &[&format!("identity pool {pool}")]);
+    stored.assert_exit(0, &[&format!("identity pool {pool}")]);
     let saved = profile(&ccwb, "pooled");
     assert_eq!(saved["deployment"]["identity_pool_id"], pool.as_str());
     assert_eq!(saved["deployment"].get("federated_role_arn"), None);

@@ -169,17 +169,9 @@ fn non_interactive_takes_every_answer_from_flags_and_refuses_bad_ones_writing_no
     // A new profile needs the identity provider; a script must say --non-interactive.
     let fresh = Ccwb::new();
     let missing = fresh.run(&["init", "--non-interactive", "--issuer", &local.url]);
-    assert_eq!(missing.code, Some(2), "{}", missing.stderr);
-    assert!(
-        missing
-            .stderr
-            .contains("--client-id is required with --non-interactive"),
-        "{}",
-        missing.stderr
-    );
+    missing.assert_refused(2, &["--client-id is required with --non-interactive"]);
     let no_terminal = fresh.run(&["init"]);
-    assert_eq!(no_terminal.code, Some(2), "{}", no_terminal.stderr);
-    assert_contains(&no_terminal.stderr, &["--non-interactive"]);
+    no_terminal.assert_refused(2, &["--non-interactive"]);
     assert_eq!(config_text(&fresh.config_dir), None, "nothing written");
 }
 

@@ -20,14 +20,15 @@ pub const DEFAULT_BURST_PERCENT: u8 = 10;
 pub const DEFAULT_CHECK_MINUTES: u32 = 30;
 
 /// Quota defaults: the default policy `ccwb deploy` creates, and what packages are told.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuotaDefaults {
     /// Tokens per user per month; `None`: no default policy (no limit).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub monthly_token_limit: Option<TokenAmount>,
     /// Tokens per user per day; `None` with a monthly limit: derived from it with the burst.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub daily_token_limit: Option<TokenAmount>,
     /// Burst over a thirtieth of the monthly limit (0–100), for the derived daily limit.
     #[serde(default = "default_burst")]
@@ -71,6 +72,7 @@ impl QuotaDefaults {
 }
 
 /// A deployment's settings (from `ccwb init`) and what its stacks output (from `ccwb deploy`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deployment {
@@ -101,7 +103,7 @@ pub struct Deployment {
     #[serde(default)]
     pub quota: QuotaDefaults,
     /// Where alarms and usage alerts are mailed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub alert_email: Option<String>,
     /// The only addresses (CIDR blocks) download links work from; empty: anywhere.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -110,10 +112,10 @@ pub struct Deployment {
     #[serde(default = "yes")]
     pub analytics: bool,
     /// The deployed role developers' tokens are exchanged for (an output of the auth stack).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub federated_role_arn: Option<String>,
     /// The deployed Cognito identity pool (an output of the auth stack, cognito federation).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub identity_pool_id: Option<String>,
 }
 

@@ -14,6 +14,7 @@ use crate::error::CliError;
 const CONFIG_FILE: &str = "config.json";
 
 /// One deployment as seen from this machine.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
@@ -22,24 +23,24 @@ pub struct Profile {
     #[serde(default)]
     pub endpoint: String,
     /// The OpenID issuer administrators sign in with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub issuer: Option<String>,
     /// The OAuth client id of the CLI at that issuer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub client_id: Option<String>,
     /// A client secret, for identity providers that require one (a secret: never exported
     /// unless asked).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub client_secret: Option<String>,
     /// The AWS region of the deployment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub region: Option<String>,
     /// Loopback port for the sign-in redirect, when the identity provider needs a fixed one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub redirect_port: Option<u16>,
     /// What `ccwb init` chose and `ccwb deploy` created (profiles made with `ccwb context
     /// create` have none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub deployment: Option<Deployment>,
 }
 
@@ -109,11 +110,12 @@ fn is_loopback(url: &url::Url) -> bool {
 }
 
 /// The config file: profiles by name and the current one.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// The profile used when none is named.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub current: Option<String>,
     /// Profiles by name.
     #[serde(default)]

@@ -10,12 +10,13 @@ use crate::error::CliError;
 use crate::profile::config_dir;
 
 /// What a sign-in leaves behind.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredTokens {
     /// The OpenID id token the API accepts.
     pub id_token: String,
     /// For getting a new id token without the browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub refresh_token: Option<String>,
     /// When the id token expires (Unix seconds).
     pub expires_at: i64,

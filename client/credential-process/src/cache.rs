@@ -16,6 +16,7 @@ use crate::error::Error;
 use ccwb_install::credentials::Credentials;
 
 /// The sign-in's tokens.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tokens {
     /// The OpenID id token.
@@ -23,7 +24,7 @@ pub struct Tokens {
     /// When it expires (Unix seconds).
     pub expires_at: i64,
     /// For renewing it without the browser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub refresh_token: Option<String>,
     /// Where to renew it.
     pub token_endpoint: String,
@@ -39,18 +40,19 @@ impl std::fmt::Debug for Tokens {
 }
 
 /// The cache of one profile.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cached {
     /// What it was obtained for ([`crate::config::Profile::fingerprint`]).
     pub fingerprint: String,
     /// AWS credentials.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub credentials: Option<Credentials>,
     /// The sign-in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub tokens: Option<Tokens>,
     /// When `/check` last allowed access (Unix seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub last_quota_check: Option<i64>,
 }
 

@@ -44,14 +44,12 @@ pub async fn credentials(
                     } else {
                         ""
                     };
-                    Error::Federation(format!(
-                        "STS refused AssumeRoleWithWebIdentity for {role_arn}: {} (if it is about DurationSeconds, lower max_session_duration in config.json to the role's maximum session duration{pinning})",
-                        DisplayErrorContext(&e)
-                    ))
+                    let hint = format!(" (if it is about DurationSeconds, lower max_session_duration in config.json to the role's maximum session duration{pinning})");
+                    refused(&format!("STS refused AssumeRoleWithWebIdentity for {role_arn}"), e, &hint)
                 })?;
-            let c = output
-                .credentials
-                .ok_or_else(|| without_credentials("STS"))?;
+            let Some(c) = output.credentials else {
+                return Err(without_credentials("STS"));
+            };
             Ok(Credentials::new(
                 c.access_key_id,
                 c.secret_access_key,
@@ -69,10 +67,11 @@ pub async fn credentials(
                 .send()
                 .await
                 .map_err(|e| {
-                    Error::Federation(format!(
-                        "the Cognito identity pool {identity_pool_id} refused GetId: {}",
-                        DisplayErrorContext(&e)
-                    ))
+                    refused(
+                        &format!("the Cognito identity pool {identity_pool_id} refused GetId"),
+                        e,
+                        "",
+                    )
                 })?
                 .identity_id
                 .ok_or_else(|| Error::Federation("Cognito answered GetId without an id".into()))?;
@@ -83,14 +82,12 @@ pub async fn credentials(
                 .send()
                 .await
                 .map_err(|e| {
-                    Error::Federation(format!(
-                        "the Cognito identity pool {identity_pool_id} refused GetCredentialsForIdentity: {}",
-                        DisplayErrorContext(&e)
-                    ))
+                    let what = format!("the Cognito identity pool {identity_pool_id} refused GetCredentialsForIdentity");
+                    refused(&what, e, "")
                 })?;
-            let c = output
-                .credentials
-                .ok_or_else(|| without_credentials("Cognito"))?;
+            let Some(c) = output.credentials else {
+                return Err(without_credentials("Cognito"));
+            };
             match (c.access_key_id, c.secret_key, c.session_token, c.expiration) {
                 (Some(key), Some(secret), Some(token), Some(expiration)) => {
                     Ok(Credentials::new(key, secret, token, expiration.secs()))
@@ -101,6 +98,11 @@ pub async fn credentials(
             }
         }
     }
+}
+
+/// A call the service refused: `what`, the SDK's whole error chain, then `hint`.
+fn refused(what: &str, error: impl std::error::Error, hint: &str) -> Error {
+    Error::Federation(format!("{what}: {}{hint}", DisplayErrorContext(&error)))
 }
 
 /// A service's answer that carried no credentials.

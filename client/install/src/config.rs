@@ -300,169 +300,86 @@ pub type CheckMinutes = Bounded<0, 10_080>;
 
 /// One profile of `config.json`, as written: every key optional here, since which are required
 /// depends on the others (the reader decides).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileConfig {
     /// `issuer`: the OpenID issuer, where discovery starts (or `provider_domain`).
-    #[serde(
-        default,
-        deserialize_with = "text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "text")]
     pub issuer: Option<String>,
     /// `provider_domain`: the original's way of naming the identity provider (a host name).
-    #[serde(
-        default,
-        deserialize_with = "text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "text")]
     pub provider_domain: Option<String>,
     /// `provider_type` (else inferred from the domain).
-    #[serde(
-        default,
-        deserialize_with = "choice",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "choice")]
     pub provider_type: Option<ProviderType>,
     /// `client_id` at the identity provider.
-    #[serde(
-        default,
-        deserialize_with = "text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "text")]
     pub client_id: Option<String>,
     /// `client_secret`, for providers that insist on one (`ccwb package` never writes it).
-    #[serde(
-        default,
-        deserialize_with = "text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "text")]
     pub client_secret: Option<String>,
     /// `authorization_endpoint`, overriding discovery.
-    #[serde(
-        default,
-        deserialize_with = "text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "text")]
     pub authorization_endpoint: Option<String>,
     /// `token_endpoint`, overriding discovery.
-    #[serde(
-        default,
-        deserialize_with = "text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "text")]
     pub token_endpoint: Option<String>,
     /// `cognito_user_pool_id`: names the issuer of a Cognito user pool.
-    #[serde(
-        default,
-        deserialize_with = "text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "text")]
     pub cognito_user_pool_id: Option<String>,
     /// `aws_region` of STS (or the identity pool) and of Bedrock.
-    #[serde(
-        default,
-        deserialize_with = "text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "text")]
     pub aws_region: Option<String>,
     /// `federation_type` (needed only when both targets below are given).
-    #[serde(
-        default,
-        deserialize_with = "choice",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "choice")]
     pub federation_type: Option<FederationType>,
     /// `federated_role_arn`: the IAM role of direct federation.
-    #[serde(
-        default,
-        deserialize_with = "text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "text")]
     pub federated_role_arn: Option<String>,
     /// `identity_pool_id`: the Cognito identity pool.
-    #[serde(
-        default,
-        deserialize_with = "text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "text")]
     pub identity_pool_id: Option<String>,
     /// `max_session_duration` in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub max_session_duration: Option<SessionSeconds>,
     /// `credential_storage`.
-    #[serde(
-        default,
-        deserialize_with = "choice",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "choice")]
     pub credential_storage: Option<CredentialStorage>,
     /// `redirect_port` of the sign-in redirect.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub redirect_port: Option<Port>,
     /// `quota_api_endpoint`: the ccwb API; no quota check and no telemetry without it.
-    #[serde(
-        default,
-        deserialize_with = "text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "text")]
     pub quota_api_endpoint: Option<String>,
     /// `quota_fail_mode`.
-    #[serde(
-        default,
-        deserialize_with = "choice",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "choice")]
     pub quota_fail_mode: Option<FailMode>,
     /// `quota_check_interval` in minutes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub quota_check_interval: Option<CheckMinutes>,
     /// `claude_model`: Claude Code's model (`ANTHROPIC_MODEL`).
-    #[serde(
-        default,
-        deserialize_with = "text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "text")]
     pub claude_model: Option<String>,
     /// `claude_small_fast_model`: its small/fast model.
-    #[serde(
-        default,
-        deserialize_with = "text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "text")]
     pub claude_small_fast_model: Option<String>,
     /// `role_session_name_claim`: with a role whose trust policy pins the session name, the
     /// claim whose value is, exactly, the STS role session name; without it the e-mail (else
     /// the subject) in STS's alphabet is used.
-    #[serde(
-        default,
-        deserialize_with = "choice",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "choice")]
     pub role_session_name_claim: Option<SessionNameClaim>,
     /// `identity_claims`: the deployment's `CCWB_IDENTITY_CLAIMS` as is (claim names,
     /// comma-separated), which `--show-claims` derives the identity with; else the API's
     /// default.
-    #[serde(
-        default,
-        deserialize_with = "text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "text")]
     pub identity_claims: Option<String>,
     /// `admin_groups`: the deployment's `CCWB_ADMIN_GROUPS` as is (group names,
     /// comma-separated), for `--show-claims`; else the API's default.
-    #[serde(
-        default,
-        deserialize_with = "text",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "text")]
     pub admin_groups: Option<String>,
     /// `unverified_email`: the deployment's `CCWB_UNVERIFIED_EMAIL`, for `--show-claims`; else
     /// the API's default (`deny`).
-    #[serde(
-        default,
-        deserialize_with = "choice",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "choice")]
     pub unverified_email: Option<UnverifiedEmail>,
 }
 

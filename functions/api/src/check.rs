@@ -27,39 +27,40 @@ pub struct CheckResponse {
 }
 
 /// Usage this month and today; limit and percent fields are absent when there is no limit.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CheckUsage {
     /// Tokens this month.
     pub monthly_tokens: u64,
     /// Monthly token limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub monthly_limit: Option<u64>,
     /// Share of the monthly token limit used, in percent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub monthly_percent: Option<f64>,
     /// Tokens today.
     pub daily_tokens: u64,
     /// Daily token limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub daily_limit: Option<u64>,
     /// Share of the daily token limit used, in percent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub daily_percent: Option<f64>,
     /// USD this month.
     pub monthly_cost: f64,
     /// Monthly cost limit in USD.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub monthly_cost_limit: Option<f64>,
     /// Share of the monthly cost limit used, in percent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub monthly_cost_percent: Option<f64>,
     /// USD today.
     pub daily_cost: f64,
     /// Daily cost limit in USD.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub daily_cost_limit: Option<f64>,
     /// Share of the daily cost limit used, in percent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub daily_cost_percent: Option<f64>,
 }
 

@@ -15,6 +15,7 @@ pub const PLATFORMS: [&str; 5] = [
 ];
 
 /// `POST /distributions`: the package about to be uploaded.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDistribution {
@@ -29,7 +30,7 @@ pub struct CreateDistribution {
     pub platforms: Vec<String>,
     /// Source addresses (CIDR) the download must come from; only accepted when the deployment
     /// enforces an IP restriction, and only within it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub allowed_ips: Option<Vec<String>>,
 }
 
@@ -51,15 +52,17 @@ pub struct UploadTicket {
 }
 
 /// `POST /distributions/{id}/publish`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishRequest {
     /// Hours the download link lives: 1 to 168 (default 48).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expires_hours: Option<u32>,
 }
 
 /// A published package: `POST /distributions/{id}/publish` and `GET /distributions/latest`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DistributionRecord {
     /// The distribution's id.
@@ -79,7 +82,7 @@ pub struct DistributionRecord {
     /// Platforms it has binaries for.
     pub platforms: Vec<String>,
     /// Source addresses the download is limited to, when the deployment restricts them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub allowed_ips: Option<Vec<String>>,
     /// When it was published (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]

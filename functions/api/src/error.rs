@@ -10,6 +10,7 @@ pub struct ErrorEnvelope {
 }
 
 /// What went wrong, for people (`message`) and programs (`code`, `details`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ErrorBody {
     /// A stable machine-readable code such as `bad_request` or `forbidden`.
@@ -17,7 +18,7 @@ pub struct ErrorBody {
     /// One sentence naming what was wrong (and the field, for bad input).
     pub message: String,
     /// Structured detail where it helps, such as per-field problems.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub details: Option<serde_json::Value>,
 }
 

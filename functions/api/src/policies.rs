@@ -6,12 +6,13 @@ use serde::{Deserialize, Serialize};
 use crate::CheckResponse;
 
 /// `GET /policies`: a page of policies in stable order (type, then identifier).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyList {
     /// The policies.
     pub policies: Vec<Policy>,
     /// Pass as `next` for the following page; absent on the last page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub next: Option<String>,
 }
 
@@ -112,6 +113,7 @@ pub enum RowStatus {
 }
 
 /// The result of one row.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ImportResult {
     /// The row's position in the request, from 0.
@@ -124,7 +126,7 @@ pub struct ImportResult {
     /// What happened.
     pub status: RowStatus,
     /// Why, for errors and skips.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub message: Option<String>,
 }
 

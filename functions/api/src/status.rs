@@ -21,6 +21,7 @@ pub struct StatusResponse {
 }
 
 /// One CloudFormation stack.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StackStatus {
     /// Its name.
@@ -29,14 +30,10 @@ pub struct StackStatus {
     /// `NOT_FOUND` when it is not deployed, or `UNKNOWN` when it could not be read.
     pub status: String,
     /// CloudFormation's reason for the status, or what went wrong reading it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub reason: Option<String>,
     /// When it was last updated (or created), RFC 3339.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "time::serde::rfc3339::option"
-    )]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     #[schemars(with = "Option<String>")]
     pub updated_at: Option<OffsetDateTime>,
     /// Its outputs by key.
@@ -45,6 +42,7 @@ pub struct StackStatus {
 }
 
 /// One deployed function.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FunctionStatus {
     /// Its role in ccwb (`Check`, `Admin`, …).
@@ -52,11 +50,12 @@ pub struct FunctionStatus {
     /// The Lambda function's name.
     pub function_name: String,
     /// The ccwb version deployed (the quota stack's `Version` output).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub version: Option<String>,
 }
 
 /// One DynamoDB table.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TableStatus {
     /// Its name.
@@ -64,12 +63,12 @@ pub struct TableStatus {
     /// DynamoDB's status (`ACTIVE`, …), `NOT_FOUND`, or `UNKNOWN` when it could not be read.
     pub status: String,
     /// Items (DynamoDB refreshes this about every six hours).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub item_count: Option<i64>,
     /// Size in bytes (refreshed like the item count).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub size_bytes: Option<i64>,
     /// What went wrong reading it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub error: Option<String>,
 }

@@ -15,6 +15,7 @@ pub struct UnblockRequest {
 }
 
 /// One unblock, as granted (and possibly revoked).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UnblockRecord {
     /// Unique id.
@@ -36,15 +37,11 @@ pub struct UnblockRecord {
     #[schemars(with = "String")]
     pub expires_at: OffsetDateTime,
     /// When it was revoked, if it was.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "time::serde::rfc3339::option"
-    )]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     #[schemars(with = "Option<String>")]
     pub revoked_at: Option<OffsetDateTime>,
     /// Who revoked it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub revoked_by: Option<String>,
 }
 
@@ -60,11 +57,12 @@ pub struct UnblockHistory {
 }
 
 /// `GET /audit`: events newest first.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditPage {
     /// The events.
     pub events: Vec<AuditEvent>,
     /// Pass as `next` for older events; absent on the last page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub next: Option<String>,
 }

@@ -12,6 +12,7 @@ use crate::{LimitKind, TokenAmount, Usd};
 pub const LEVELS: [u8; 3] = [80, 90, 100];
 
 /// One alert to send.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
     /// The user.
@@ -35,7 +36,6 @@ pub struct Alert {
     /// The deciding policy, `type/identifier`.
     pub policy: String,
     /// Usage at the end of the month at the pace so far (monthly limits only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub projected_month_end: Option<f64>,
     /// A sentence for people.
     pub message: String,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// One administrative change: who did what to which target, with the state before and after.
+#[serde_with::skip_serializing_none]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEvent {
@@ -20,9 +21,9 @@ pub struct AuditEvent {
     /// What it was done to, e.g. `policy/group/eng`.
     pub target: String,
     /// The state before (absent for creations).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub before: Option<serde_json::Value>,
     /// The state after (absent for deletions).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub after: Option<serde_json::Value>,
 }

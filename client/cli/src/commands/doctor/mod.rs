@@ -42,6 +42,7 @@ pub enum Outcome {
 }
 
 /// One line of the report.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
     /// What was checked, e.g. `identity provider`.
@@ -51,7 +52,6 @@ pub struct Check {
     /// What was found.
     pub detail: String,
     /// What to do about it (failures and warnings).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
 }
 
@@ -90,7 +90,10 @@ impl Check {
         detail: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
-        Self::new(name, Outcome::Warn, detail, Some(fix.into()))
+        Self {
+            outcome: Outcome::Warn,
+            ..Self::fail(name, detail, fix)
+        }
     }
 
     /// A check that could not run, and why.

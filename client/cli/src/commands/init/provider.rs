@@ -195,13 +195,14 @@ mod tests {
         for (provider, typed, expected) in rows {
             assert_eq!(issuer(provider, typed).as_deref(), Ok(expected), "{typed}");
         }
+        use ProviderType::{Cognito, Generic, Okta};
         for (provider, typed) in [
-            (ProviderType::Okta, ""),
-            (ProviderType::Okta, "not a domain"),
-            (ProviderType::Cognito, "pool"),
-            (ProviderType::Cognito, "mars_x"),
-            (ProviderType::Generic, "ftp://idp.example.com"),
-            (ProviderType::Generic, "https://idp.example.com/?x=1"),
+            (Okta, ""),
+            (Okta, "not a domain"),
+            (Cognito, "pool"),
+            (Cognito, "mars_x"),
+            (Generic, "ftp://idp.example.com"),
+            (Generic, "https://idp.example.com/?x=1"),
         ] {
             assert!(issuer(provider, typed).is_err(), "{typed}");
         }
