@@ -44,7 +44,7 @@ run: $(MOTO) build ## Start moto and ccwb-local (with the dev issuer) in the bac
 	@if [ -f $(STATE_DIR)/ccwb-local.pid ] && kill -0 $$(cat $(STATE_DIR)/ccwb-local.pid) 2>/dev/null; then \
 		kill $$(cat $(STATE_DIR)/ccwb-local.pid); sleep 0.5; \
 	fi
-	@$(LOCAL_AWS_ENV) nohup target/debug/ccwb-local serve --dev-issuer \
+	@$(LOCAL_AWS_ENV) nohup target/debug/ccwb-local serve --dev-issuer --stacks \
 		--port $(CCWB_LOCAL_PORT) --aws-endpoint $(MOTO_URL) --state-dir $(STATE_DIR) \
 		> $(STATE_DIR)/ccwb-local.log 2>&1 & echo $$! > $(STATE_DIR)/ccwb-local.pid
 	@for i in $$(seq 1 150); do curl -fs -o /dev/null $(ENDPOINT)/healthz && break; \

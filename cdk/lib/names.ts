@@ -66,6 +66,12 @@ export const AUDIT_PENDING_INDEX = { name: 'audit-pending-index', partitionKey: 
  */
 export const USAGE_TTL_ATTRIBUTE = 'expires_epoch';
 
+/**
+ * The usage table's partition-key prefix of role-session items (items/session.rs `PREFIX`):
+ * the only keys the check function may write.
+ */
+export const SESSION_PREFIX = 'SESSION#';
+
 /** Where packages and their declarations live in the packages bucket (packages.rs `PREFIX`). */
 export const PACKAGES_PREFIX = 'packages/';
 

@@ -27,6 +27,7 @@ import {
   AUDIT_PENDING_INDEX,
   POLICY_TYPE_INDEX,
   type ResourceNames,
+  SESSION_PREFIX,
   type TableIndex,
   USAGE_TTL_ATTRIBUTE,
   bucketName,
@@ -100,7 +101,18 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: routesOf('ccwb-check'),
     timeout: Duration.seconds(10),
     // quota.rs check_inputs: one BatchGetItem across both tables. GET /me reads nothing.
-    statements: ({ policies, usage }) => [allow('ReadQuotaInputs', ['dynamodb:BatchGetItem'], [policies.tableArn, usage.tableArn])],
+    // check.rs records the caller's role session name (sessions.rs record_session, PutItem)
+    // under SESSION# keys only: the function cannot touch counters or unblocks.
+    statements: ({ policies, usage }) => [
+      allow('ReadQuotaInputs', ['dynamodb:BatchGetItem'], [policies.tableArn, usage.tableArn]),
+      new iam.PolicyStatement({
+        sid: 'RecordSessionNames',
+        effect: iam.Effect.ALLOW,
+        actions: ['dynamodb:PutItem'],
+        resources: [usage.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${SESSION_PREFIX}*`] } },
+      }),
+    ],
   },
   {
     id: 'Admin',

@@ -207,6 +207,10 @@ describe('roles', () => {
   const expected: Record<string, unknown[]> = {
     Check: [
       allow('ReadQuotaInputs', ['dynamodb:BatchGetItem'], [getAtt(policies), getAtt(usage)]),
+      {
+        ...allow('RecordSessionNames', ['dynamodb:PutItem'], [getAtt(usage)]),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*'] } },
+      },
     ],
     Admin: [
       allow(

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../lib/config';
 import { USAGE_ROWS } from '../lib/dashboard';
-import { AUDIT_PENDING_INDEX, PACKAGES_PREFIX, POLICY_TYPE_INDEX, USAGE_TTL_ATTRIBUTE, resourceNames } from '../lib/names';
+import { AUDIT_PENDING_INDEX, PACKAGES_PREFIX, POLICY_TYPE_INDEX, SESSION_PREFIX, USAGE_TTL_ATTRIBUTE, resourceNames } from '../lib/names';
 import { FUNCTIONS } from '../lib/quota-stack';
 import { ROUTES } from '../lib/routes';
 import { dashboardBody, defaultApp, resourceAt, variantApp } from './helpers';
@@ -84,6 +84,8 @@ test('index names and keys match functions/store/src/tables.rs', () => {
   assert.match(source, /pub const SK: &str = "sk";/);
   // The usage table's TTL attribute is the one the Rust code sets.
   assert.match(source, new RegExp(`pub const TTL_ATTRIBUTE: &str = "${USAGE_TTL_ATTRIBUTE}";`));
+  // The check function may write only under the session items' prefix.
+  assert.match(read('functions/store/src/items/session.rs'), new RegExp(`pub const PREFIX: &str = "${SESSION_PREFIX}";`));
 });
 
 test('resource names match functions/store/src/names.rs', () => {

@@ -151,6 +151,24 @@ impl Local {
         format!("{}-usage", self.stack)
     }
 
+    /// The deployment's store as the functions use it, on this stack's AWS endpoint with
+    /// moto's credentials: for reading what the API stored through the store's own reads.
+    pub async fn store(&self) -> ccwb_store::DynamoStore {
+        let credentials =
+            aws_credential_types::Credentials::new("testing", "testing", None, None, "moto");
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(&self.aws_endpoint)
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(credentials)
+            .load()
+            .await;
+        let stack = self.stack.clone();
+        let names = ccwb_store::ResourceNames::from_lookup(|n| {
+            (n == "CCWB_STACK_NAME").then(|| stack.clone())
+        });
+        ccwb_store::DynamoStore::new(&sdk, names)
+    }
+
     /// Puts an item (in DynamoDB JSON) into `table`.
     pub async fn put_item(&self, table: &str, item: Value) {
         call(

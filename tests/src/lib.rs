@@ -3,7 +3,7 @@
 //! run is killed.
 
 // Used by the benchmark (src/bin/ccwb-bench.rs), not by the harness itself.
-use {ccwb_api as _, ccwb_core as _, ccwb_store as _, ccwb_widgets as _, flate2 as _};
+use {ccwb_api as _, ccwb_core as _, ccwb_widgets as _, flate2 as _};
 // The end-to-end tests' own dependencies (tests/*.rs), which the harness's unit tests do not use.
 #[cfg(test)]
 use {

@@ -4,10 +4,12 @@
 // Dependencies are judged on the library target; this test uses only some of them.
 #![allow(unused_crate_dependencies)]
 
+use ccwb_core::SessionName;
 use ccwb_e2e::aws::{day_sk, month_sk};
 use ccwb_e2e::proxy::RecordingProxy;
 use ccwb_e2e::tokens::Signer;
 use ccwb_e2e::{Local, LocalOptions, Moto, decision, moto};
+use ccwb_store::SessionNames;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -148,9 +150,75 @@ async fn a_check_with_three_groups_is_one_dynamodb_request() {
         local.seed_policy("group", group, fields).await;
     }
     let token = local.token("count@example.com", &["g1", "g2", "g3"]);
+    // The first check records the caller's role session name; every later one only reads.
+    check(&local, &token).await;
     proxy.clear();
     let body = check(&local, &token).await;
     assert_eq!(body["policy"]["identifier"], "g1");
+    assert_eq!(proxy.actions(), ["DynamoDB_20120810.BatchGetItem"]);
+}
+
+#[tokio::test]
+async fn check_records_whom_each_role_session_name_belongs_to_once() {
+    let proxy = RecordingProxy::start(moto());
+    let local = Local::start_with(
+        LocalOptions::default()
+            .with_aws_endpoint(&proxy.url)
+            .with_env("CCWB_AUDIT_DELIVERY_SECONDS", "3600"),
+    );
+    let signer = Signer::for_local(&local).await;
+    let mut claims = signer.claims("Dev@Example.com");
+    claims["sub"] = json!("00uDevOne");
+    let store = local.store().await;
+    let recorded = |subjects: &[&str]| {
+        let subjects: Vec<SessionName> = subjects
+            .iter()
+            .map(|s| SessionName::parse(s).unwrap())
+            .collect();
+        let store = &store;
+        async move {
+            let found = store.session_identities(&subjects).await.unwrap();
+            let mut pairs: Vec<(String, String)> = found
+                .into_iter()
+                .map(|(name, identity)| (name.to_string(), identity.to_string()))
+                .collect();
+            pairs.sort();
+            pairs
+        }
+    };
+    let put = [
+        "DynamoDB_20120810.BatchGetItem",
+        "DynamoDB_20120810.PutItem",
+    ];
+
+    // The first check writes the mapping, in the caller's exact subject (case kept).
+    proxy.clear();
+    check(&local, &signer.sign(&claims)).await;
+    assert_eq!(proxy.actions(), put);
+    let expected = vec![("00uDevOne".to_owned(), "dev@example.com".to_owned())];
+    assert_eq!(
+        recorded(&["00uDevOne", "00uDevOne", "00uNobody"]).await,
+        expected
+    );
+    // Later checks find it in the same BatchGetItem and write nothing.
+    proxy.clear();
+    check(&local, &signer.sign(&claims)).await;
+    assert_eq!(proxy.actions(), ["DynamoDB_20120810.BatchGetItem"]);
+
+    // The identity provider renames the user: the same subject now names the new address.
+    claims["email"] = json!("dev.renamed@example.com");
+    proxy.clear();
+    check(&local, &signer.sign(&claims)).await;
+    assert_eq!(proxy.actions(), put);
+    let renamed = vec![("00uDevOne".to_owned(), "dev.renamed@example.com".to_owned())];
+    assert_eq!(recorded(&["00uDevOne"]).await, renamed);
+
+    // A subject STS would refuse as a session name can have no session: nothing is written,
+    // and the decision is the same.
+    claims["sub"] = json!("auth0|5f1");
+    proxy.clear();
+    let body = check(&local, &signer.sign(&claims)).await;
+    assert_eq!(body["reason"], "no_policy");
     assert_eq!(proxy.actions(), ["DynamoDB_20120810.BatchGetItem"]);
 }
 

@@ -9,7 +9,7 @@
 use std::process::Command;
 
 use ccwb_e2e::cli::{Ccwb, Run};
-use ccwb_e2e::{Local, assert_contains, temp_dir};
+use ccwb_e2e::{Local, LocalOptions, assert_contains, temp_dir};
 use serde_json::{Value, json};
 
 /// An administrator with AWS credentials for moto and a token for the API.
@@ -236,4 +236,70 @@ fn show_commands_prints_one_command_a_stack_in_order_and_runs_nothing() {
         }
     }
     assert_contains(&shown.stderr, &["ccwb deploy --outputs-only"]);
+}
+
+/// `make run`'s local stack (`serve --dev-issuer --stacks`) as the README walks it: `init`, then
+/// `deploy --outputs-only` reads the stand-in stacks, `package` needs no ARN, and `doctor` finds
+/// the role trusting the dev issuer for the client id (moto has no Bedrock: the models are
+/// skipped, not failed).
+#[test]
+fn the_local_stacks_fill_the_profile_so_no_arn_is_typed() {
+    let options = LocalOptions::default().with_args(&["--dev-issuer", "--stacks"]);
+    let local = Local::start_with(options);
+    let admin = local.admin_token();
+    let ccwb = Ccwb::new();
+    let name = local.stack.clone();
+    let mut init = vec!["--profile", &name, "init", "--non-interactive"];
+    init.extend(["--provider-type", "generic", "--issuer", &local.url]);
+    init.extend([
+        "--client-id",
+        "ccwb-local",
+        "--region",
+        "us-east-1",
+        "--name",
+        &name,
+    ]);
+    ccwb.ok(&init);
+    let as_admin = Admin::new(&ccwb, &local, &admin);
+    as_admin
+        .run(&["--profile", &name, "deploy", "--outputs-only"])
+        .assert_exit(0, &[]);
+    let saved = profile(&ccwb, &name);
+    let role = format!("arn:aws:iam::123456789012:role/{name}-bedrock-developers");
+    assert_eq!(saved["deployment"]["federated_role_arn"], role.as_str());
+    assert_eq!(saved["endpoint"], local.url.as_str());
+
+    let dist = temp_dir("dist-local-stacks");
+    let binary = dist.join("credential-process");
+    std::fs::write(&binary, b"stand-in").unwrap();
+    let target = format!("linux-x64={}", binary.display());
+    let mut package = vec!["--profile", &name, "package", "--target", "linux-x64"];
+    package.extend(["--binary", &target, "--dist", dist.to_str().unwrap()]);
+    let built = ccwb.json(&package);
+    let dir = built["dir"].as_str().expect("package dir");
+    let config: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/config.json")).unwrap())
+            .unwrap();
+    assert_eq!(config["ClaudeCode"]["federated_role_arn"], role.as_str());
+    assert_eq!(config["ClaudeCode"]["client_id"], "ccwb-local");
+
+    let doctor: Run = ccwb
+        .command_with_aws(&local, &admin, &["--profile", &name, "doctor"])
+        .env("HOME", temp_dir("doctor-local-home"))
+        .output()
+        .expect("run ccwb doctor")
+        .into();
+    assert_eq!(doctor.code, Some(0), "{}\n{}", doctor.stdout, doctor.stderr);
+    assert!(!doctor.stdout.contains('✗'), "{}", doctor.stdout);
+    assert_contains(
+        &doctor.stdout,
+        &[
+            &format!("✓ stack {name}-auth: CREATE_COMPLETE"),
+            &format!(
+                "✓ role trust: {role} trusts {} for client id ccwb-local",
+                local.url
+            ),
+            "does not serve Bedrock",
+        ],
+    );
 }

@@ -8,6 +8,7 @@ use aws_sdk_cognitoidentity::error::DisplayErrorContext;
 
 use crate::config::{Federation, Profile, SessionNameClaim};
 use crate::error::Error;
+use ccwb_core::session::{SessionName, is_session_name_char};
 use ccwb_install::credentials::Credentials;
 
 async fn sdk_config(profile: &Profile) -> aws_config::SdkConfig {
@@ -141,22 +142,12 @@ fn session_name(
             "the id token has no {name:?} claim (a string), which role_session_name_claim in config.json makes the STS role session name"
         ))
     })?;
-    if !is_session_name(value) {
+    if SessionName::parse(value).is_none() {
         return Err(Error::Federation(format!(
             "the id token's {name:?} claim {value:?} is not a valid STS role session name (2 to 64 letters, digits and _+=,.@-), and the role's trust policy requires exactly that value (role_session_name_claim in config.json); identity providers whose subjects hold other characters (Auth0's contain \"|\") need Cognito federation: a Cognito user pool in front of the provider"
         )));
     }
     Ok(value.to_owned())
-}
-
-/// Whether STS accepts `name` as a role session name: `[\w+=,.@-]{2,64}`.
-fn is_session_name(name: &str) -> bool {
-    (2..=64).contains(&name.len()) && name.chars().all(session_name_char)
-}
-
-/// A character of STS's session-name alphabet (`\w` there is ASCII).
-fn session_name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
 }
 
 /// Today's session name for roles that do not pin it: the e-mail address, else the subject,
@@ -168,7 +159,7 @@ fn fitted_session_name(claims: &serde_json::Value) -> String {
         .unwrap_or("claude-code");
     let name: String = raw
         .chars()
-        .map(|c| if session_name_char(c) { c } else { '-' })
+        .map(|c| if is_session_name_char(c) { c } else { '-' })
         .take(64)
         .collect();
     if name.len() < 2 {

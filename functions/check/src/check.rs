@@ -2,10 +2,12 @@
 
 use ccwb_api::CheckResponse;
 use ccwb_core::decision::{check_failed, missing_identity};
-use ccwb_core::{CheckSettings, Day, Decision, Group, Identity, Unblocks};
+use ccwb_core::{
+    CheckInputs, CheckSettings, Day, Decision, Group, Identity, SessionName, Unblocks,
+};
 use ccwb_lambda::HandlerError;
 use ccwb_lambda::{Caller, json_response};
-use ccwb_store::QuotaReads;
+use ccwb_store::{QuotaReads, SessionNames, StoreError};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use time::OffsetDateTime;
@@ -23,6 +25,7 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Handl
                 &state.store,
                 identity,
                 &caller.groups,
+                caller.session.as_ref(),
                 now,
                 state.settings.check,
             )
@@ -42,20 +45,45 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Handl
     ))
 }
 
-/// Reads the caller's policies, usage and unblock in one store round trip and decides.
+/// Reads the caller's policies, usage, unblock and session mapping in one store round trip and
+/// decides; records the caller's role `session` for `identity` when that mapping is missing or
+/// names someone else (a failed write is logged and tried again at the next check: it never
+/// changes the decision).
 pub async fn quota_decision(
-    store: &impl QuotaReads,
+    store: &(impl QuotaReads + SessionNames),
     identity: &Identity,
     groups: &[Group],
+    session: Option<&SessionName>,
     now: OffsetDateTime,
     settings: CheckSettings,
 ) -> Decision {
-    let today = Day::of(now);
-    match store.check_inputs(identity, groups, today).await {
+    match read(store, identity, groups, session, now).await {
         Ok(inputs) => inputs.decide(now, Unblocks::Honoured).decision,
         Err(err) => {
             tracing::error!(error = %err, identity = identity.as_str(), "quota check could not read the store");
             check_failed(settings)
         }
     }
+}
+
+async fn read(
+    store: &(impl QuotaReads + SessionNames),
+    identity: &Identity,
+    groups: &[Group],
+    session: Option<&SessionName>,
+    now: OffsetDateTime,
+) -> Result<CheckInputs, StoreError> {
+    let today = Day::of(now);
+    let Some(session) = session else {
+        return store.check_inputs(identity, groups, today).await;
+    };
+    let (inputs, recorded) = store
+        .check_inputs_with_session(identity, groups, today, session)
+        .await?;
+    if recorded.as_ref() != Some(identity)
+        && let Err(err) = store.record_session(session, identity, now).await
+    {
+        tracing::warn!(error = %err, session = session.as_str(), "could not record the caller's role session name");
+    }
+    Ok(inputs)
 }

@@ -23,6 +23,7 @@ pub mod period;
 pub mod policy;
 pub mod pricing;
 pub mod resolve;
+pub mod session;
 pub mod standing;
 pub mod telemetry;
 pub mod unblock;
@@ -42,6 +43,7 @@ pub use period::{Day, Month};
 pub use policy::{LimitKind, Mode, Policy, PolicyType};
 pub use pricing::{PriceTable, Prices, TokenType};
 pub use resolve::{Resolution, explain, resolve};
+pub use session::SessionName;
 pub use standing::PolicyBook;
 pub use unblock::{Unblock, UnblockDuration, UnblockGrant};
 pub use usage::{

@@ -2,7 +2,7 @@
 
 use ccwb_api::routes::{Route, Served};
 use ccwb_core::groups::groups_from_claims;
-use ccwb_core::{Claims, ClaimsSource, Group, Identity, IdentityClaims};
+use ccwb_core::{Claims, ClaimsSource, Group, Identity, IdentityClaims, SessionName};
 use lambda_http::http::header;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
@@ -17,6 +17,9 @@ pub struct Caller {
     pub identity: Option<Identity>,
     /// Every group the token names, sorted and deduplicated.
     pub groups: Vec<Group>,
+    /// The role session name the access stack gives this caller's Bedrock sessions (the
+    /// token's `sub`), when the token has one STS accepts.
+    pub session: Option<SessionName>,
 }
 
 impl Caller {
@@ -30,6 +33,7 @@ impl Caller {
         Self {
             identity,
             groups: groups_from_claims(&claims),
+            session: SessionName::of_subject(&claims),
         }
     }
 }
@@ -147,10 +151,10 @@ mod tests {
 
     #[test]
     fn identity_and_groups_come_from_the_verified_token_not_the_query() {
-        let token = serde_json::json!({"email": "Alice@Example.com", "cognito:groups": ["eng", "ccwb-admins"]});
+        let token = serde_json::json!({"email": "Alice@Example.com", "sub": "00uAlice", "cognito:groups": ["eng", "ccwb-admins"]});
         let req = request_with(
             serde_json::json!({
-                "jwt": {"claims": {"email": "Alice@Example.com", "cognito:groups": "[eng ccwb-admins]"},
+                "jwt": {"claims": {"email": "Alice@Example.com", "sub": "00uAlice", "cognito:groups": "[eng ccwb-admins]"},
                         "scopes": null}
             }),
             Some(bearer(&token)),
@@ -159,6 +163,8 @@ mod tests {
         assert_eq!(caller.identity.unwrap().as_str(), "alice@example.com");
         let groups: Vec<&str> = caller.groups.iter().map(Group::as_str).collect();
         assert_eq!(groups, ["ccwb-admins", "eng"]);
+        // The session name is the subject exactly, case kept.
+        assert_eq!(caller.session.unwrap().as_str(), "00uAlice");
     }
 
     #[test]
@@ -188,6 +194,7 @@ mod tests {
         let caller = Caller::from_request(&req, &IdentityClaims::default());
         assert_eq!(caller.identity.unwrap().as_str(), "erin@example.com");
         assert!(caller.groups.is_empty());
+        assert_eq!(caller.session, None);
     }
 
     #[test]

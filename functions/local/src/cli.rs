@@ -68,6 +68,11 @@ pub struct ServeArgs {
     /// Seconds between deliveries of pending audit events to Firehose (as a schedule does in AWS).
     #[arg(long, env = "CCWB_AUDIT_DELIVERY_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub audit_delivery_seconds: u64,
+    /// Also stand in for the deployment's CloudFormation stacks and the developers' role in the
+    /// AWS endpoint, as `ccwb deploy --outputs-only`, `ccwb status` and `ccwb doctor` read them
+    /// (the role trusts the issuer for the first audience). `make run` sets it.
+    #[arg(long)]
+    pub stacks: bool,
     /// JWKS location when it is not announced by `<issuer>/.well-known/openid-configuration`
     /// (Cognito's differs from its issuer string when run by moto).
     #[arg(long, value_name = "URL")]
@@ -180,6 +185,16 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
     names
         .alert_topic_arn
         .get_or_insert(provisioned.alert_topic_arn);
+    if args.stacks {
+        let stand_in = crate::stacks::StandIn {
+            names: &names,
+            api_url: &base_url,
+            issuer: authorizer.issuer(),
+            client_id: args.audience.first().map_or("ccwb-local", String::as_str),
+            region: sdk.region().map_or("us-east-1", |r| r.as_ref()),
+        };
+        crate::stacks::stand_in(&sdk, &stand_in).await?;
+    }
     let functions = Functions::new(&settings, &sdk, &names);
     let routes = api_routes(&functions).map_err(LocalError::Config)?;
 

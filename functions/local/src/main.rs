@@ -16,6 +16,7 @@ mod oauth;
 mod provision;
 mod routes;
 mod server;
+mod stacks;
 
 use std::io::Write;
 use std::process::ExitCode;

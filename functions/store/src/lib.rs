@@ -15,6 +15,7 @@ pub mod packages;
 pub mod policies;
 pub mod quota;
 pub mod rollups;
+pub mod sessions;
 pub mod tables;
 pub mod unblocks;
 
@@ -31,4 +32,5 @@ pub use packages::{Found, PackageStore, Presigned};
 pub use policies::{Expect, Page, PolicyStore, PolicyWrite};
 pub use quota::QuotaReads;
 pub use rollups::{Counters, DayRollup, MonthUser, RollupReads};
+pub use sessions::SessionNames;
 pub use unblocks::UnblockStore;

@@ -1,13 +1,14 @@
-//! What a quota check reads: the caller's policies, this month's and today's usage, and the
-//! current unblock, in one DynamoDB `BatchGetItem`.
+//! What a quota check reads: the caller's policies, this month's and today's usage, the
+//! current unblock and (for `/check`) whom the caller's role session is recorded for, in one
+//! DynamoDB `BatchGetItem`.
 
 use std::future::Future;
 
-use ccwb_core::{CheckInputs, Day, Group, Identity, PolicyType};
+use ccwb_core::{CheckInputs, Day, Group, Identity, PolicyType, SessionName};
 
 use crate::StoreError;
 use crate::dynamo::DynamoStore;
-use crate::items::{policy, unblock, usage};
+use crate::items::{policy, session, unblock, usage};
 
 /// Reads for quota checks.
 pub trait QuotaReads {
@@ -18,6 +19,17 @@ pub trait QuotaReads {
         groups: &[Group],
         today: Day,
     ) -> impl Future<Output = Result<CheckInputs, StoreError>> + Send;
+
+    /// [`Self::check_inputs`] and, in the same round trip, the identity recorded for the
+    /// caller's role `session` (so `/check` writes the mapping only when it is missing or
+    /// changed, not at every refresh).
+    fn check_inputs_with_session(
+        &self,
+        identity: &Identity,
+        groups: &[Group],
+        today: Day,
+        session: &SessionName,
+    ) -> impl Future<Output = Result<(CheckInputs, Option<Identity>), StoreError>> + Send;
 }
 
 impl QuotaReads for DynamoStore {
@@ -27,6 +39,30 @@ impl QuotaReads for DynamoStore {
         groups: &[Group],
         today: Day,
     ) -> Result<CheckInputs, StoreError> {
+        let (inputs, _) = self.read_check(identity, groups, today, None).await?;
+        Ok(inputs)
+    }
+
+    async fn check_inputs_with_session(
+        &self,
+        identity: &Identity,
+        groups: &[Group],
+        today: Day,
+        session: &SessionName,
+    ) -> Result<(CheckInputs, Option<Identity>), StoreError> {
+        self.read_check(identity, groups, today, Some(session))
+            .await
+    }
+}
+
+impl DynamoStore {
+    async fn read_check(
+        &self,
+        identity: &Identity,
+        groups: &[Group],
+        today: Day,
+        session: Option<&SessionName>,
+    ) -> Result<(CheckInputs, Option<Identity>), StoreError> {
         let id = identity.as_str();
         let policies = &self.names.policies_table;
         let usage_table = &self.names.usage_table;
@@ -45,9 +81,11 @@ impl QuotaReads for DynamoStore {
                 .iter()
                 .map(|g| (policies.clone(), policy::key(PolicyType::Group, g.as_str()))),
         );
+        keys.extend(session.map(|name| (usage_table.clone(), session::key(name))));
 
         let found = self.batch_get(keys).await?;
         let mut inputs = CheckInputs::default();
+        let mut recorded = None;
         for item in found.get(policies).into_iter().flatten() {
             let decoded = policy::decode(item)?;
             match decoded.policy_type {
@@ -69,9 +107,12 @@ impl QuotaReads for DynamoStore {
                 }
                 Some(sk) if sk == day_sk => inputs.day = Some(usage::decode_day(today, item)?),
                 Some(unblock::CURRENT) => inputs.unblock = Some(unblock::decode(item)?),
+                // A mapping that does not decode is as good as missing: /check rewrites it
+                // rather than failing the caller's check.
+                Some(session::SK) => recorded = session::decode(item).ok().map(|(_, id)| id),
                 _ => {}
             }
         }
-        Ok(inputs)
+        Ok((inputs, recorded))
     }
 }

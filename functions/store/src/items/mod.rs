@@ -4,5 +4,6 @@
 pub mod attrs;
 pub mod audit;
 pub mod policy;
+pub mod session;
 pub mod unblock;
 pub mod usage;

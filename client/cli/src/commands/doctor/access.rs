@@ -3,6 +3,7 @@
 //! each configured model's inference profile in every allowed region.
 
 use aws_credential_types::provider::ProvideCredentials;
+use aws_sdk_bedrock::error::ProvideErrorMetadata;
 use ccwb_install::config::FederationType;
 
 use super::Check;
@@ -167,6 +168,14 @@ pub async fn checks(profile: &Profile, checks: &mut Vec<Check>) {
     models(&sdk, deployment, checks).await;
 }
 
+/// The endpoint Bedrock's control plane is reached at when it is not AWS's (the SDK reads
+/// these variables).
+fn local_endpoint() -> Option<String> {
+    ["AWS_ENDPOINT_URL_BEDROCK", "AWS_ENDPOINT_URL"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+}
+
 /// Each configured model's inference profile in every region developers may use.
 async fn models(sdk: &aws_config::SdkConfig, deployment: &Deployment, checks: &mut Vec<Check>) {
     for region in &deployment.bedrock_regions {
@@ -191,13 +200,29 @@ async fn models(sdk: &aws_config::SdkConfig, deployment: &Deployment, checks: &m
                     format!("inference profile is {}", profile.status().as_str()),
                     "choose another model (`ccwb init --model …`)",
                 )),
-                Err(err) => checks.push(Check::fail(
-                    name,
-                    aws_sdk_bedrock::error::DisplayErrorContext(&err).to_string(),
-                    format!(
-                        "check the model is offered in {region} and model access is granted in the Bedrock console, or choose another (`ccwb init --model …`)"
-                    ),
-                )),
+                Err(err) => {
+                    let detail = aws_sdk_bedrock::error::DisplayErrorContext(&err);
+                    // An AWS endpoint of its own (moto, the local stack) that has no Bedrock
+                    // answers without a Bedrock error code: nothing is known of the models there.
+                    if let (None, Some(endpoint)) = (err.code(), local_endpoint()) {
+                        let answer = err.raw_response().map_or_else(
+                            || "no answer".to_owned(),
+                            |r| format!("HTTP {}", r.status().as_u16()),
+                        );
+                        checks.push(Check::skip(
+                            "models",
+                            format!("{endpoint} does not serve Bedrock ({answer} without a Bedrock error); set AWS_ENDPOINT_URL_BEDROCK to one that does"),
+                        ));
+                        return;
+                    }
+                    checks.push(Check::fail(
+                        name,
+                        detail.to_string(),
+                        format!(
+                            "check the model is offered in {region} and model access is granted in the Bedrock console, or choose another (`ccwb init --model …`)"
+                        ),
+                    ));
+                }
             }
         }
     }
