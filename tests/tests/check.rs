@@ -34,7 +34,8 @@ async fn user_without_policy_gets_the_documented_no_policy_answer() {
             "policy": null,
             "unblock_status": {"is_unblocked": false, "expires_at": null, "unblocked_by": null, "reason": null},
             "warnings": [],
-            "message": "No quota policy applies to you: usage is not limited."
+            "message": "No quota policy applies to you: usage is not limited.",
+            "credential_ttl_seconds": 43_200
         })
     );
     let (status, _) = local.get("/check", None).await;
@@ -136,8 +137,8 @@ async fn seeded_policies_and_usage_decide_by_the_rules() {
     assert_eq!(body["unblock_status"]["is_unblocked"], false);
 }
 
-#[tokio::test]
-async fn a_check_with_three_groups_is_one_dynamodb_request() {
+/// ccwb-local whose AWS requests pass through a recording proxy, to count them.
+fn counted() -> (RecordingProxy, Local) {
     let proxy = RecordingProxy::start(moto());
     let local = Local::start_with(
         LocalOptions::default()
@@ -145,6 +146,12 @@ async fn a_check_with_three_groups_is_one_dynamodb_request() {
             // Keep the background delivery sweeper out of the count.
             .with_env("CCWB_AUDIT_DELIVERY_SECONDS", "3600"),
     );
+    (proxy, local)
+}
+
+#[tokio::test]
+async fn a_check_with_three_groups_is_one_dynamodb_request() {
+    let (proxy, local) = counted();
     for (group, limit) in [("g1", 10), ("g3", 20)] {
         let fields = json!({"monthly_token_limit": limit});
         local.seed_policy("group", group, fields).await;
@@ -160,12 +167,7 @@ async fn a_check_with_three_groups_is_one_dynamodb_request() {
 
 #[tokio::test]
 async fn check_records_whom_each_role_session_name_belongs_to_once() {
-    let proxy = RecordingProxy::start(moto());
-    let local = Local::start_with(
-        LocalOptions::default()
-            .with_aws_endpoint(&proxy.url)
-            .with_env("CCWB_AUDIT_DELIVERY_SECONDS", "3600"),
-    );
+    let (proxy, local) = counted();
     let signer = Signer::for_local(&local).await;
     let mut claims = signer.claims("Dev@Example.com");
     claims["sub"] = json!("00uDevOne");

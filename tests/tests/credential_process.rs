@@ -84,6 +84,15 @@ fn assert_credentials(stdout: &str) -> Value {
     value
 }
 
+/// Seconds from now until the credentials expire.
+fn lifetime(credentials: &Value) -> i64 {
+    let expiration = credentials["Expiration"].as_str().expect("Expiration");
+    let at =
+        time::OffsetDateTime::parse(expiration, &time::format_description::well_known::Rfc3339)
+            .expect("RFC 3339 Expiration");
+    (at - time::OffsetDateTime::now_utc()).whole_seconds()
+}
+
 fn sts_calls(proxy: &RecordingProxy) -> usize {
     proxy
         .actions()
@@ -238,16 +247,24 @@ async fn interval_zero_checks_every_run_and_a_block_exits_1_without_sts() {
     assert_eq!(api.actions(), vec!["GET /check", "GET /check"]);
     assert_eq!(sts_calls(&aws), 1);
 
-    // 85% of a block-mode limit: a warning banner, credentials still issued.
+    // Far from every limit: the profile's maximum session (8 hours).
+    let far = lifetime(&assert_credentials(&first.stdout));
+    assert!((28_700..=28_800).contains(&far), "{far} s");
+
+    // 99% of a block-mode limit: a warning banner, and the cached 8-hour credentials replaced
+    // by ones that end before the limit is likely reached (at most 10/990 of the month so far,
+    // halved: 3.75 hours on the 31st, STS's 15 minutes at the least).
     let admin = local.admin_token();
     let policy = json!({"monthly_token_limit": 1000, "enforcement_mode": "block"});
     let path = "/policies/user/dev@example.com";
     local.create_policy(path, &admin, &policy).await;
-    local.seed_usage("dev@example.com", &month(), 850, 0).await;
+    local.seed_usage("dev@example.com", &month(), 990, 0).await;
     let warned = dev.run(&[]);
     assert_eq!(warned.code, Some(0), "{}", warned.stderr);
-    assert_credentials(&warned.stdout);
+    let near = lifetime(&assert_credentials(&warned.stdout));
+    assert!((850..=13_530).contains(&near), "{near} s");
     assert_contains(&warned.stderr, &["Claude Code quota warning"]);
+    assert_eq!(sts_calls(&aws), 2);
 
     // Over the limit: exit 1 with the banner, no STS call, cached credentials gone.
     local.seed_usage("dev@example.com", &month(), 1200, 0).await;
@@ -263,7 +280,7 @@ async fn interval_zero_checks_every_run_and_a_block_exits_1_without_sts() {
             "Error: access blocked by quota policy (monthly_exceeded)",
         ],
     );
-    assert_eq!(sts_calls(&aws), 1);
+    assert_eq!(sts_calls(&aws), 2);
     assert!(dev.cache(PROFILE).get("credentials").is_none());
     assert!(dev.cache(PROFILE).get("tokens").is_some());
 
@@ -274,8 +291,13 @@ async fn interval_zero_checks_every_run_and_a_block_exits_1_without_sts() {
     assert_eq!(status, 201, "{body}");
     let unblocked = dev.run(&[]);
     assert_eq!(unblocked.code, Some(0), "{}", unblocked.stderr);
-    assert_credentials(&unblocked.stdout);
-    assert_eq!(sts_calls(&aws), 2);
+    // Credentials end with the unblock (1 hour), when the block applies again.
+    let until_unblock_ends = lifetime(&assert_credentials(&unblocked.stdout));
+    assert!(
+        (3_500..=3_600).contains(&until_unblock_ends),
+        "{until_unblock_ends} s"
+    );
+    assert_eq!(sts_calls(&aws), 3);
     assert_eq!(dev.browser_opened().len(), 1);
 }
 

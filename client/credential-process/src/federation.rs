@@ -19,11 +19,23 @@ async fn sdk_config(profile: &Profile) -> aws_config::SdkConfig {
         .await
 }
 
-/// AWS credentials for the signed-in user.
+/// The STS session length to ask for: the profile's maximum, or the lifetime the quota check
+/// set when that is shorter (never under STS's 15-minute minimum).
+pub fn session_seconds(max_session_duration: i32, lifetime: Option<u32>) -> i32 {
+    let floor = ccwb_core::lifetime::MIN_CREDENTIAL_SECONDS;
+    lifetime.map_or(max_session_duration, |ttl| {
+        i32::try_from(ttl.max(floor))
+            .map_or(max_session_duration, |ttl| ttl.min(max_session_duration))
+    })
+}
+
+/// AWS credentials for the signed-in user, for `seconds` where the federation lets the caller
+/// choose (direct; Cognito's last an hour).
 pub async fn credentials(
     profile: &Profile,
     id_token: &str,
     claims: &serde_json::Value,
+    seconds: i32,
 ) -> Result<Credentials, Error> {
     let config = sdk_config(profile).await;
     match &profile.federation {
@@ -36,7 +48,7 @@ pub async fn credentials(
                 .role_arn(role_arn)
                 .role_session_name(session_name)
                 .web_identity_token(id_token)
-                .duration_seconds(profile.max_session_duration)
+                .duration_seconds(seconds)
                 .send()
                 .await
                 .map_err(|e| {
@@ -176,6 +188,23 @@ mod tests {
 
     fn unpinned(claims: serde_json::Value) -> String {
         session_name(&claims, None).unwrap()
+    }
+
+    #[test]
+    fn the_session_is_the_shorter_of_the_profile_maximum_and_the_checks_lifetime() {
+        for (max, lifetime, expected) in [
+            (28_800, None, 28_800),
+            (28_800, Some(43_200), 28_800),
+            (28_800, Some(4_581), 4_581),
+            (28_800, Some(60), 900),
+            (3_600, Some(u32::MAX), 3_600),
+        ] {
+            assert_eq!(
+                session_seconds(max, lifetime),
+                expected,
+                "{max} {lifetime:?}"
+            );
+        }
     }
 
     #[test]

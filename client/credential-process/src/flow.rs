@@ -103,18 +103,26 @@ impl Flow {
         }
         let _lock = self.cache.lock(waiting)?;
         let mut cached = self.load()?;
+        let mut lifetime = None;
         if let Some(credentials) = self.usable(&cached) {
             if self.quota_due(&cached) {
-                self.enforce_quota(&mut cached).await?;
+                lifetime = self.enforce_quota(&mut cached).await?;
             }
-            return Ok(credentials);
+            // Kept unless the check now allows a shorter life than they have left: then
+            // new ones that end sooner, so the next check comes in time.
+            if lifetime.is_none_or(|ttl| !credentials.valid_for(self.now, i64::from(ttl))) {
+                return Ok(credentials);
+            }
+        } else if self.loaded.profile.quota_api_endpoint.is_some() {
+            // Signs in first when needed, so the check has a token.
+            lifetime = self.enforce_quota(&mut cached).await?;
         }
         let id_token = self.id_token(&mut cached).await?;
-        if self.loaded.profile.quota_api_endpoint.is_some() {
-            self.enforce_quota(&mut cached).await?;
-        }
         let claims = signin::claims(&id_token)?;
-        let credentials = federation::credentials(&self.loaded.profile, &id_token, &claims).await?;
+        let seconds =
+            federation::session_seconds(self.loaded.profile.max_session_duration, lifetime);
+        let credentials =
+            federation::credentials(&self.loaded.profile, &id_token, &claims, seconds).await?;
         cached.credentials = Some(credentials.clone());
         self.cache.save(&cached)?;
         Ok(credentials)
@@ -196,19 +204,21 @@ impl Flow {
         self.cache.clear()
     }
 
-    /// Checks the quota with the lock held; records an allowed check, and on a block removes
-    /// the cached credentials (the sign-in is kept, so an unblock takes effect at once).
-    async fn enforce_quota(&self, cached: &mut Cached) -> Result<(), Error> {
+    /// Checks the quota with the lock held; records an allowed check (and returns the
+    /// credential lifetime it set), and on a block removes the cached credentials (the sign-in
+    /// is kept, so an unblock takes effect at once).
+    async fn enforce_quota(&self, cached: &mut Cached) -> Result<Option<u32>, Error> {
         let Some(endpoint) = self.loaded.profile.quota_api_endpoint.clone() else {
-            return Ok(());
+            return Ok(None);
         };
         let id_token = self.id_token(cached).await?;
         match quota::enforce(&self.loaded.profile, &endpoint, &id_token, self.notices).await? {
-            Outcome::Allowed => {
+            Outcome::Allowed(lifetime) => {
                 cached.last_quota_check = Some(self.now);
-                self.cache.save(cached)
+                self.cache.save(cached)?;
+                Ok(lifetime)
             }
-            Outcome::Unchecked => Ok(()),
+            Outcome::Unchecked => Ok(None),
             Outcome::Blocked(reason) => {
                 cached.credentials = None;
                 cached.last_quota_check = None;
@@ -301,7 +311,7 @@ impl Flow {
             ),
             match &p.federation {
                 Federation::Direct { role_arn } => format!(
-                    "Federation:    STS AssumeRoleWithWebIdentity into {role_arn} ({}, sessions of {} s, session name {})",
+                    "Federation:    STS AssumeRoleWithWebIdentity into {role_arn} ({}, sessions of up to {} s (shorter near a block limit), session name {})",
                     p.aws_region,
                     p.max_session_duration,
                     match p.role_session_name_claim {

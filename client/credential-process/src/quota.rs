@@ -10,8 +10,9 @@ use crate::error::Error;
 /// What the check decided for this run.
 #[derive(Debug)]
 pub enum Outcome {
-    /// Allowed by the API (warnings already shown).
-    Allowed,
+    /// Allowed by the API (warnings already shown), with the credential lifetime it set
+    /// (`None` from servers that set none).
+    Allowed(Option<u32>),
     /// No answer, and the profile fails open (warning already shown).
     Unchecked,
     /// Denied (banner already shown).
@@ -69,7 +70,7 @@ pub async fn enforce(
             if let Some(banner) = warning_banner(&response) {
                 notices.show(&banner);
             }
-            Ok(Outcome::Allowed)
+            Ok(Outcome::Allowed(response.credential_ttl_seconds))
         }
         Err(Error::QuotaUnavailable(cause)) => match profile.quota_fail_mode {
             FailMode::Open => {
@@ -209,6 +210,7 @@ mod tests {
             unblock_status: UnblockStatus::default(),
             warnings: Vec::new(),
             message: "Monthly token limit reached.".into(),
+            credential_ttl_seconds: Some(900),
         }
     }
 

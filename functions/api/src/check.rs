@@ -24,6 +24,12 @@ pub struct CheckResponse {
     pub warnings: Vec<Warning>,
     /// A sentence for the developer, with numbers.
     pub message: String,
+    /// How long the AWS credentials issued now may live, in seconds (900 to 43,200):
+    /// the longest while far from every block limit, shorter as usage nears one, never past
+    /// an unblock's end. The credential helper asks STS for the smaller of this and its own
+    /// maximum session duration. Absent from older servers.
+    #[serde(default)]
+    pub credential_ttl_seconds: Option<u32>,
 }
 
 /// Usage this month and today; limit and percent fields are absent when there is no limit.
@@ -144,6 +150,7 @@ impl From<&Decision> for CheckResponse {
             unblock_status,
             warnings: decision.warnings.clone(),
             message: decision.message.clone(),
+            credential_ttl_seconds: Some(decision.credential_ttl_seconds),
         }
     }
 }

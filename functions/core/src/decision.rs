@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+use crate::lifetime::{MAX_CREDENTIAL_SECONDS, MIN_CREDENTIAL_SECONDS, credential_ttl};
 use crate::period::Month;
 use crate::{
     CurrentUsage, LimitKind, Mode, Policy, PolicyType, Resolution, TokenAmount, Unblock, Usd,
@@ -144,6 +145,9 @@ pub struct Decision {
     pub warnings: Vec<Warning>,
     /// A sentence a developer understands, with numbers.
     pub message: String,
+    /// How long credentials issued on this decision may live, in seconds (see
+    /// [`crate::lifetime::credential_ttl`]).
+    pub credential_ttl_seconds: u32,
 }
 
 /// How the check treats a token without identity and a failed read (deployment settings).
@@ -185,6 +189,7 @@ pub fn decide(
             enforcement_mode: None,
             limits: Vec::new(),
             usage: *usage,
+            credential_ttl_seconds: credential_ttl(&[], active_unblock.as_ref(), now),
             unblock: active_unblock,
             warnings: Vec::new(),
             message,
@@ -215,11 +220,17 @@ pub fn decide(
     } else {
         Vec::new()
     };
+    let credential_ttl_seconds = if allowed {
+        credential_ttl(&evaluation.limits, active_unblock.as_ref(), now)
+    } else {
+        MIN_CREDENTIAL_SECONDS
+    };
     Decision {
         allowed,
         reason,
         policy: Some((policy.policy_type, policy.identifier.clone())),
         enforcement_mode: Some(policy.enforcement_mode),
+        credential_ttl_seconds,
         limits: evaluation.limits,
         usage: *usage,
         unblock: active_unblock,
@@ -255,9 +266,17 @@ pub fn check_failed(settings: CheckSettings) -> Decision {
 }
 
 fn bare(allowed: bool, reason: Reason, message: &str) -> Decision {
+    // Allowed without an identity, nothing is metered: the longest lifetime. Allowed because
+    // the store could not be read: the shortest, so the next check comes soon.
+    let credential_ttl_seconds = if allowed && reason == Reason::MissingIdentity {
+        MAX_CREDENTIAL_SECONDS
+    } else {
+        MIN_CREDENTIAL_SECONDS
+    };
     Decision {
         allowed,
         reason,
+        credential_ttl_seconds,
         policy: None,
         enforcement_mode: None,
         limits: Vec::new(),

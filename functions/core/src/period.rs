@@ -27,16 +27,21 @@ impl Month {
         }
     }
 
+    /// Its first instant, midnight UTC on the 1st.
+    pub fn start(self) -> OffsetDateTime {
+        // Day 1 exists in every month, so this cannot fail for years time supports.
+        Date::from_calendar_date(self.year, self.month, 1)
+            .map(|d| d.with_time(Time::MIDNIGHT).assume_utc())
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
     /// The first instant of the following month, in UTC.
     pub fn next_start(self) -> OffsetDateTime {
         let (year, month) = match self.month {
             CalendarMonth::December => (self.year + 1, CalendarMonth::January),
             other => (self.year, other.next()),
         };
-        // Day 1 exists in every month, so this cannot fail for years time supports.
-        Date::from_calendar_date(year, month, 1)
-            .map(|d| d.with_time(Time::MIDNIGHT).assume_utc())
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        Self { year, month }.start()
     }
 }
 

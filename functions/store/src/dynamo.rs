@@ -57,6 +57,21 @@ impl DynamoStore {
         }
     }
 
+    /// [`Self::batch_get`] for keys of one `table`: the items found. Each key once (DynamoDB
+    /// refuses a request that names one twice).
+    pub(crate) async fn batch_get_in(
+        &self,
+        table: &str,
+        keys: impl IntoIterator<Item = Item>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let keys = keys
+            .into_iter()
+            .map(|key| (table.to_owned(), key))
+            .collect();
+        let mut found = self.batch_get(keys).await?;
+        Ok(found.remove(table).unwrap_or_default())
+    }
+
     /// Gets every key in as few requests as DynamoDB allows (one for up to 100 keys), retrying
     /// unprocessed keys with back-off. Returns the items found, by table.
     pub(crate) async fn batch_get(

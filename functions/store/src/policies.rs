@@ -1,6 +1,7 @@
 //! Policy administration: reads, paginated listing, and conditional writes that carry their
 //! audit event in the same transaction.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 
 use aws_sdk_dynamodb::types::{
@@ -308,21 +309,12 @@ impl PolicyStore for DynamoStore {
     }
 
     async fn get_policies(&self, keys: &[(PolicyType, String)]) -> Result<Vec<Policy>, StoreError> {
-        let table = &self.names.policies_table;
-        let mut unique: Vec<&(PolicyType, String)> = keys.iter().collect();
-        unique.sort();
-        unique.dedup();
-        let requests = unique
-            .into_iter()
-            .map(|(t, id)| (table.clone(), policy::key(*t, id)))
-            .collect();
-        let found = self.batch_get(requests).await?;
-        found
-            .get(table)
-            .into_iter()
-            .flatten()
-            .map(policy::decode)
-            .collect()
+        let unique: BTreeSet<&(PolicyType, String)> = keys.iter().collect();
+        let requests = unique.into_iter().map(|(t, id)| policy::key(*t, id));
+        let found = self
+            .batch_get_in(&self.names.policies_table, requests)
+            .await?;
+        found.iter().map(policy::decode).collect()
     }
 
     async fn list_policies(

@@ -51,19 +51,9 @@ impl SessionNames for DynamoStore {
         &self,
         sessions: &[SessionName],
     ) -> Result<HashMap<SessionName, Identity>, StoreError> {
-        let table = &self.names.usage_table;
-        // BatchGetItem refuses a request that names a key twice.
         let unique: BTreeSet<&SessionName> = sessions.iter().collect();
-        let keys = unique
-            .into_iter()
-            .map(|name| (table.clone(), session::key(name)))
-            .collect();
-        let found = self.batch_get(keys).await?;
-        found
-            .get(table)
-            .into_iter()
-            .flatten()
-            .map(session::decode)
-            .collect()
+        let keys = unique.into_iter().map(session::key);
+        let found = self.batch_get_in(&self.names.usage_table, keys).await?;
+        found.iter().map(session::decode).collect()
     }
 }

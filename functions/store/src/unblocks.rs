@@ -95,14 +95,10 @@ impl UnblockStore for DynamoStore {
         &self,
         identities: &[String],
     ) -> Result<HashMap<String, Unblock>, StoreError> {
-        let table = &self.names.usage_table;
-        let keys = identities
-            .iter()
-            .map(|id| (table.clone(), unblock::key(id)))
-            .collect();
-        let found = self.batch_get(keys).await?;
+        let keys = identities.iter().map(|id| unblock::key(id));
+        let found = self.batch_get_in(&self.names.usage_table, keys).await?;
         let mut unblocks = HashMap::new();
-        for item in found.get(table).into_iter().flatten() {
+        for item in &found {
             let pk = item.get("pk").and_then(|v| v.as_s().ok());
             if let Some(identity) = pk.and_then(|pk| pk.strip_prefix(usage::USER_PREFIX)) {
                 unblocks.insert(identity.to_owned(), unblock::decode(item)?);
