@@ -105,6 +105,7 @@ test('resource names match functions/store/src/names.rs', () => {
     CCWB_BUCKET: 'x-data',
     CCWB_PACKAGES_BUCKET: 'x-packages',
     CCWB_SIGNER_SECRET: names.signerSecret,
+    CCWB_FEDERATED_ROLE: names.federatedRole,
   });
   assert.equal(names.signerSecret, 'x-distribution-signer');
   assert.match(source, /format!\("\{\}\/distribution\/latest", self\.parameter_prefix\)/);
@@ -169,7 +170,9 @@ test('the widget parameters the dashboard passes are those functions/widgets/src
 test('ccwb-widgets is a plain lambda_runtime function, invoked directly (no ROUTES, no lambda_http)', () => {
   assert.doesNotMatch(read('functions/widgets/src/lib.rs'), /\bROUTES\b/);
   assert.doesNotMatch(read('functions/widgets/Cargo.toml'), /lambda_http/);
-  assert.match(read('functions/widgets/src/main.rs'), /lambda_runtime::run\(/);
+  // event_main! (functions/lambda/src/lib.rs) runs the handler with lambda_runtime.
+  assert.match(read('functions/widgets/src/main.rs'), /ccwb_lambda::event_main!\(ccwb_widgets\)/);
+  assert.match(read('functions/lambda/src/lib.rs'), /\$crate::lambda_main!\(\$function, lambda_runtime, handle\)/);
 });
 
 test('the widgets read the rollups with Query on the usage table itself, no index (the role grants exactly that)', () => {

@@ -179,10 +179,10 @@ async fn check_records_whom_each_role_session_name_belongs_to_once() {
             .collect();
         let store = &store;
         async move {
-            let found = store.session_identities(&subjects).await.unwrap();
+            let found = store.session_owners(&subjects).await.unwrap();
             let mut pairs: Vec<(String, String)> = found
                 .into_iter()
-                .map(|(name, identity)| (name.to_string(), identity.to_string()))
+                .map(|(name, owner)| (name.to_string(), owner.identity.to_string()))
                 .collect();
             pairs.sort();
             pairs

@@ -7,7 +7,7 @@ use ccwb_core::{
 };
 use ccwb_lambda::HandlerError;
 use ccwb_lambda::{Caller, json_response};
-use ccwb_store::{QuotaReads, SessionNames, StoreError};
+use ccwb_store::{QuotaReads, SessionNames, SessionOwner, StoreError};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use time::OffsetDateTime;
@@ -46,8 +46,8 @@ pub async fn handle(state: &State, req: Request) -> Result<Response<Body>, Handl
 }
 
 /// Reads the caller's policies, usage, unblock and session mapping in one store round trip and
-/// decides; records the caller's role `session` for `identity` when that mapping is missing or
-/// names someone else (a failed write is logged and tried again at the next check: it never
+/// decides; records the caller's role `session` as `identity`'s (with `groups`) when that
+/// mapping is missing or says otherwise (a failed write is logged and tried again at the next check: it never
 /// changes the decision).
 pub async fn quota_decision(
     store: &(impl QuotaReads + SessionNames),
@@ -80,8 +80,12 @@ async fn read(
     let (inputs, recorded) = store
         .check_inputs_with_session(identity, groups, today, session)
         .await?;
-    if recorded.as_ref() != Some(identity)
-        && let Err(err) = store.record_session(session, identity, now).await
+    let owner = SessionOwner {
+        identity: identity.clone(),
+        groups: groups.to_vec(),
+    };
+    if recorded.as_ref() != Some(&owner)
+        && let Err(err) = store.record_session(session, &owner, now).await
     {
         tracing::warn!(error = %err, session = session.as_str(), "could not record the caller's role session name");
     }

@@ -18,6 +18,7 @@ pub mod fields;
 pub mod groups;
 pub mod html;
 pub mod identity;
+pub mod invocation;
 pub mod lifetime;
 pub mod money;
 pub mod period;

@@ -109,7 +109,7 @@ async fn export(
     );
     if recorded.counted > 0 {
         copy_to_s3(state, identity.as_str(), &recorded.increases).await;
-        alert(state, &identity, &caller.groups, now).await;
+        ccwb_lambda::alerts::send_reached(&state.store, &identity, &caller.groups, now).await;
     }
     Ok((parsed.rejected, parsed.reason.unwrap_or_default()))
 }
@@ -164,36 +164,6 @@ async fn copy_to_s3(
         .await
     {
         tracing::error!(error = %err, "usage points could not be sent or kept for S3");
-    }
-}
-
-/// Sends the usage alerts the new usage reached (each once). Failures are logged: the usage is
-/// recorded, and pending alerts are retried with the user's next ingest.
-async fn alert(
-    state: &State,
-    identity: &ccwb_core::Identity,
-    groups: &[ccwb_core::Group],
-    now: OffsetDateTime,
-) {
-    use ccwb_store::{AlertStore, QuotaReads};
-    let today = ccwb_core::Day::of(now);
-    let inputs = match state.store.check_inputs(identity, groups, today).await {
-        Ok(inputs) => inputs,
-        Err(err) => {
-            return tracing::warn!(error = %err, "usage alerts skipped: the policy could not be read");
-        }
-    };
-    let decision = inputs.decide(now, ccwb_core::Unblocks::Ignored).decision;
-    let policy = decision
-        .policy
-        .as_ref()
-        .map(|(t, id)| format!("{t}/{id}"))
-        .unwrap_or_default();
-    let alerts = ccwb_core::alerts::reached(identity.as_str(), &policy, &decision.limits, now);
-    match state.store.send_alerts(identity.as_str(), &alerts).await {
-        Ok(0) => {}
-        Ok(sent) => tracing::info!(identity = identity.as_str(), sent, "usage alerts published"),
-        Err(err) => tracing::warn!(error = %err, "usage alerts stay pending"),
     }
 }
 

@@ -1,6 +1,7 @@
 //! What every ccwb Lambda shares: who called (from API Gateway's authorizer context, never from
 //! the request itself), JSON responses in the API's error envelope, and JSON logging.
 
+pub mod alerts;
 pub mod audit;
 pub mod caller;
 pub mod error;
@@ -15,19 +16,38 @@ pub use error::HandlerError;
 pub use response::{error_response, json_response};
 pub use state::State;
 
-/// The `main` of an HTTP Lambda whose library is `$function` (with `State::from_env` and
-/// `route`): JSON logging, the state built once per instance, then every event routed.
+/// The `main` of a Lambda whose library is `$function`: JSON logging, `$function::State`
+/// built once per instance (`from_env`), then every event given to `$function::$handler`
+/// through `$runtime`'s `run` and `service_fn`.
 #[macro_export]
-macro_rules! http_main {
-    ($function:ident) => {
+macro_rules! lambda_main {
+    ($function:ident, $runtime:ident, $handler:ident) => {
         #[tokio::main]
-        async fn main() -> Result<(), ::lambda_http::Error> {
+        async fn main() -> Result<(), ::$runtime::Error> {
             $crate::logging::init();
             let state: $function::State = $function::State::from_env().await?;
-            ::lambda_http::run(::lambda_http::service_fn(|req| {
-                $function::route(&state, req)
+            ::$runtime::run(::$runtime::service_fn(|event| {
+                $function::$handler(&state, event)
             }))
             .await
         }
+    };
+}
+
+/// The `main` of an HTTP Lambda whose library is `$function` (with `State::from_env` and
+/// `route`).
+#[macro_export]
+macro_rules! http_main {
+    ($function:ident) => {
+        $crate::lambda_main!($function, lambda_http, route);
+    };
+}
+
+/// The `main` of a Lambda invoked with events other than HTTP requests, whose library is
+/// `$function` (with `State::from_env` and `handle`).
+#[macro_export]
+macro_rules! event_main {
+    ($function:ident) => {
+        $crate::lambda_main!($function, lambda_runtime, handle);
     };
 }

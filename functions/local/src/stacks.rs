@@ -31,11 +31,6 @@ pub struct StandIn<'a> {
     pub region: &'a str,
 }
 
-/// The developers' role, as the auth stack names it.
-pub fn role_name(stack: &str) -> String {
-    format!("{stack}-bedrock-developers")
-}
-
 /// The role's trust policy, as the auth stack writes it for `direct` federation.
 pub fn trust_policy(provider_arn: &str, issuer: &str, client_id: &str) -> Value {
     let key = issuer_key(issuer);
@@ -65,7 +60,7 @@ fn issuer_key(issuer: &str) -> &str {
 pub async fn stand_in(config: &SdkConfig, s: &StandIn<'_>) -> Result<(), LocalError> {
     let iam = aws_sdk_iam::Client::new(config);
     let provider_arn = oidc_provider(&iam, s.issuer, s.client_id).await?;
-    let role_arn = role(&iam, &role_name(&s.names.stack), &provider_arn, s).await?;
+    let role_arn = role(&iam, &s.names.federated_role, &provider_arn, s).await?;
     let stack = &s.names.stack;
     let auth = [
         ("FederationType", "direct"),

@@ -21,6 +21,22 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(20 << attempt.min(6))
 }
 
+/// Attempts of one usage transaction that other writers keep cancelling before giving up.
+pub(crate) const ATTEMPTS: u32 = 12;
+
+/// After usage transaction `attempt` was cancelled by a race: the back-off, or, after
+/// [`ATTEMPTS`], a conflict saying `who_retries` (the usage is not lost: it arrives again).
+pub(crate) async fn after_race(attempt: &mut u32, who_retries: &str) -> Result<(), StoreError> {
+    *attempt += 1;
+    if *attempt == ATTEMPTS {
+        return Err(StoreError::Conflict(format!(
+            "usage kept changing concurrently; {who_retries}"
+        )));
+    }
+    tokio::time::sleep(backoff(*attempt)).await;
+    Ok(())
+}
+
 /// How one `TransactWriteItems` ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Transacted {

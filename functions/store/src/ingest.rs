@@ -12,7 +12,7 @@ use ccwb_core::telemetry::{CounterPoint, Watermark, increase, token_increment};
 use ccwb_core::{Day, Group, PriceTable};
 
 use crate::StoreError;
-use crate::dynamo::{DynamoStore, Transacted, backoff};
+use crate::dynamo::{DynamoStore, Transacted, after_race};
 use crate::items::attrs::{Item, Reader, n, s};
 use crate::items::usage::{
     self, CLAUDE_CODE_COST_MICROS, COST_MICROS, MODEL_PREFIX, TOTAL_TOKENS, user_pk,
@@ -21,9 +21,7 @@ use crate::items::usage::{
 /// Items per transaction: DynamoDB's limit. A point touches its watermark and the counter items
 /// of its day, month and model (a token point up to 6, a reported-cost point 3), so a
 /// transaction takes points until their items would exceed it.
-const ITEMS_PER_TRANSACTION: usize = 100;
-/// Attempts of one round before giving up (each re-reads the watermarks).
-const ATTEMPTS: u32 = 12;
+pub(crate) const ITEMS_PER_TRANSACTION: usize = 100;
 
 /// What a request's points did.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -83,13 +81,13 @@ fn shard(identity: &str) -> u8 {
 }
 
 /// Counter additions by item key (`pk`, `sk`) and attribute.
-type CounterAdds = BTreeMap<(String, String), BTreeMap<String, u64>>;
+pub(crate) type CounterAdds = BTreeMap<(String, String), BTreeMap<String, u64>>;
 
 /// Adds what `point` increased by (`amount`) to the counters of every item it counts in: for
 /// tokens the user's month and day, the day rollup (user, model shard, hours) and the month
 /// rollup; for Claude Code's reported cost the user's month and day and the day rollup's model
 /// shard (beside ccwb's cost, never in `cost_micros`); for activity the user's day and rollup.
-fn add_point(
+pub(crate) fn add_point(
     counters: &mut CounterAdds,
     identity: &str,
     point: &CounterPoint,
@@ -170,31 +168,72 @@ fn add_point(
     }
 }
 
-/// Splits a round into transactions of at most [`ITEMS_PER_TRANSACTION`] items: each point's
-/// watermark plus the distinct counter items of the points taken.
-fn transactions<'a>(
-    identity: &str,
-    round: &'a [(&'a String, &'a CounterPoint)],
-    prices: &PriceTable,
-) -> Vec<&'a [(&'a String, &'a CounterPoint)]> {
+/// Splits `elements` into runs that fit one transaction of at most [`ITEMS_PER_TRANSACTION`]
+/// items: an item of each element's own (a watermark, a marker) plus the distinct counter
+/// items `counters_of` gives the elements of the run.
+pub(crate) fn fitting<T>(elements: &[T], counters_of: impl Fn(&T) -> CounterAdds) -> Vec<&[T]> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut items: std::collections::BTreeSet<(String, String)> = Default::default();
-    for (i, (_, point)) in round.iter().enumerate() {
-        let mut own = CounterAdds::new();
-        add_point(&mut own, identity, point, 1, prices);
+    for (i, element) in elements.iter().enumerate() {
+        let own = counters_of(element);
         let new = own.keys().filter(|k| !items.contains(*k)).count();
         if i > start && (i - start + 1) + items.len() + new > ITEMS_PER_TRANSACTION {
-            out.push(&round[start..i]);
+            out.push(&elements[start..i]);
             start = i;
             items.clear();
         }
         items.extend(own.into_keys());
     }
-    if start < round.len() {
-        out.push(&round[start..]);
+    if start < elements.len() {
+        out.push(&elements[start..]);
     }
     out
+}
+
+/// The `ADD` updates of `counters` in `table`; the month rollup's items also get the user's
+/// `groups` when known (the groups of the latest token: what the dashboard resolves policies by).
+pub(crate) fn counter_updates(
+    table: &str,
+    counters: CounterAdds,
+    groups: Option<&[Group]>,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let group_names: Option<Vec<AttributeValue>> = groups.map(|groups| {
+        groups
+            .iter()
+            .map(|g| AttributeValue::S(g.as_str().to_owned()))
+            .collect()
+    });
+    let mut items = Vec::new();
+    for ((pk, sk), adds) in counters {
+        let mut update = Update::builder()
+            .table_name(table)
+            .key("pk", s(pk.clone()))
+            .key("sk", s(sk));
+        let mut parts = Vec::new();
+        for (i, (name, value)) in adds.into_iter().enumerate() {
+            parts.push(format!("#n{i} :v{i}"));
+            update = update
+                .expression_attribute_names(format!("#n{i}"), name)
+                .expression_attribute_values(format!(":v{i}"), n(value));
+        }
+        let mut expression = format!("ADD {}", parts.join(", "));
+        if let Some(names) = group_names
+            .as_ref()
+            .filter(|_| pk.starts_with(usage::MONTH_ROLLUP_PREFIX))
+        {
+            expression.push_str(" SET #groups = :groups");
+            update = update
+                .expression_attribute_names("#groups", usage::GROUPS)
+                .expression_attribute_values(":groups", AttributeValue::L(names.clone()));
+        }
+        let update = update
+            .update_expression(expression)
+            .build()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        items.push(TransactWriteItem::builder().update(update).build());
+    }
+    Ok(items)
 }
 
 impl DynamoStore {
@@ -268,36 +307,7 @@ impl DynamoStore {
             );
             add_point(&mut counters, identity, point, amount, prices);
         }
-        let group_names: Vec<AttributeValue> = groups
-            .iter()
-            .map(|g| AttributeValue::S(g.as_str().to_owned()))
-            .collect();
-        for ((pk, sk), adds) in counters {
-            let mut update = Update::builder()
-                .table_name(table)
-                .key("pk", s(pk.clone()))
-                .key("sk", s(sk));
-            let mut parts = Vec::new();
-            for (i, (name, value)) in adds.into_iter().enumerate() {
-                parts.push(format!("#n{i} :v{i}"));
-                update = update
-                    .expression_attribute_names(format!("#n{i}"), name)
-                    .expression_attribute_values(format!(":v{i}"), n(value));
-            }
-            let mut expression = format!("ADD {}", parts.join(", "));
-            if pk.starts_with(usage::MONTH_ROLLUP_PREFIX) {
-                // The groups of the user's latest token: what the dashboard resolves policies by.
-                expression.push_str(" SET #groups = :groups");
-                update = update
-                    .expression_attribute_names("#groups", usage::GROUPS)
-                    .expression_attribute_values(":groups", AttributeValue::L(group_names.clone()));
-            }
-            let update = update
-                .update_expression(expression)
-                .build()
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            items.push(TransactWriteItem::builder().update(update).build());
-        }
+        items.extend(counter_updates(table, counters, Some(groups))?);
         if items.is_empty() {
             return Ok(Some(outcome));
         }
@@ -333,7 +343,12 @@ impl UsageStore for DynamoStore {
                 .iter()
                 .filter_map(|(id, ps)| ps.get(r).map(|p| (id, *p)))
                 .collect();
-            for chunk in transactions(identity, &round, prices) {
+            let counters_of = |(_, point): &(&String, &CounterPoint)| {
+                let mut own = CounterAdds::new();
+                add_point(&mut own, identity, point, 1, prices);
+                own
+            };
+            for chunk in fitting(&round, counters_of) {
                 let mut attempt = 0;
                 loop {
                     if let Some(done) = self.try_round(identity, groups, chunk, prices).await? {
@@ -342,13 +357,7 @@ impl UsageStore for DynamoStore {
                         total.increases.extend(done.increases);
                         break;
                     }
-                    attempt += 1;
-                    if attempt == ATTEMPTS {
-                        return Err(StoreError::Conflict(
-                            "usage kept changing concurrently; the client will retry".into(),
-                        ));
-                    }
-                    tokio::time::sleep(backoff(attempt)).await;
+                    after_race(&mut attempt, "the client will retry").await?;
                 }
             }
         }

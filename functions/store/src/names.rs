@@ -27,6 +27,10 @@ pub struct ResourceNames {
     pub signer_secret: String,
     /// Prefix of the SSM parameters (`/ccwb/<stack>`).
     pub parameter_prefix: String,
+    /// The role developers reach Bedrock through (`CCWB_FEDERATED_ROLE`, default
+    /// `<stack>-bedrock-developers`, as the auth stack names it): the meter counts only its
+    /// sessions' invocations.
+    pub federated_role: String,
     /// The CloudFormation stacks of the deployment (`CCWB_CFN_STACKS`, a comma list; default
     /// `<stack>-auth,<stack>-quota,<stack>-analytics`, as the CDK app names them).
     pub cfn_stacks: Vec<String>,
@@ -55,6 +59,8 @@ impl ResourceNames {
                 .unwrap_or_else(|| format!("{stack}-packages")),
             signer_secret: get("CCWB_SIGNER_SECRET")
                 .unwrap_or_else(|| format!("{stack}-distribution-signer")),
+            federated_role: get("CCWB_FEDERATED_ROLE")
+                .unwrap_or_else(|| format!("{stack}-bedrock-developers")),
             parameter_prefix: format!("/ccwb/{stack}"),
             cfn_stacks: get("CCWB_CFN_STACKS")
                 .map(|list| {

@@ -9,6 +9,7 @@ use ccwb_core::{CheckInputs, Day, Group, Identity, PolicyType, SessionName};
 use crate::StoreError;
 use crate::dynamo::DynamoStore;
 use crate::items::{policy, session, unblock, usage};
+use crate::sessions::SessionOwner;
 
 /// Reads for quota checks.
 pub trait QuotaReads {
@@ -20,16 +21,16 @@ pub trait QuotaReads {
         today: Day,
     ) -> impl Future<Output = Result<CheckInputs, StoreError>> + Send;
 
-    /// [`Self::check_inputs`] and, in the same round trip, the identity recorded for the
-    /// caller's role `session` (so `/check` writes the mapping only when it is missing or
-    /// changed, not at every refresh).
+    /// [`Self::check_inputs`] and, in the same round trip, the owner recorded for the caller's
+    /// role `session` (so `/check` writes the mapping only when it is missing or changed, not
+    /// at every refresh).
     fn check_inputs_with_session(
         &self,
         identity: &Identity,
         groups: &[Group],
         today: Day,
         session: &SessionName,
-    ) -> impl Future<Output = Result<(CheckInputs, Option<Identity>), StoreError>> + Send;
+    ) -> impl Future<Output = Result<(CheckInputs, Option<SessionOwner>), StoreError>> + Send;
 }
 
 impl QuotaReads for DynamoStore {
@@ -49,7 +50,7 @@ impl QuotaReads for DynamoStore {
         groups: &[Group],
         today: Day,
         session: &SessionName,
-    ) -> Result<(CheckInputs, Option<Identity>), StoreError> {
+    ) -> Result<(CheckInputs, Option<SessionOwner>), StoreError> {
         self.read_check(identity, groups, today, Some(session))
             .await
     }
@@ -62,7 +63,7 @@ impl DynamoStore {
         groups: &[Group],
         today: Day,
         session: Option<&SessionName>,
-    ) -> Result<(CheckInputs, Option<Identity>), StoreError> {
+    ) -> Result<(CheckInputs, Option<SessionOwner>), StoreError> {
         let id = identity.as_str();
         let policies = &self.names.policies_table;
         let usage_table = &self.names.usage_table;
@@ -109,7 +110,7 @@ impl DynamoStore {
                 Some(unblock::CURRENT) => inputs.unblock = Some(unblock::decode(item)?),
                 // A mapping that does not decode is as good as missing: /check rewrites it
                 // rather than failing the caller's check.
-                Some(session::SK) => recorded = session::decode(item).ok().map(|(_, id)| id),
+                Some(session::SK) => recorded = session::decode(item).ok().map(|(_, owner)| owner),
                 _ => {}
             }
         }
