@@ -10,10 +10,11 @@
 use ccwb_core::invocation::Invocation;
 use ccwb_core::{Identity, PriceTable};
 use ccwb_e2e::lambda_runtime::{Answer, RuntimeApi};
+use ccwb_e2e::otlp::now_nanos;
 use ccwb_e2e::tokens::Signer;
-use ccwb_e2e::{Local, assert_fields};
+use ccwb_e2e::{Local, LocalOptions, assert_fields};
 use ccwb_store::{MeterStore, Metered};
-use serde_json::json;
+use serde_json::{Value, json};
 
 const DEVELOPER: &str = "dev@example.com";
 
@@ -215,4 +216,42 @@ async fn the_meter_function_counts_deliveries_by_the_session_check_recorded() {
     assert_eq!(month["total_tokens"], 4 * 11_200);
     assert_eq!(month["cost"], 0.012);
     assert_eq!(check_tokens, 4 * 11_200);
+}
+
+#[tokio::test]
+async fn with_the_meter_on_telemetry_counts_activity_but_not_tokens() {
+    let local =
+        Local::start_with(LocalOptions::default().with_env("CCWB_METER", "invocation-logs"));
+    let t = now_nanos();
+    let point = |value: u64, attributes: Value| {
+        json!({"startTimeUnixNano": (t - 10).to_string(), "timeUnixNano": t.to_string(),
+               "asInt": value.to_string(), "attributes": attributes})
+    };
+    let sum = |name: &str, point: Value| json!({"name": name, "sum": {"aggregationTemporality": 1, "isMonotonic": true, "dataPoints": [point]}});
+    let attribute = |key: &str, value: &str| json!({"key": key, "value": {"stringValue": value}});
+    let telemetry = json!({"resourceMetrics": [{"scopeMetrics": [{"metrics": [
+        sum("claude_code.token.usage", point(5_000, json!([attribute("type", "input"), attribute("model", "claude-haiku-4-5")]))),
+        sum("claude_code.session.count", point(1, json!([attribute("session.id", "s1")]))),
+    ]}]}]});
+    let (status, answer) = local
+        .post("/v1/metrics", &local.token(DEVELOPER, &[]), &telemetry)
+        .await;
+    assert_eq!((status, answer), (200, json!({})));
+    // Bedrock's own record of the same work is what counts.
+    assert_eq!(
+        Meter::of(&local).await.record(&invocations(0..1)).await,
+        metered(1, 0)
+    );
+    let (month, check_tokens) = reported(&local).await;
+    assert_eq!(
+        (month["input_tokens"].clone(), check_tokens),
+        (json!(1_000), json!(11_200))
+    );
+    let activity = local
+        .scan(&local.usage_table())
+        .await
+        .into_iter()
+        .filter(|item| item["pk"]["S"] == format!("USER#{DEVELOPER}"))
+        .find_map(|item| item.get("activity#session.count").cloned());
+    assert_eq!(activity, Some(json!({"N": "1"})));
 }

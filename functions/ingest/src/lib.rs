@@ -14,6 +14,7 @@ pub mod otlp;
 use std::io::Read;
 
 use ccwb_api::routes::IngestRoute;
+use ccwb_lambda::settings::Meter;
 use ccwb_lambda::{Caller, HandlerError};
 use ccwb_store::UsageStore;
 use lambda_http::http::{HeaderValue, StatusCode, header};
@@ -69,6 +70,7 @@ async fn export(
 
     let now = OffsetDateTime::now_utc();
     let mut usage = Vec::new();
+    let mut metered_elsewhere = 0_usize;
     for point in std::mem::take(&mut parsed.points) {
         if let Some(problem) = point.time_problem(now) {
             parsed.rejected += 1;
@@ -82,6 +84,12 @@ async fn export(
             tracing::warn!(token = identity.as_str(), attribute = %claimed, "user.email differs from the signed-in user; usage goes to the signed-in user");
         }
         if let Some((model, _)) = point.token_usage() {
+            // Bedrock's own records count the tokens (the meter): the client's word is not
+            // counted beside them.
+            if state.settings.meter == Meter::InvocationLogs {
+                metered_elsewhere += 1;
+                continue;
+            }
             warn_unpriced(&state.settings.pricing, model);
         }
         if point.token_usage().is_some()
@@ -105,6 +113,7 @@ async fn export(
         counted = recorded.counted,
         duplicates = recorded.duplicates,
         rejected = parsed.rejected,
+        metered_elsewhere,
         "metrics ingested"
     );
     if recorded.counted > 0 {

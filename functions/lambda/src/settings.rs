@@ -28,6 +28,20 @@ pub enum ConfigError {
     /// `CCWB_DISTRIBUTION_ALLOWED_IPS` holds something that is not a CIDR block.
     #[error("CCWB_DISTRIBUTION_ALLOWED_IPS: {0}")]
     AllowedIps(String),
+    /// `CCWB_METER` is neither `telemetry` nor `invocation-logs`.
+    #[error("CCWB_METER must be telemetry or invocation-logs, got {0:?}")]
+    Meter(String),
+}
+
+/// Where the tokens counted toward quotas come from (`CCWB_METER`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Meter {
+    /// Claude Code's telemetry (`POST /v1/metrics`): the default.
+    #[default]
+    Telemetry,
+    /// Bedrock's own invocation records (the `ccwb-meter` function); telemetry then feeds only
+    /// the activity figures, so nothing is counted twice.
+    InvocationLogs,
 }
 
 /// Settings from the environment.
@@ -45,6 +59,8 @@ pub struct Settings {
     /// The download restriction the packages bucket's policy enforces
     /// (`CCWB_DISTRIBUTION_ALLOWED_IPS`, comma-separated CIDR blocks; none by default).
     pub distribution_allowed_ips: Option<Vec<Cidr>>,
+    /// Where the tokens counted toward quotas come from (`CCWB_METER`, default `telemetry`).
+    pub meter: Meter,
 }
 
 impl Settings {
@@ -98,7 +114,13 @@ impl Settings {
             ),
             _ => None,
         };
+        let meter = match lookup("CCWB_METER").as_deref().map(str::trim) {
+            None | Some("telemetry") => Meter::Telemetry,
+            Some("invocation-logs") => Meter::InvocationLogs,
+            Some(other) => return Err(ConfigError::Meter(other.to_owned())),
+        };
         Ok(Self {
+            meter,
             distribution_allowed_ips,
             pricing,
             identity_claims,
@@ -117,6 +139,21 @@ mod tests {
 
     fn with(name: &'static str, value: &'static str) -> impl Fn(&str) -> Option<String> {
         move |n| (n == name).then(|| value.to_owned())
+    }
+
+    #[test]
+    fn the_meter_is_telemetry_unless_invocation_logs_are_named() {
+        assert_eq!(
+            Settings::from_lookup(|_| None).unwrap().meter,
+            Meter::Telemetry
+        );
+        let logs = Settings::from_lookup(with("CCWB_METER", "invocation-logs")).unwrap();
+        assert_eq!(logs.meter, Meter::InvocationLogs);
+        let err = Settings::from_lookup(with("CCWB_METER", "cloudtrail")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "CCWB_METER must be telemetry or invocation-logs, got \"cloudtrail\""
+        );
     }
 
     #[test]
