@@ -6,7 +6,7 @@ import { AuthStack } from './auth-stack';
 import { type Config, readConfig } from './config';
 import { locateCode } from './lambda-code';
 import { type ResourceNames, resourceNames } from './names';
-import { FUNCTIONS, QuotaStack } from './quota-stack';
+import { QuotaStack, functionsOf } from './quota-stack';
 
 /** The stacks of one deployment. */
 export interface CcwbStacks {
@@ -38,7 +38,7 @@ export function buildApp(app: App, env?: Environment): CcwbStacks {
   const config = readConfig(app.node, env?.region);
   const names = resourceNames(config.name);
   const code = locateCode(
-    FUNCTIONS.map((f) => f.binary),
+    functionsOf(config).map((f) => f.binary),
     {
       lambdaDir: config.lambdaDir,
       arch: config.lambdaArch,

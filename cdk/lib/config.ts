@@ -13,6 +13,12 @@ export type SessionNameClaim = 'sub' | 'email';
 /** Identity provider kinds (`providerType`), as the CLI's profile names them. */
 export const PROVIDER_TYPES = ['okta', 'azure', 'auth0', 'cognito', 'google', 'generic'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
+/**
+ * Where the tokens counted toward quotas come from (`meter`, the functions' `CCWB_METER`):
+ * Claude Code's telemetry, or Bedrock's own model invocation records (lib/meter.ts).
+ */
+export const METERS = ['telemetry', 'invocation-logs'] as const;
+export type Meter = (typeof METERS)[number];
 
 /**
  * Geography prefixes of Bedrock's cross-Region (system-defined) inference profile ids:
@@ -68,7 +74,7 @@ export interface Config {
   readonly placeholderCode: boolean;
   /** Deletion protection and retention of the tables (`deletionProtection`, default true). */
   readonly deletionProtection: boolean;
-  /** Retention of every log group, in days (`logRetentionDays`, default 30). */
+  /** Retention of every log group but the invocation records' (`logRetentionDays`, default 30). */
   readonly logRetentionDays: number;
   /** Stage-wide steady rate, requests per second (`throttleRate`, default 50). */
   readonly throttleRate: number;
@@ -98,6 +104,14 @@ export interface Config {
   readonly distributionAllowedIps?: string[];
   /** Serial of the download-link signer's access key (`signerKeySerial`, default 1); a new value rotates it. */
   readonly signerKeySerial: number;
+  /**
+   * Where quota usage comes from (`meter`, default `telemetry`). `invocation-logs` deploys
+   * Bedrock's model invocation logging into a log group of this deployment and the meter
+   * function that counts its records (lib/meter.ts); ingest then counts no telemetry tokens.
+   */
+  readonly meter: Meter;
+  /** Retention of the invocation log group, in days (`meterLogRetentionDays`, default 7). */
+  readonly meterLogRetentionDays: number;
   /** The Auth stack's settings (lib/auth-stack.ts). */
   readonly auth: AuthConfig;
   /** Settings the functions read at start (see functions/lambda/src/settings.rs). */
@@ -277,10 +291,14 @@ export function readConfig(node: Node, region?: string): Config {
   }
   const audiences = audienceText.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
-  const logRetentionDays = int('logRetentionDays', 30, 1, 3653);
-  if (!RETENTIONS.includes(logRetentionDays)) {
-    throw new Error(`context logRetentionDays must be one of ${RETENTIONS.join(', ')}, got ${logRetentionDays}`);
-  }
+  const retention = (key: string, fallback: number): number => {
+    const days = int(key, fallback, 1, 3653);
+    if (!RETENTIONS.includes(days)) {
+      throw new Error(`context ${key} must be one of ${RETENTIONS.join(', ')}, got ${days}`);
+    }
+    return days;
+  };
+  const logRetentionDays = retention('logRetentionDays', 30);
 
   const arch = get('lambdaArch');
   if (arch !== undefined && arch !== 'arm64' && arch !== 'x86_64') {
@@ -311,6 +329,10 @@ export function readConfig(node: Node, region?: string): Config {
     throw new Error('context distributionAllowedIps must name at least one CIDR block; leave it out for no restriction');
   }
 
+  const meter = oneOf('meter', METERS, 'telemetry');
+  const auth = readAuth(get, int, oneOf, issuer, audiences, region);
+  if (meter === 'invocation-logs') checkMetered(auth, region);
+
   return {
     name,
     issuer,
@@ -339,8 +361,38 @@ export function readConfig(node: Node, region?: string): Config {
       unverifiedEmail: oneOf('unverifiedEmail', ['accept', 'deny'] as const, 'deny'),
       pricing,
     },
-    auth: readAuth(get, int, oneOf, issuer, audiences, region),
+    meter,
+    // Records wait here only until the subscription delivers them (seconds); a week leaves
+    // time to look into one the meter skipped.
+    meterLogRetentionDays: retention('meterLogRetentionDays', 7),
+    auth,
   };
+}
+
+/**
+ * Refuses what `meter=invocation-logs` cannot meter. Bedrock's records name the caller only by
+ * its ARN, whose last part is the role session name (functions/core/src/invocation.rs): the
+ * meter attributes usage by that name, which direct federation pins to the token's `sub`. A
+ * Cognito identity pool names every session itself, the same for all developers, so no record
+ * could be attributed. And invocation logging is configured per Region, in the stacks' own:
+ * calls in another Region would be logged nowhere, and with the meter on telemetry no longer
+ * counts their tokens either.
+ */
+function checkMetered(auth: AuthConfig, region: string | undefined): void {
+  if (auth.federation === 'cognito') {
+    throw new Error(
+      'context meter=invocation-logs cannot be used with federation=cognito: every session of a Cognito identity pool ' +
+        "carries the same role session name, so Bedrock's invocation records (which name the caller only by its role session) " +
+        'cannot be attributed to a developer; use federation=direct, or meter=telemetry',
+    );
+  }
+  if (region !== undefined && !Token.isUnresolved(region) && auth.bedrockRegions.some((r) => r !== region)) {
+    throw new Error(
+      `context meter=invocation-logs meters Bedrock calls in the stacks' Region only (${region}): Bedrock's invocation ` +
+        `logging is configured per Region, so calls in ${auth.bedrockRegions.filter((r) => r !== region).join(', ')} would go uncounted; ` +
+        `set bedrockRegions=${region}, or use meter=telemetry`,
+    );
+  }
 }
 
 /** The Auth stack's keys, read with `readConfig`'s accessors. */

@@ -42,6 +42,11 @@ export interface ResourceNames {
   readonly federatedRole: string;
   /** `<stack>-developers`: the Cognito identity pool of `federation=cognito`. */
   readonly identityPool: string;
+  /**
+   * `/aws/bedrock/<stack>/invocations`: the log group Bedrock's model invocation logging writes
+   * to with `meter=invocation-logs` (lib/meter.ts), the meter function's subscription source.
+   */
+  readonly invocationLogGroup: string;
   /** The CloudFormation stacks. */
   readonly quotaStack: string;
   readonly analyticsStack: string;
@@ -93,6 +98,7 @@ export function resourceNames(stack: string): ResourceNames {
     dashboardViewerPolicy: `${stack}-dashboard-viewer`,
     federatedRole: `${stack}-bedrock-developers`,
     identityPool: `${stack}-developers`,
+    invocationLogGroup: `/aws/bedrock/${stack}/invocations`,
     quotaStack: `${stack}-quota`,
     analyticsStack: `${stack}-analytics`,
     authStack: `${stack}-auth`,

@@ -23,6 +23,7 @@ import { routesOf } from './routes';
 import { UsageDashboard } from './dashboard';
 import { Distribution } from './distribution';
 import type { LambdaCode } from './lambda-code';
+import { InvocationLogging } from './meter';
 import {
   AUDIT_PENDING_INDEX,
   POLICY_TYPE_INDEX,
@@ -90,7 +91,8 @@ const recordsAudit = ({ audit, streamArn }: Pick<Resources, 'audit' | 'streamArn
 export const deploymentStacks = (names: ResourceNames): string[] => [names.authStack, names.quotaStack, names.analyticsStack];
 
 /**
- * The functions. Each statement names the store calls (functions/store/src) that need it;
+ * The functions of every deployment (the meter, only with `meter=invocation-logs`, is `METER`
+ * below). Each statement names the store calls (functions/store/src) that need it;
  * TransactWriteItems is authorised per item (PutItem/UpdateItem/DeleteItem), so it never
  * appears as an action of its own.
  */
@@ -158,6 +160,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     binary: 'ccwb-ingest',
     routes: routesOf('ccwb-ingest'),
     timeout: Duration.seconds(29),
+    // With the meter, quota usage comes from Bedrock's records: telemetry then counts no tokens
+    // (settings.rs Meter), so nothing is counted twice. Unset is telemetry.
+    environment: (_names, config): Record<string, string> =>
+      config.meter === 'invocation-logs' ? { CCWB_METER: config.meter } : {},
     statements: ({ policies, usage, streamArn, topic, key }) => [
       // alert(): check_inputs reads the policies with the usage (BatchGetItem).
       allow('ReadPolicies', ['dynamodb:BatchGetItem'], [policies.tableArn]),
@@ -261,6 +267,37 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
 ];
 
+/**
+ * The meter (`meter=invocation-logs` only; lib/meter.ts deploys what feeds it): Bedrock's own
+ * model invocation records, which the invocation log group's subscription delivers in batches,
+ * counted into usage exactly once per request id. On no route and no schedule.
+ */
+export const METER: FunctionSpec = {
+  id: 'Meter',
+  binary: 'ccwb-meter',
+  routes: [],
+  // A delivery is a batch of records: one BatchGetItem, a transaction per owner and batch, alerts.
+  timeout: Duration.seconds(60),
+  // Only invocations of the developers' role are counted (names.rs federated_role).
+  environment: (names) => ({ CCWB_FEDERATED_ROLE: names.federatedRole }),
+  statements: ({ policies, usage, topic, key }) => [
+    // alerts.rs send_reached: check_inputs reads the policies with the usage (BatchGetItem).
+    allow('ReadPolicies', ['dynamodb:BatchGetItem'], [policies.tableArn]),
+    // sessions.rs session_owners (BatchGetItem); meter.rs record_invocations (TransactWriteItems:
+    // Put of each INVOCATION# marker, Update of the counters); store alerts.rs send_alerts:
+    // PutItem, Query, claim and state (UpdateItem).
+    allow('Usage', ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [usage.tableArn]),
+    allow('PublishAlerts', ['sns:Publish'], [topic.topicArn]),
+    // Publishing to a topic encrypted with a customer managed key needs the key.
+    allow('EncryptAlerts', ['kms:GenerateDataKey', 'kms:Decrypt'], [key.keyArn]),
+  ],
+};
+
+/** The functions of a deployment: `FUNCTIONS`, and the meter with `meter=invocation-logs`. */
+export function functionsOf(config: Pick<Config, 'meter'>): readonly FunctionSpec[] {
+  return config.meter === 'invocation-logs' ? [...FUNCTIONS, METER] : FUNCTIONS;
+}
+
 /** The deployment's version: the workspace version in the root Cargo.toml. */
 export function workspaceVersion(): string {
   const cargo = fs.readFileSync(path.join(REPO_ROOT, 'Cargo.toml'), 'utf8');
@@ -285,10 +322,13 @@ export class QuotaStack extends Stack {
   readonly alertTopic: sns.Topic;
   readonly distribution: Distribution;
   readonly dashboard: UsageDashboard;
+  /** What feeds the meter (`meter=invocation-logs` only). */
+  readonly invocationLogging?: InvocationLogging;
 
   constructor(scope: Construct, id: string, props: QuotaStackProps) {
     super(scope, id, props);
     const { config, names, code } = props;
+    const specs = functionsOf(config);
     const version = workspaceVersion();
     const logRemoval = RemovalPolicy.DESTROY; // fixed names: a kept log group would block a redeploy
 
@@ -412,7 +452,7 @@ export class QuotaStack extends Stack {
     if (config.settings.pricing) environment.CCWB_PRICING = config.settings.pricing;
 
     const architecture = code.architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64;
-    for (const spec of FUNCTIONS) {
+    for (const spec of specs) {
       const functionName = `${names.stack}-${spec.id.toLowerCase()}`;
       const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, {
         logGroupName: `/aws/lambda/${functionName}`,
@@ -488,7 +528,7 @@ export class QuotaStack extends Stack {
         ),
       },
     });
-    for (const spec of FUNCTIONS.filter((f) => f.routes.length > 0)) {
+    for (const spec of specs.filter((f) => f.routes.length > 0)) {
       const integration = new HttpLambdaIntegration(`${spec.id}Integration`, this.functions[spec.id]!);
       for (const route of spec.routes) {
         const [method, routePath] = route.split(' ') as [keyof typeof HttpMethod, string];
@@ -499,7 +539,7 @@ export class QuotaStack extends Stack {
     // Scheduled functions, invoked by an EventBridge rule on the default bus. A run that fails
     // is retried neither by EventBridge nor by Lambda (asynchronous retries): the next run does
     // the same work, and the errors alarm below sees the failure either way.
-    for (const spec of FUNCTIONS.filter((f) => f.schedule !== undefined)) {
+    for (const spec of specs.filter((f) => f.schedule !== undefined)) {
       const fn = this.functions[spec.id]!;
       fn.configureAsyncInvoke({ retryAttempts: 0 });
       new events.Rule(this, `${spec.id}Schedule`, {
@@ -508,6 +548,11 @@ export class QuotaStack extends Stack {
         schedule: events.Schedule.expression(spec.schedule!),
         targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
       });
+    }
+
+    // Bedrock's invocation records, delivered to the meter (lib/meter.ts).
+    if (config.meter === 'invocation-logs') {
+      this.invocationLogging = new InvocationLogging(this, 'InvocationLogging', { config, names, meter: this.functions.Meter! });
     }
 
     // Alarms: the check function is on every developer's credential refresh, so its errors,
@@ -533,7 +578,7 @@ export class QuotaStack extends Stack {
     const sums = { period: fiveMinutes, statistic: 'Sum' };
     const check = this.functions.Check!;
     const checkLogs = this.node.findChild('CheckLogs') as logs.LogGroup;
-    for (const spec of FUNCTIONS) {
+    for (const spec of specs) {
       countAlarm(`${spec.id}Errors`, {
         alarmName: `${names.stack}-${spec.id.toLowerCase()}-errors`,
         alarmDescription: `${spec.binary} failed invocations (handler errors, panics, timeouts)`,
@@ -632,8 +677,15 @@ export class QuotaStack extends Stack {
       dashboard.viewerPolicy.managedPolicyArn,
       'Attach to the roles or permission sets that view the dashboard (runs its custom widgets)',
     );
-    for (const spec of FUNCTIONS) {
+    for (const spec of specs) {
       output(`${spec.id}FunctionName`, this.functions[spec.id]!.functionName, `${spec.binary} function`);
+    }
+    if (this.invocationLogging) {
+      output(
+        'InvocationLogGroupName',
+        this.invocationLogging.logGroup.logGroupName,
+        "Bedrock's model invocation records (this Region's logging configuration), metered by ccwb-meter",
+      );
     }
 
     acknowledgeWildcardResource(

@@ -5,5 +5,6 @@ import './analytics.test';
 import './auth.test';
 import './checks.test';
 import './config.test';
+import './meter.test';
 import './quota.test';
 import './rust-contract.test';

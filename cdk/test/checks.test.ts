@@ -4,7 +4,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { ENV, archiveOnlyApp, defaultApp, variantApp } from './helpers';
+import { ENV, archiveOnlyApp, defaultApp, meterApp, variantApp } from './helpers';
 
 const deployment = defaultApp();
 
@@ -70,6 +70,23 @@ test('the only acknowledgements are these, each with its reason', () => {
       "Quota/Distribution/SignerSecret AwsSolutions-SMG4: Holds the download-link signer's access key, rotated by redeploying with a new signerKeySerial (cdk/README.md): rotation invalidates every outstanding link, so it is an administrator's decision, not a schedule.",
     ].sort(),
   );
+});
+
+test('cdk-nag is clean with meter=invocation-logs, acknowledging only the "*" of the logging configuration', () => {
+  const metered = meterApp();
+  assert.deepEqual(new AwsSolutionsChecks().validateScope(metered.app).violations, []);
+  assert.deepEqual(
+    acknowledgements(metered.app),
+    [
+      ...acknowledgements(deployment.app),
+      'Quota/InvocationLogging/ConfigurationRole AwsSolutions-IAM5[Resource::*]: PutModelInvocationLoggingConfiguration and DeleteModelInvocationLoggingConfiguration have no resource type (one configuration per account and Region): IAM accepts only "*".',
+    ].sort(),
+  );
+  for (const stack of [metered.quota, metered.analytics, metered.auth]) {
+    const annotations = Annotations.fromStack(stack);
+    assert.deepEqual(annotations.findWarning('*', Match.anyValue()), [], stack.stackName);
+    assert.deepEqual(annotations.findError('*', Match.anyValue()), [], stack.stackName);
+  }
 });
 
 // The Auth stack's role has its own, stricter test in auth.test.ts.

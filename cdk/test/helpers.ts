@@ -9,7 +9,7 @@ import { type CcwbStacks, addAuthStack, buildApp } from '../lib/app';
 import type { AuthStack } from '../lib/auth-stack';
 import { readConfig } from '../lib/config';
 import { resourceNames } from '../lib/names';
-import { FUNCTIONS } from '../lib/quota-stack';
+import { FUNCTIONS, METER } from '../lib/quota-stack';
 
 /** The cdk/ directory (tests run from cdk/dist/test/). */
 export const CDK_DIR = path.resolve(__dirname, '..', '..');
@@ -53,8 +53,8 @@ export function elfHeader(arch: keyof typeof MACHINES): Buffer {
   return header;
 }
 
-/** A directory laid out as `cargo lambda build` leaves target/lambda, with fake executables. */
-export function fakeLambdaDir(arch: keyof typeof MACHINES, binaries = FUNCTIONS.map((f) => f.binary)): string {
+/** A directory laid out as `cargo lambda build` leaves target/lambda, with fake executables (every binary, ccwb-meter too). */
+export function fakeLambdaDir(arch: keyof typeof MACHINES, binaries = [...FUNCTIONS, METER].map((f) => f.binary)): string {
   const dir = tempDir('ccwb-cdk-lambda-');
   for (const binary of binaries) {
     fs.mkdirSync(path.join(dir, binary));
@@ -133,6 +133,8 @@ export const VARIANT_CONTEXT: Record<string, string> = {
   distributionAllowedIps: '203.0.113.0/24, 2001:db8::/32,198.51.100.7',
   packageRetentionDays: '30',
   signerKeySerial: '3',
+  meter: 'invocation-logs',
+  meterLogRetentionDays: '14',
 };
 
 let variant: Synthesised | undefined;
@@ -140,6 +142,13 @@ let variant: Synthesised | undefined;
 export function variantApp(): Synthesised {
   variant ??= synth(VARIANT_CONTEXT);
   return variant;
+}
+
+let metered: Synthesised | undefined;
+/** The default deployment metering Bedrock's invocation records (`meter=invocation-logs`), synthesised once per process. */
+export function meterApp(): Synthesised {
+  metered ??= synth({ meter: 'invocation-logs' });
+  return metered;
 }
 
 let archiveOnly: Synthesised | undefined;

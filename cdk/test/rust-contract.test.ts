@@ -8,13 +8,14 @@ import { test } from 'node:test';
 import { REPO_ROOT } from '../lib/config';
 import { USAGE_ROWS } from '../lib/dashboard';
 import { AUDIT_PENDING_INDEX, PACKAGES_PREFIX, POLICY_TYPE_INDEX, SESSION_PREFIX, USAGE_TTL_ATTRIBUTE, resourceNames } from '../lib/names';
-import { FUNCTIONS } from '../lib/quota-stack';
+import { FUNCTIONS, METER, functionsOf } from '../lib/quota-stack';
 import { ROUTES } from '../lib/routes';
-import { dashboardBody, defaultApp, resourceAt, variantApp } from './helpers';
+import { dashboardBody, defaultApp, meterApp, resourceAt, variantApp } from './helpers';
 
 const read = (relative: string) => fs.readFileSync(path.join(REPO_ROOT, relative), 'utf8');
 
-for (const spec of FUNCTIONS) {
+// The meter too, which only meter=invocation-logs deploys.
+for (const spec of [...FUNCTIONS, METER]) {
   const crate = `functions/${spec.binary.replace(/^ccwb-/, '')}`;
   // A function off the API (the sweeper, the widgets) has no routes: only its binary name is checked.
   const served = spec.routes.length > 0;
@@ -122,9 +123,10 @@ test('every CCWB_ variable given to the functions is one the Rust code reads', (
   const known = new Set(
     ['functions/store/src/names.rs', 'functions/lambda/src/settings.rs'].flatMap((f) => [...read(f).matchAll(/"(CCWB_\w+)"/g)].map((m) => m[1])),
   );
-  // The variant deployment sets every optional variable (CCWB_PRICING, CCWB_DISTRIBUTION_ALLOWED_IPS).
-  for (const { quotaTemplate } of [defaultApp(), variantApp()]) {
-    for (const spec of FUNCTIONS) {
+  // The variant deployment sets every optional variable (CCWB_PRICING, CCWB_DISTRIBUTION_ALLOWED_IPS,
+  // CCWB_METER); it and the metered one deploy the meter (CCWB_FEDERATED_ROLE).
+  for (const { quotaTemplate, quota } of [defaultApp(), variantApp(), meterApp()]) {
+    for (const spec of functionsOf({ meter: quota.invocationLogging ? 'invocation-logs' : 'telemetry' })) {
       const variables = Object.keys(resourceAt(quotaTemplate, `Quota/${spec.id}Function/Resource`).Properties.Environment.Variables);
       for (const variable of variables.filter((v) => v.startsWith('CCWB_'))) {
         assert.ok(known.has(variable), `${spec.id}: ${variable} is not read by the Rust code`);
@@ -173,6 +175,18 @@ test('ccwb-widgets is a plain lambda_runtime function, invoked directly (no ROUT
   // event_main! (functions/lambda/src/lib.rs) runs the handler with lambda_runtime.
   assert.match(read('functions/widgets/src/main.rs'), /ccwb_lambda::event_main!\(ccwb_widgets\)/);
   assert.match(read('functions/lambda/src/lib.rs'), /\$crate::lambda_main!\(\$function, lambda_runtime, handle\)/);
+});
+
+test('ccwb-meter is a plain lambda_runtime function (no ROUTES, no lambda_http), counting only the federated role', () => {
+  assert.doesNotMatch(read('functions/meter/src/lib.rs'), /\bROUTES\b/);
+  assert.doesNotMatch(read('functions/meter/Cargo.toml'), /lambda_http/);
+  assert.match(read('functions/meter/src/main.rs'), /ccwb_lambda::event_main!\(ccwb_meter\)/);
+  // It reads CloudWatch Logs deliveries, and skips every role but names.rs federated_role
+  // (CCWB_FEDERATED_ROLE, which the stack sets to the Auth stack's role name).
+  assert.match(read('functions/meter/src/lib.rs'), /LambdaEvent<LogsEvent>/);
+  assert.match(read('functions/meter/src/lib.rs'), /names\(\)\.federated_role/);
+  // Ingest reads the meter setting the stack gives it (settings.rs).
+  assert.match(read('functions/lambda/src/settings.rs'), /Some\("invocation-logs"\) => Meter::InvocationLogs/);
 });
 
 test('the widgets read the rollups with Query on the usage table itself, no index (the role grants exactly that)', () => {
