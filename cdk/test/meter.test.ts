@@ -211,25 +211,11 @@ describe('meter=invocation-logs', () => {
     assert.deepEqual(fn.Architectures, ['arm64']);
     assert.match(fn.Description, /^ccwb-meter \d+\.\d+\.\d+/);
     assert.equal(fn.Timeout, 60);
-    assert.deepEqual(fn.Environment.Variables, {
-      CCWB_STACK_NAME: 'ccwb',
-      CCWB_POLICIES_TABLE: { Ref: logicalId(quota.tables.policies) },
-      CCWB_USAGE_TABLE: { Ref: logicalId(quota.tables.usage) },
-      CCWB_AUDIT_TABLE: { Ref: logicalId(quota.tables.audit) },
-      CCWB_AUDIT_STREAM: 'ccwb-audit',
-      CCWB_USAGE_STREAM: 'ccwb-usage',
-      CCWB_ALERT_TOPIC_ARN: { Ref: logicalId(quota.alertTopic) },
-      CCWB_BUCKET: `ccwb-data-${ENV.account}-${ENV.region}`,
-      CCWB_PACKAGES_BUCKET: { Ref: logicalId(quota.distribution.bucket) },
-      CCWB_SIGNER_SECRET: 'ccwb-distribution-signer',
-      CCWB_ADMIN_GROUPS: 'ccwb-admins',
-      CCWB_IDENTITY_CLAIMS: 'email',
-      CCWB_FAIL_MODE: 'closed',
-      CCWB_MISSING_IDENTITY: 'deny',
-      CCWB_UNVERIFIED_EMAIL: 'deny',
-      RUST_LOG: 'info',
-      CCWB_FEDERATED_ROLE: 'ccwb-bedrock-developers',
-    });
+    // The names and settings every function gets (the Check function's, which adds none of its
+    // own), and the developers' role whose sessions are counted.
+    const shared = resourceAt(template, 'Quota/CheckFunction/Resource').Properties.Environment.Variables;
+    assert.equal(shared.CCWB_STACK_NAME, 'ccwb');
+    assert.deepEqual(fn.Environment.Variables, { ...shared, CCWB_FEDERATED_ROLE: 'ccwb-bedrock-developers' });
     assert.equal(resourceAt(variantApp().quotaTemplate, 'Quota/MeterFunction/Resource').Properties.Environment.Variables.CCWB_FEDERATED_ROLE, 'acme-bedrock-developers');
     assert.deepEqual(METER.routes, []);
     assert.equal(METER.schedule, undefined);
