@@ -13,7 +13,7 @@
 // The runtime is started by the binary (main.rs), which shares this crate's dependencies.
 use tokio as _;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use aws_lambda_events::event::cloudwatch_logs::LogsEvent;
 use ccwb_core::SessionName;
@@ -60,12 +60,8 @@ pub async fn handle(state: &State, event: LambdaEvent<LogsEvent>) -> Result<Summ
             }
         }
     }
-    let sessions: Vec<SessionName> = invocations
-        .iter()
-        .map(|i| i.session.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    // session_owners reads each name once, however often it repeats.
+    let sessions: Vec<SessionName> = invocations.iter().map(|i| i.session.clone()).collect();
     let owners = state.store.session_owners(&sessions).await?;
     let mut by_owner: BTreeMap<&SessionName, (&SessionOwner, Vec<Invocation>)> = BTreeMap::new();
     for invocation in invocations {

@@ -64,18 +64,16 @@ fn marker(invocation: &Invocation) -> Item {
     ])
 }
 
-fn adds(identity: &Identity, invocation: &Invocation, prices: &PriceTable) -> CounterAdds {
-    let mut counters = CounterAdds::new();
+/// Adds `invocation`'s tokens to `counters`, as telemetry's points of the same tokens would.
+fn add_invocation(
+    counters: &mut CounterAdds,
+    identity: &Identity,
+    invocation: &Invocation,
+    prices: &PriceTable,
+) {
     for point in invocation.points() {
-        add_point(
-            &mut counters,
-            identity.as_str(),
-            &point,
-            point.value,
-            prices,
-        );
+        add_point(counters, identity.as_str(), &point, point.value, prices);
     }
-    counters
 }
 
 impl DynamoStore {
@@ -99,13 +97,7 @@ impl DynamoStore {
                 .build()
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             items.push(TransactWriteItem::builder().put(put).build());
-            for (key, values) in adds(identity, invocation, prices) {
-                let sums = counters.entry(key).or_default();
-                for (name, value) in values {
-                    let sum = sums.entry(name).or_default();
-                    *sum = sum.saturating_add(value);
-                }
-            }
+            add_invocation(&mut counters, identity, invocation, prices);
         }
         items.extend(counter_updates(table, counters, Some(groups))?);
         Ok(match self.transact(items).await? {
@@ -137,7 +129,11 @@ impl MeterStore for DynamoStore {
                 first
             })
             .collect();
-        for batch in fitting(&unique, |invocation| adds(identity, invocation, prices)) {
+        for batch in fitting(&unique, |invocation| {
+            let mut own = CounterAdds::new();
+            add_invocation(&mut own, identity, invocation, prices);
+            own
+        }) {
             let mut pending: Vec<&Invocation> = batch.to_vec();
             let mut attempt = 0;
             while !pending.is_empty() {
