@@ -154,19 +154,75 @@ impl Local {
     /// The deployment's store as the functions use it, on this stack's AWS endpoint with
     /// moto's credentials: for reading what the API stored through the store's own reads.
     pub async fn store(&self) -> ccwb_store::DynamoStore {
+        ccwb_store::DynamoStore::new(&self.sdk(&self.aws_endpoint).await, self.names())
+    }
+
+    /// The SDK configuration of the functions, on `endpoint` with moto's credentials.
+    pub async fn sdk(&self, endpoint: &str) -> aws_config::SdkConfig {
         let credentials =
             aws_credential_types::Credentials::new("testing", "testing", None, None, "moto");
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(&self.aws_endpoint)
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(endpoint)
             .region(aws_config::Region::new("us-east-1"))
             .credentials_provider(credentials)
             .load()
-            .await;
+            .await
+    }
+
+    /// The deployment's resource names, as the functions derive them from the stack name.
+    pub fn names(&self) -> ccwb_store::ResourceNames {
         let stack = self.stack.clone();
-        let names = ccwb_store::ResourceNames::from_lookup(|n| {
-            (n == "CCWB_STACK_NAME").then(|| stack.clone())
-        });
-        ccwb_store::DynamoStore::new(&sdk, names)
+        ccwb_store::ResourceNames::from_lookup(|n| (n == "CCWB_STACK_NAME").then(|| stack.clone()))
+    }
+
+    /// The `aws:userid` patterns of the deny statements attached to the developers' role
+    /// (`--stacks` creates it), read from IAM directly: what IAM would evaluate.
+    pub async fn role_denies(&self) -> Vec<String> {
+        let iam = aws_sdk_iam::Client::new(&self.sdk(&self.aws_endpoint).await);
+        let role = self.names().federated_role;
+        let attached = iam
+            .list_attached_role_policies()
+            .role_name(&role)
+            .send()
+            .await
+            .expect("ListAttachedRolePolicies");
+        let mut patterns = Vec::new();
+        for policy in attached.attached_policies() {
+            let arn = policy.policy_arn().expect("arn");
+            let found = iam.get_policy().policy_arn(arn).send().await.expect("GetPolicy");
+            let version = found
+                .policy()
+                .and_then(|p| p.default_version_id())
+                .expect("default version");
+            let document = iam
+                .get_policy_version()
+                .policy_arn(arn)
+                .version_id(version)
+                .send()
+                .await
+                .expect("GetPolicyVersion");
+            let raw = document
+                .policy_version()
+                .and_then(|v| v.document())
+                .expect("document");
+            let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+            let value: Value = serde_json::from_str(&decoded).expect("policy JSON");
+            for statement in value["Statement"].as_array().expect("statements") {
+                if statement["Effect"] == "Deny" && statement["Action"] == "bedrock:*" {
+                    let list = &statement["Condition"]["StringLike"]["aws:userid"];
+                    patterns.extend(
+                        list.as_array()
+                            .into_iter()
+                            .flatten()
+                            .chain(list.as_str().map(|_| list))
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned),
+                    );
+                }
+            }
+        }
+        patterns.sort();
+        patterns
     }
 
     /// Puts an item (in DynamoDB JSON) into `table`.

@@ -7,7 +7,8 @@ use {ccwb_api as _, ccwb_core as _, ccwb_widgets as _, flate2 as _};
 // The end-to-end tests' own dependencies (tests/*.rs), which the harness's unit tests do not use.
 #[cfg(test)]
 use {
-    ccwb_install as _, csv as _, futures as _, opentelemetry_proto as _, png as _, prost as _,
+    aws_sdk_sts as _, ccwb_install as _, ccwb_lambda as _, csv as _, futures as _,
+    opentelemetry_proto as _, png as _, prost as _,
     sha2 as _, zip as _,
 };
 

@@ -25,6 +25,7 @@ pub mod period;
 pub mod policy;
 pub mod pricing;
 pub mod resolve;
+pub mod revocation;
 pub mod session;
 pub mod standing;
 pub mod telemetry;

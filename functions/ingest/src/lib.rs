@@ -118,7 +118,14 @@ async fn export(
     );
     if recorded.counted > 0 {
         copy_to_s3(state, identity.as_str(), &recorded.increases).await;
-        ccwb_lambda::alerts::send_reached(&state.store, &identity, &caller.groups, now).await;
+        ccwb_lambda::alerts::after_counting(
+            &state.store,
+            &identity,
+            &caller.groups,
+            caller.session.as_ref(),
+            now,
+        )
+        .await;
     }
     Ok((parsed.rejected, parsed.reason.unwrap_or_default()))
 }

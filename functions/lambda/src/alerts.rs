@@ -1,16 +1,19 @@
-//! Usage alerts after new usage is counted, by ingest (telemetry) and the meter (Bedrock's
-//! invocation records) alike.
+//! What follows newly counted usage, by ingest (telemetry) and the meter (Bedrock's invocation
+//! records) alike: the usage alerts it reaches, and, when it leaves the user blocked, the note
+//! that has their role session denied (see [`crate::revocation`]).
 
-use ccwb_core::{Day, Group, Identity, Unblocks};
-use ccwb_store::{AlertStore, QuotaReads};
+use ccwb_core::{Day, Group, Identity, SessionName, Unblocks};
+use ccwb_store::{AlertStore, QuotaReads, RevocationStore};
 use time::OffsetDateTime;
 
-/// Sends the usage alerts `identity`'s usage now reaches (each once). Failures are logged: the
-/// usage is recorded, and pending alerts are retried with the user's next usage.
-pub async fn send_reached(
-    store: &(impl QuotaReads + AlertStore),
+/// After `identity`'s usage (through role `session`, when known) was counted: sends the usage
+/// alerts it now reaches (each once) and notes the user blocked if a block limit refuses them.
+/// Failures are logged: the usage is recorded, and both are tried again with the next usage.
+pub async fn after_counting(
+    store: &(impl QuotaReads + AlertStore + RevocationStore),
     identity: &Identity,
     groups: &[Group],
+    session: Option<&SessionName>,
     now: OffsetDateTime,
 ) {
     let inputs = match store.check_inputs(identity, groups, Day::of(now)).await {
@@ -19,6 +22,10 @@ pub async fn send_reached(
             return tracing::warn!(error = %err, "usage alerts skipped: the policy could not be read");
         }
     };
+    let enforced = inputs.clone().decide(now, Unblocks::Honoured).decision;
+    crate::revocation::note(store, identity, groups, session, &enforced, now).await;
+
+    // Alerts say where limits were reached, whether or not an unblock lets the user go on.
     let decision = inputs.decide(now, Unblocks::Ignored).decision;
     let policy = decision
         .policy

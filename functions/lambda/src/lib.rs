@@ -8,6 +8,7 @@ pub mod error;
 pub mod logging;
 pub mod request;
 pub mod response;
+pub mod revocation;
 pub mod settings;
 pub mod state;
 

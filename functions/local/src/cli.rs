@@ -73,6 +73,11 @@ pub struct ServeArgs {
     /// (the role trusts the issuer for the first audience). `make run` sets it.
     #[arg(long)]
     pub stacks: bool,
+    /// Seconds between reconciles of the developers' role's deny policies with the blocked
+    /// users (with --stacks, which creates the role). In AWS the sweeper reconciles every
+    /// minute and as soon as a user is noted blocked; locally a short timer stands in for both.
+    #[arg(long, env = "CCWB_REVOCATION_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub revocation_seconds: u64,
     /// JWKS location when it is not announced by `<issuer>/.well-known/openid-configuration`
     /// (Cognito's differs from its issuer string when run by moto).
     #[arg(long, value_name = "URL")]
@@ -202,6 +207,13 @@ async fn serve(args: ServeArgs) -> Result<(), LocalError> {
         ccwb_store::DynamoStore::new(&sdk, names.clone()),
         std::time::Duration::from_secs(args.audit_delivery_seconds),
     );
+    if args.stacks {
+        spawn_revocation(
+            ccwb_store::DynamoStore::new(&sdk, names.clone()),
+            ccwb_store::RoleDenies::new(&sdk, &names),
+            std::time::Duration::from_secs(args.revocation_seconds),
+        );
+    }
     let authorizer = Arc::new(authorizer);
     let dashboard = Arc::new(crate::dashboard::Dashboard {
         authorizer: Arc::clone(&authorizer),
@@ -239,6 +251,26 @@ fn spawn_audit_delivery(store: ccwb_store::DynamoStore, every: std::time::Durati
             ticks.tick().await;
             // Failures are logged by `sweep` and retried at the next tick.
             let _ = ccwb_lambda::audit::sweep(&store).await;
+        }
+    });
+}
+
+/// Reconciles the developers' role's deny policies in the background, as the `ccwb-sweeper`
+/// does in AWS (there, every minute and on each blocked user noted).
+fn spawn_revocation(
+    store: ccwb_store::DynamoStore,
+    denies: ccwb_store::RoleDenies,
+    every: std::time::Duration,
+) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let now = time::OffsetDateTime::now_utc();
+            if let Err(err) = ccwb_lambda::revocation::reconcile(&store, &denies, now).await {
+                tracing::warn!(error = %err, "deny policies not reconciled; retrying at the next tick");
+            }
         }
     });
 }

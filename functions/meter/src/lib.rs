@@ -82,7 +82,7 @@ pub async fn handle(state: &State, event: LambdaEvent<LogsEvent>) -> Result<Summ
         }
     }
     let now = OffsetDateTime::now_utc();
-    for (owner, batch) in by_owner.into_values() {
+    for (session, (owner, batch)) in by_owner {
         let metered = state
             .store
             .record_invocations(
@@ -97,8 +97,14 @@ pub async fn handle(state: &State, event: LambdaEvent<LogsEvent>) -> Result<Summ
         if metered.counted > 0 {
             // Bedrock's record names no groups: those of the owner's latest token resolve the
             // policy, as at their /check.
-            ccwb_lambda::alerts::send_reached(&state.store, &owner.identity, &owner.groups, now)
-                .await;
+            ccwb_lambda::alerts::after_counting(
+                &state.store,
+                &owner.identity,
+                &owner.groups,
+                Some(session),
+                now,
+            )
+            .await;
         }
     }
     tracing::info!(

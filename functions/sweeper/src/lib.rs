@@ -1,25 +1,80 @@
-//! The `sweeper` function: run by an EventBridge schedule (every minute), it delivers what the
-//! API functions left for later: audit events still pending and usage records Firehose refused.
-//! ccwb-local runs the same sweep on a timer.
+//! The `sweeper` function: run by an EventBridge schedule (every minute), and by the usage
+//! table's stream whenever a blocked user is noted, it reconciles the federated role's deny
+//! policies with the revocations wanted (see `ccwb_lambda::revocation`), then delivers what the
+//! API functions left for later: audit events still pending and usage records Firehose
+//! refused. ccwb-local runs the same on timers.
 
 // The runtime is started by the binary (main.rs), which shares this crate's dependencies.
 use tokio as _;
 
 use ccwb_lambda::audit::{Sweep, sweep};
-use ccwb_store::{DynamoStore, ResourceNames};
+use ccwb_lambda::revocation::{Reconciled, reconcile};
+use ccwb_store::{DynamoStore, ResourceNames, RoleDenies};
 use lambda_runtime::{Error, LambdaEvent};
+use time::OffsetDateTime;
 
-/// The store, built once per Lambda instance.
-pub async fn store_from_env() -> DynamoStore {
-    let sdk = ccwb_store::aws::load_sdk_config(None).await;
-    DynamoStore::new(&sdk, ResourceNames::from_env())
+/// The environment variable that turns revocation off (`off`): with Cognito federation every
+/// developer's session has the same name, so no deny could single one out.
+pub const REVOCATION_SETTING: &str = "CCWB_REVOCATION";
+
+/// What the sweeper works with, built once per Lambda instance.
+pub struct State {
+    /// The tables and streams.
+    pub store: DynamoStore,
+    /// The role's deny policies; `None` when revocation is off.
+    pub denies: Option<RoleDenies>,
 }
 
-/// One scheduled run. The event's content does not matter (a schedule sends its own shape);
-/// the answer says what was delivered, and a failure fails the invocation so it is alarmed on.
-pub async fn handle(
-    store: &DynamoStore,
-    _event: LambdaEvent<serde_json::Value>,
-) -> Result<Sweep, Error> {
-    Ok(sweep(store).await?)
+impl State {
+    /// The state from the process environment.
+    pub async fn from_env() -> Result<Self, Error> {
+        let sdk = ccwb_store::aws::load_sdk_config(None).await;
+        let names = ResourceNames::from_env();
+        let denies = match std::env::var(REVOCATION_SETTING).as_deref() {
+            Ok("off") => None,
+            Ok("") | Ok("on") | Err(_) => Some(RoleDenies::new(&sdk, &names)),
+            Ok(other) => {
+                return Err(format!("{REVOCATION_SETTING}={other:?}: expected on or off").into());
+            }
+        };
+        Ok(Self {
+            store: DynamoStore::new(&sdk, names),
+            denies,
+        })
+    }
+}
+
+/// One run's answer: what was reconciled and delivered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Run {
+    /// Deliveries to Firehose.
+    #[serde(flatten)]
+    pub sweep: Sweep,
+    /// The deny policies (absent when revocation is off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<Reconciled>,
+}
+
+/// One run. The event's content does not matter (a schedule and a stream send their own
+/// shapes); a failure of either part fails the invocation so it is alarmed on and retried,
+/// after both parts were attempted.
+pub async fn handle(state: &State, _event: LambdaEvent<serde_json::Value>) -> Result<Run, Error> {
+    // Reconciled first: the audit events it records are delivered by this same run.
+    let revocation = match &state.denies {
+        Some(denies) => Some(reconcile(&state.store, denies, OffsetDateTime::now_utc()).await),
+        None => None,
+    };
+    let swept = sweep(&state.store).await;
+    let revocation = match revocation {
+        Some(Err(err)) => {
+            tracing::error!(error = %err, "deny policies not reconciled; the next run retries");
+            return Err(err.into());
+        }
+        Some(Ok(done)) => Some(done),
+        None => None,
+    };
+    Ok(Run {
+        sweep: swept?,
+        revocation,
+    })
 }

@@ -3,11 +3,4 @@
 // Dependencies are judged on the library target; this binary uses only some of them.
 #![allow(unused_crate_dependencies)]
 
-use lambda_runtime::{Error, service_fn};
-
-#[tokio::main]
-async fn main() -> Result<(), Error> {
-    ccwb_lambda::logging::init();
-    let store = ccwb_sweeper::store_from_env().await;
-    lambda_runtime::run(service_fn(|event| ccwb_sweeper::handle(&store, event))).await
-}
+ccwb_lambda::event_main!(ccwb_sweeper);

@@ -4,6 +4,7 @@
 pub mod attrs;
 pub mod audit;
 pub mod policy;
+pub mod revocation;
 pub mod session;
 pub mod unblock;
 pub mod usage;
