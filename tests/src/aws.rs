@@ -189,7 +189,12 @@ impl Local {
         let mut patterns = Vec::new();
         for policy in attached.attached_policies() {
             let arn = policy.policy_arn().expect("arn");
-            let found = iam.get_policy().policy_arn(arn).send().await.expect("GetPolicy");
+            let found = iam
+                .get_policy()
+                .policy_arn(arn)
+                .send()
+                .await
+                .expect("GetPolicy");
             let version = found
                 .policy()
                 .and_then(|p| p.default_version_id())

@@ -8,8 +8,7 @@ use {ccwb_api as _, ccwb_core as _, ccwb_widgets as _, flate2 as _};
 #[cfg(test)]
 use {
     aws_sdk_sts as _, ccwb_install as _, ccwb_lambda as _, csv as _, futures as _,
-    opentelemetry_proto as _, png as _, prost as _,
-    sha2 as _, zip as _,
+    opentelemetry_proto as _, png as _, prost as _, sha2 as _, zip as _,
 };
 
 pub mod api;

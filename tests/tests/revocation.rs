@@ -139,7 +139,11 @@ async fn a_blocked_developers_issued_credentials_are_denied_within_a_minute() {
         at - 1_000_000_000,
         at,
         1500,
-        &[("type", "input"), ("model", "claude-sonnet-4"), ("session.id", "s1")],
+        &[
+            ("type", "input"),
+            ("model", "claude-sonnet-4"),
+            ("session.id", "s1"),
+        ],
     );
     let crossing = Instant::now();
     let (status, answer) = local
@@ -264,7 +268,12 @@ async fn five_hundred_blocked_users_fit_a_failed_write_is_retried_and_the_reset_
         .await;
     let lifted = reconcile(&store, &denies, now).await.unwrap();
     assert_eq!((lifted.lifted, lifted.denied_users), (1, 499));
-    assert!(!local.role_denies().await.contains(&format!("*:{first_session}")));
+    assert!(
+        !local
+            .role_denies()
+            .await
+            .contains(&format!("*:{first_session}"))
+    );
 
     // The month's reset: no one is over a limit any more, every deny policy goes.
     let next_month = ccwb_core::Month::of(now).next_start();

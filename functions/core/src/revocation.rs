@@ -66,11 +66,7 @@ pub fn denied_sessions(document: &serde_json::Value) -> Option<BTreeSet<SessionN
         single => vec![single],
     };
     list.into_iter()
-        .map(|p| {
-            p.as_str()?
-                .strip_prefix("*:")
-                .and_then(SessionName::parse)
-        })
+        .map(|p| p.as_str()?.strip_prefix("*:").and_then(SessionName::parse))
         .collect()
 }
 
@@ -141,10 +137,7 @@ mod tests {
         assert_eq!(value["Statement"][0]["Action"], "bedrock:*");
         assert_eq!(
             value["Statement"][0]["Condition"]["StringLike"]["aws:userid"],
-            json!([
-                "*:00000000000000000000",
-                "*:00000000000000000001"
-            ])
+            json!(["*:00000000000000000000", "*:00000000000000000001"])
         );
         assert_eq!(denied_sessions(&value), Some(sessions));
         assert!(!doc.contains(' '), "compact: IAM counts what it stores");

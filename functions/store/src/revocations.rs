@@ -14,7 +14,9 @@ use time::OffsetDateTime;
 use crate::StoreError;
 use crate::dynamo::DynamoStore;
 use crate::items::attrs::{n, s, timestamp};
-use crate::items::revocation::{self as item, APPLIED, GROUPS, PK, REASON, SESSIONS, SINCE, VERSION};
+use crate::items::revocation::{
+    self as item, APPLIED, GROUPS, PK, REASON, SESSIONS, SINCE, VERSION,
+};
 
 /// One user whose role sessions are to be denied.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -146,12 +146,17 @@ impl RoleDenies {
             .unwrap_or_default();
         let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
         serde_json::from_str(&decoded).map_err(|e| {
-            StoreError::Corrupt(format!("policy {}: its document is not JSON: {e}", held.arn))
+            StoreError::Corrupt(format!(
+                "policy {}: its document is not JSON: {e}",
+                held.arn
+            ))
         })
     }
 
     /// The sessions the role's attached deny policies name now.
-    pub async fn denied(&self) -> Result<std::collections::BTreeSet<ccwb_core::SessionName>, StoreError> {
+    pub async fn denied(
+        &self,
+    ) -> Result<std::collections::BTreeSet<ccwb_core::SessionName>, StoreError> {
         let mut denied = std::collections::BTreeSet::new();
         for held in self.held().await?.values().filter(|h| h.attached) {
             denied.extend(denied_sessions(&self.document(held).await?).unwrap_or_default());
@@ -220,7 +225,9 @@ impl RoleDenies {
             .policy()
             .and_then(|p| p.arn())
             .map(str::to_owned)
-            .ok_or_else(|| StoreError::Corrupt(format!("CreatePolicy {name}: no ARN in the answer")))
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("CreatePolicy {name}: no ARN in the answer"))
+            })
     }
 
     /// A new default version of `arn`, deleting the oldest when IAM's five are used.
@@ -285,7 +292,11 @@ impl RoleDenies {
             .send()
             .await
             .map_err(|e| self.failed(&format!("ListPolicyVersions {arn}"), &e))?;
-        for version in versions.versions().iter().filter(|v| !v.is_default_version()) {
+        for version in versions
+            .versions()
+            .iter()
+            .filter(|v| !v.is_default_version())
+        {
             if let Some(id) = version.version_id() {
                 self.delete_version(arn, id).await?;
             }

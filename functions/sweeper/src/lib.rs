@@ -56,9 +56,14 @@ pub struct Run {
 }
 
 /// One run. The event's content does not matter (a schedule and a stream send their own
-/// shapes); a failure of either part fails the invocation so it is alarmed on and retried,
-/// after both parts were attempted.
-pub async fn handle(state: &State, _event: LambdaEvent<serde_json::Value>) -> Result<Run, Error> {
+/// shapes), but for the stack's deletion (a CloudFormation custom resource's `Delete`), which
+/// removes every deny policy: the role they are attached to cannot be deleted with them. A
+/// failure of either part fails the invocation so it is alarmed on and retried, after both
+/// parts were attempted.
+pub async fn handle(state: &State, event: LambdaEvent<serde_json::Value>) -> Result<Run, Error> {
+    if event.payload.get("RequestType").and_then(|t| t.as_str()) == Some("Delete") {
+        return remove_denies(state).await;
+    }
     // Reconciled first: the audit events it records are delivered by this same run.
     let revocation = match &state.denies {
         Some(denies) => Some(reconcile(&state.store, denies, OffsetDateTime::now_utc()).await),
@@ -76,5 +81,26 @@ pub async fn handle(state: &State, _event: LambdaEvent<serde_json::Value>) -> Re
     Ok(Run {
         sweep: swept?,
         revocation,
+    })
+}
+
+/// Detaches and deletes every deny policy (the quota stack is being deleted: nothing will
+/// reconcile them any more, and the auth stack's role must be free of them to be deleted).
+async fn remove_denies(state: &State) -> Result<Run, Error> {
+    let Some(denies) = &state.denies else {
+        return Ok(Run::default());
+    };
+    let applied = denies.apply(&[]).await?;
+    tracing::info!(
+        removed = applied.removed,
+        role = denies.role(),
+        "deny policies removed for the stack's deletion"
+    );
+    Ok(Run {
+        sweep: Sweep::default(),
+        revocation: Some(Reconciled {
+            policies_removed: applied.removed,
+            ..Reconciled::default()
+        }),
     })
 }
