@@ -3,12 +3,12 @@
 //! run is killed.
 
 // Used by the benchmark (src/bin/ccwb-bench.rs), not by the harness itself.
-use {ccwb_api as _, ccwb_core as _, ccwb_widgets as _, flate2 as _};
+use {ccwb_api as _, ccwb_core as _, ccwb_lambda as _, ccwb_widgets as _};
 // The end-to-end tests' own dependencies (tests/*.rs), which the harness's unit tests do not use.
 #[cfg(test)]
 use {
-    aws_sdk_sts as _, ccwb_install as _, ccwb_lambda as _, csv as _, futures as _,
-    opentelemetry_proto as _, png as _, prost as _, sha2 as _, zip as _,
+    aws_sdk_sts as _, ccwb_install as _, csv as _, futures as _, opentelemetry_proto as _,
+    png as _, prost as _, sha2 as _, zip as _,
 };
 
 pub mod api;
@@ -17,6 +17,7 @@ pub mod bedrock;
 pub mod claude_code;
 pub mod cli;
 pub mod credential_process;
+pub mod invocation_logs;
 pub mod lambda_runtime;
 pub mod oidc_provider;
 pub mod otlp;

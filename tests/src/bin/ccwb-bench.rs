@@ -325,6 +325,8 @@ async fn bench() {
     });
     widgets_cpu(count("BENCH_WIDGET_USERS", 1000));
     widgets_bench(&local, &proxy, count("BENCH_WIDGET_MOTO_USERS", 50)).await;
+    revocation_bench(&proxy, count("BENCH_REVOCATION_TRIALS", 10)).await;
+    reconcile_bench(&proxy, count("BENCH_REVOCATION_USERS", 500)).await;
     lambda_sizes();
 
     println!(
@@ -626,5 +628,192 @@ async fn widgets_bench(local: &Local, proxy: &RecordingProxy, users: usize) {
             "widget {widget:<17} read+draw 30 days x {users} users from moto: p50 {:.0} ms, {requests:.0} DynamoDB requests per render",
             percentile(&times, 0.5)
         );
+    }
+}
+
+/// The figures revocation is judged by: how long after the export that crosses a block limit
+/// the deny is in the role's policies (ccwb-local, reconciling every 5 s as `make run` does),
+/// DynamoDB requests per metered invocation, and the worst-case overshoot each mechanism
+/// allows, from those delays.
+async fn revocation_bench(proxy: &RecordingProxy, trials: usize) {
+    let local = Local::start_with(
+        LocalOptions::default()
+            .with_args(&["--dev-issuer", "--stacks"])
+            .with_aws_endpoint(&proxy.url),
+    );
+    let admin = local.admin_token();
+    local
+        .create_policy(
+            "/policies/group/bench-limited",
+            &admin,
+            &json!({"monthly_token_limit": 1000, "enforcement_mode": "block"}),
+        )
+        .await;
+    let client = reqwest::Client::new();
+    let mut delays = Vec::with_capacity(trials);
+    for trial in 0..trials {
+        // Crossings spread over the timer's period: one right after each deny would always
+        // land just after a tick and measure the whole period.
+        tokio::time::sleep(Duration::from_millis((trial as u64 * 1_700) % 5_000)).await;
+        let email = format!("revoke{trial}@example.com");
+        let token = local.token(&email, &["bench-limited"]);
+        let at = otlp::now_nanos();
+        let attributes = [
+            ("type", "input"),
+            ("model", "claude-sonnet-4-5"),
+            ("session.id", "s"),
+        ];
+        let point = otlp::int_point(at - 1, at, 1500, &attributes);
+        let body = otlp::request(vec![otlp::sum("claude_code.token.usage", vec![point])]);
+        let url = format!("{}/v1/metrics", local.url);
+        send_ok(
+            client.post(&url).bearer_auth(&token).json(&body),
+            "crossing export",
+        )
+        .await;
+        let crossed = Instant::now();
+        let wanted = format!("*:{email}");
+        loop {
+            if local.role_denies().await.contains(&wanted) {
+                delays.push(crossed.elapsed());
+                break;
+            }
+            if crossed.elapsed() > Duration::from_secs(120) {
+                eprintln!("{email}: no deny within 120 s");
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    delays.sort();
+    let (p50, max) = (percentile(&delays, 0.5), percentile(&delays, 1.0));
+    println!(
+        "revocation: crossing export answered → deny in the role's policy, {trials} users (ccwb-local, reconcile every 5 s): p50 {:.2} s, max {:.2} s (target: within 60 s)",
+        p50 / 1000.0,
+        max / 1000.0
+    );
+
+    // The meter: one delivery of 100 invocations of a session /check named, then one of 1.
+    let email = "metered@example.com";
+    let token = local.token(email, &[]);
+    local.get("/check", Some(&token)).await;
+    let role = local.names().federated_role;
+    let records = |from: usize, n: usize| -> Vec<String> {
+        (from..from + n)
+            .map(|i| ccwb_e2e::invocation_logs::record(&format!("bench-{i}"), &role, email))
+            .collect()
+    };
+    for (from, n) in [(0, 100), (100, 1)] {
+        let delivery = ccwb_e2e::invocation_logs::delivery("DATA_MESSAGE", &records(from, n));
+        proxy.clear();
+        let answers = tokio::task::block_in_place(|| {
+            ccwb_e2e::lambda_runtime::RuntimeApi::run("ccwb-meter", &local, vec![delivery])
+        });
+        let dynamo = proxy
+            .actions()
+            .iter()
+            .filter(|a| a.starts_with("DynamoDB"))
+            .count();
+        println!(
+            "ccwb-meter, one delivery of {n} invocation record(s): {dynamo} DynamoDB requests ({:.2} per record); answer {:?}",
+            dynamo as f64 / n as f64,
+            answers.first().cloned().flatten()
+        );
+    }
+
+    // Worst-case overshoot: what a user can spend between crossing a limit and the deny, at a
+    // heavy Claude Code session's rate (an assumption, BENCH_TOKENS_PER_MINUTE).
+    let rate = count("BENCH_TOKENS_PER_MINUTE", 250_000) as f64 / 60.0;
+    let measured = max / 1000.0;
+    // Inputs that cannot be measured here, as AWS documents or configures them.
+    let export = 60.0; // Claude Code's metric export interval (OTEL_METRIC_EXPORT_INTERVAL default)
+    let schedule = 60.0; // the sweeper's schedule, when the stream trigger is missed
+    let propagation = 10.0; // IAM's eventual consistency for a policy change (usually seconds)
+    let log_delivery = 300.0; // Bedrock invocation logs to CloudWatch Logs (minutes, undocumented)
+    for (mechanism, seconds) in [
+        (
+            "credential expiry only, 8 h sessions (before quota-aware lifetimes)",
+            8.0 * 3600.0,
+        ),
+        (
+            "credential expiry, quota-aware lifetimes (worst: 3.75 h at 99%)",
+            3.75 * 3600.0,
+        ),
+        (
+            "revocation from telemetry (export + reconcile as measured + IAM)",
+            export + measured + propagation,
+        ),
+        (
+            "revocation from telemetry, stream trigger missed (export + schedule + IAM)",
+            export + schedule + measured + propagation,
+        ),
+        (
+            "revocation from the meter (log delivery + reconcile as measured + IAM)",
+            log_delivery + measured + propagation,
+        ),
+    ] {
+        println!(
+            "overshoot after crossing, {mechanism}: {:.0} s → {:.1}M tokens at {:.0}k tokens/min",
+            seconds,
+            seconds * rate / 1e6,
+            rate * 60.0 / 1000.0
+        );
+    }
+}
+
+/// One reconcile of `users` blocked users (a stack of its own, whose timer stays out of the
+/// way): wall time, and DynamoDB and IAM requests.
+async fn reconcile_bench(proxy: &RecordingProxy, users: usize) {
+    let local = Local::start_with(
+        LocalOptions::default()
+            .with_args(&["--dev-issuer", "--stacks"])
+            .with_env("CCWB_REVOCATION_SECONDS", "3600")
+            .with_aws_endpoint(&proxy.url),
+    );
+    local
+        .seed_policy(
+            "group",
+            "eng",
+            json!({"monthly_token_limit": 10, "enforcement_mode": "block"}),
+        )
+        .await;
+    let store = local.store().await;
+    let groups = [ccwb_core::Group::parse("eng").expect("group")];
+    let month = ccwb_e2e::aws::month_sk();
+    let now = time::OffsetDateTime::now_utc();
+    for i in 0..users {
+        let identity = format!("blocked{i}@example.com");
+        local.seed_usage(&identity, &month, 11, 0).await;
+        let session = format!("{i:08}-1f2e-4d3c-8b7a-0123456789ab");
+        use ccwb_store::RevocationStore as _;
+        if let (Some(identity), Some(session)) = (
+            ccwb_core::Identity::parse(&identity),
+            ccwb_core::SessionName::parse(&session),
+        ) && let Err(err) = store
+            .note_blocked(&identity, &groups, &session, "monthly_exceeded", now)
+            .await
+        {
+            eprintln!("note: {err}");
+            return;
+        }
+    }
+    let denies = ccwb_store::RoleDenies::new(&local.sdk(&proxy.url).await, &local.names());
+    for run in ["first (writes every policy)", "again (nothing to change)"] {
+        proxy.clear();
+        let start = Instant::now();
+        match ccwb_lambda::revocation::reconcile(&store, &denies, now).await {
+            Ok(done) => {
+                let wall = start.elapsed();
+                let actions = proxy.actions();
+                let dynamo = actions.iter().filter(|a| a.starts_with("DynamoDB")).count();
+                println!(
+                    "reconcile of {users} blocked users, {run}: {:.1} s; {dynamo} DynamoDB and {} IAM requests; {} policies written",
+                    wall.as_secs_f64(),
+                    actions.len() - dynamo,
+                    done.policies_written
+                );
+            }
+            Err(err) => eprintln!("reconcile failed: {err}"),
+        }
     }
 }
