@@ -3,7 +3,7 @@ import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AnalyticsStack } from './analytics-stack';
 import { AuthStack } from './auth-stack';
-import { type Config, readConfig } from './config';
+import { type Config, readConfig, revokesSessions } from './config';
 import { locateCode } from './lambda-code';
 import { type ResourceNames, resourceNames } from './names';
 import { QuotaStack, functionsOf } from './quota-stack';
@@ -17,8 +17,8 @@ export interface CcwbStacks {
 
 /**
  * The Auth stack of `app`: developers' access to Bedrock. Nothing in it refers to the other
- * stacks or they to it, so `ccwb deploy` deploys it first (then Analytics, then Quota) and any
- * of them can be updated alone.
+ * stacks or they to it (they name its role), so `ccwb deploy` deploys it first (then Analytics,
+ * then Quota) and any of them can be updated alone.
  */
 export function addAuthStack(app: App, config: Config, names: ResourceNames, env?: Environment): AuthStack {
   return new AuthStack(app, 'Auth', {
@@ -68,6 +68,11 @@ export function buildApp(app: App, env?: Environment): CcwbStacks {
   // The functions write to the streams by name (no cross-stack references, so either stack
   // can be updated alone); deploying Analytics first means they exist from the start.
   quota.addStackDependency(analytics);
+  // With revocation the Quota stack's sweeper attaches deny policies to the Auth stack's role,
+  // and the Quota stack's deletion removes them (lib/revocation.ts): the role cannot be deleted
+  // before. Depending on Auth makes every `cdk destroy` delete Quota first (and destroying Auth
+  // alone destroys Quota with it); deploying Quota deploys Auth first, as `ccwb deploy` does.
+  if (revokesSessions(config)) quota.addStackDependency(auth);
   Tags.of(app).add('ccwb:deployment', names.stack);
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -2,7 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { type AllowedModel, type AuthConfig, type Config, GOOGLE_ISSUER_KEY, issuerKey } from './config';
+import { type AllowedModel, type AuthConfig, type Config, GOOGLE_ISSUER_KEY, issuerKey, revokesSessions } from './config';
 import type { ResourceNames } from './names';
 import { acknowledgeWildcardResource } from './nag';
 
@@ -36,12 +36,16 @@ const INVOKE = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
  *   identities, with the token's `email` and `sub` as principal tags.
  *
  * Either way the role can run Bedrock inference and read the model catalogue, in the allowed
- * Regions and on the allowed models, and nothing else. No reference to or from the other
- * stacks: `ccwb deploy` deploys it first.
+ * Regions and on the allowed models, and nothing else; with revocation (direct federation) a
+ * permissions boundary keeps it to those Bedrock actions whatever the deny policies the Quota
+ * stack's sweeper writes and attaches said. No reference to or from the other stacks (Quota
+ * names the role): `ccwb deploy` deploys it first.
  */
 export class AuthStack extends Stack {
   /** The developers' role (output `FederatedRoleArn`). */
   readonly role: iam.Role;
+  /** The role's permissions boundary, with revocation (`revokesSessions`): its own permissions again. */
+  readonly boundary?: iam.ManagedPolicy;
   /** The IAM OIDC provider trusted for the issuer, created or reused; absent for a user pool in cognito federation. */
   readonly oidcProvider?: iam.IOpenIdConnectProvider;
   /** The identity pool of `federation=cognito`. */
@@ -115,14 +119,36 @@ export class AuthStack extends Stack {
       }).withSessionTags();
     }
 
+    const statements = bedrockStatements(this, auth);
+    // With revocation the Quota stack's sweeper writes deny policies and attaches them to this
+    // role (only those: its AttachRolePolicy is conditioned on their ARN). What such a policy
+    // says IAM cannot limit, so the role gets a permissions boundary: the Bedrock actions of its
+    // own policy and nothing else, whatever a policy attached to it allowed. On any resource,
+    // so that it stays a few hundred characters (a managed policy holds 6,144; the inline one,
+    // with many models and Regions, may be longer) and never needs to follow allowedModels.
+    // Denies apply as ever.
+    if (revokesSessions(config)) {
+      this.boundary = new iam.ManagedPolicy(this, 'FederatedRoleBoundary', {
+        description: `ccwb deployment ${names.stack}: ${names.federatedRole} may do no more than Bedrock inference (its permissions boundary)`,
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'BedrockInferenceOnly',
+            effect: iam.Effect.ALLOW,
+            actions: [...new Set(statements.flatMap((st) => st.actions))].sort(),
+            resources: ['*'],
+          }),
+        ],
+      });
+    }
     this.role = new iam.Role(this, 'FederatedRole', {
       roleName: names.federatedRole,
       description: `ccwb deployment ${names.stack}: developers' Bedrock inference in ${auth.bedrockRegions.join(', ')}`,
       assumedBy,
       maxSessionDuration: Duration.seconds(auth.maxSessionSeconds),
       inlinePolicies: {
-        [`${names.stack}-bedrock-inference`]: new iam.PolicyDocument({ statements: bedrockStatements(this, auth) }),
+        [`${names.stack}-bedrock-inference`]: new iam.PolicyDocument({ statements }),
       },
+      permissionsBoundary: this.boundary,
     });
 
     if (this.identityPool) {
@@ -162,6 +188,13 @@ export class AuthStack extends Stack {
     );
 
     acknowledgeWildcards(this, auth);
+    if (this.boundary) {
+      acknowledgeWildcardResource(
+        this.boundary,
+        '*',
+        "A permissions boundary: it grants nothing, it caps the role at its own Bedrock actions; the role's policy names the models and Regions.",
+      );
+    }
   }
 }
 

@@ -126,6 +126,17 @@ export interface Config {
   };
 }
 
+/**
+ * Whether blocked developers' sessions are denied on the developers' role within a minute
+ * (the sweeper's `CCWB_REVOCATION`; cdk/README.md, "Revocation"). Not with Cognito federation:
+ * the identity pool gives every developer's session the same name, so a deny on a session name
+ * (`aws:userid` `*:<session>`) could not single one developer out. Off, the deployment has none
+ * of it: no IAM access for the sweeper, no stream trigger, no clean-up at deletion.
+ */
+export function revokesSessions(config: Pick<Config, 'auth'>): boolean {
+  return config.auth.federation !== 'cognito';
+}
+
 /** The repository root: `cdk/` sits in it (this file is compiled to `cdk/dist/lib/`). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 

@@ -77,6 +77,26 @@ export const USAGE_TTL_ATTRIBUTE = 'expires_epoch';
  */
 export const SESSION_PREFIX = 'SESSION#';
 
+/**
+ * The usage table's partition-key prefix of kept usage records (outbox.rs, `OUTBOX#{shard}`):
+ * the only keys the sweeper's outbox delivery may touch.
+ */
+export const OUTBOX_PREFIX = 'OUTBOX#';
+
+/**
+ * The usage table's partition key of wanted revocations (items/revocation.rs `PK`): ingest and the
+ * meter write one item per blocked user there, and the item's INSERT is what starts a reconcile.
+ */
+export const REVOCATION_PK = 'REVOCATION';
+
+/**
+ * The IAM path of the deny policies the sweeper writes and attaches to the developers' role
+ * (role_denies.rs `POLICY_PATH`), and their names' prefix: `<stack>-revoked-<shard>`
+ * (role_denies.rs `RoleDenies::new`). The sweeper's IAM grants are limited to these policies.
+ */
+export const DENY_POLICY_PATH = '/ccwb/';
+export const denyPolicyPrefix = (stack: string): string => `${stack}-revoked-`;
+
 /** Where packages and their declarations live in the packages bucket (packages.rs `PREFIX`). */
 export const PACKAGES_PREFIX = 'packages/';
 

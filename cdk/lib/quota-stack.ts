@@ -18,20 +18,25 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { type Config, REPO_ROOT } from './config';
+import { type Config, REPO_ROOT, revokesSessions } from './config';
 import { routesOf } from './routes';
 import { UsageDashboard } from './dashboard';
 import { Distribution } from './distribution';
 import type { LambdaCode } from './lambda-code';
 import { InvocationLogging } from './meter';
+import { Revocation } from './revocation';
 import {
   AUDIT_PENDING_INDEX,
+  DENY_POLICY_PATH,
+  OUTBOX_PREFIX,
   POLICY_TYPE_INDEX,
+  REVOCATION_PK,
   type ResourceNames,
   SESSION_PREFIX,
   type TableIndex,
   USAGE_TTL_ATTRIBUTE,
   bucketName,
+  denyPolicyPrefix,
 } from './names';
 import { acknowledgeWildcardResource } from './nag';
 
@@ -48,6 +53,18 @@ interface Resources {
   readonly stackArns: string[];
   /** The packages bucket, the download-link signer's secret, the latest-package parameter. */
   readonly distribution: Distribution;
+  /** What revocation's statements name; absent when the deployment does not revoke (`revokesSessions`). */
+  readonly revocation?: RevocationTargets;
+}
+
+/** The developers' role, the deny policies the sweeper writes on it, and the stream that starts it. */
+interface RevocationTargets {
+  /** The Auth stack's role (`names.federatedRole`), by name: no cross-stack reference. */
+  readonly roleArn: string;
+  /** Every deny policy of the deployment: `policy/ccwb/<stack>-revoked-*`. */
+  readonly denyPolicies: string;
+  /** The usage table's stream, whose REVOCATION inserts invoke the sweeper (lib/revocation.ts). */
+  readonly usageTableStream: string;
 }
 
 /**
@@ -76,16 +93,82 @@ const allow = (sid: string, actions: string[], resources: string[]) =>
 const indexArn = (table: dynamodb.Table, index: string) => `${table.tableArn}/index/${index}`;
 
 /**
- * What a function that records audit events (audit_log.rs) needs: the `sid` statement on the
- * audit table, with the event's PutItem, deliver_pending's claim and delivery mark (UpdateItem)
+ * What a function that delivers pending audit events (audit_log.rs deliver_pending) needs: the
+ * `sid` statement on the audit table, with the claim and delivery mark or release (UpdateItem)
  * and the function's own `calls` there; then the events left pending (Query on the sparse
  * index) and their delivery to the audit stream.
  */
-const recordsAudit = ({ audit, streamArn }: Pick<Resources, 'audit' | 'streamArn'>, sid: string, calls: string[] = []) => [
-  allow(sid, ['dynamodb:PutItem', 'dynamodb:UpdateItem', ...calls], [audit.tableArn]),
+const deliversAudit = ({ audit, streamArn }: Pick<Resources, 'audit' | 'streamArn'>, sid: string, calls: string[] = []) => [
+  allow(sid, ['dynamodb:UpdateItem', ...calls], [audit.tableArn]),
   allow('FindPendingAudit', ['dynamodb:Query'], [indexArn(audit, AUDIT_PENDING_INDEX.name)]),
   allow('DeliverAudit', ['firehose:PutRecordBatch'], [streamArn('audit')]),
 ];
+
+/**
+ * What a function that records audit events (audit_log.rs record) needs: the event's PutItem
+ * beside what delivering it takes (`deliversAudit`), since each function delivers its own.
+ */
+const recordsAudit = (r: Pick<Resources, 'audit' | 'streamArn'>, sid: string, calls: string[] = []) =>
+  deliversAudit(r, sid, ['dynamodb:PutItem', ...calls]);
+
+/**
+ * The sweeper's reconcile of the developers' role's deny policies (functions/lambda/src/
+ * revocation.rs, functions/store/src/role_denies.rs), beside what it shares with the rest of
+ * the sweeper (the audit events it records, `recordsAudit`).
+ */
+const revocationStatements = ({ policies, usage }: Pick<Resources, 'policies' | 'usage'>, targets: RevocationTargets) => [
+  // reconcile decides each noted user again with quota.rs check_inputs, the reads /check makes:
+  // one BatchGetItem across both tables, as the Check role's ReadQuotaInputs.
+  allow('ReadQuotaInputs', ['dynamodb:BatchGetItem'], [policies.tableArn, usage.tableArn]),
+  // revocations.rs revocations (Query, consistent), mark_applied (UpdateItem) and lift
+  // (DeleteItem), each conditional on the item's version: the REVOCATION partition only.
+  new iam.PolicyStatement({
+    sid: 'Revocations',
+    effect: iam.Effect.ALLOW,
+    actions: ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    resources: [usage.tableArn],
+    conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [REVOCATION_PK] } },
+  }),
+  // role_denies.rs held: ListPolicies (Scope=Local, PathPrefix=/ccwb/) has no resource type, so
+  // IAM accepts only "*"; it lists names and ARNs, no document.
+  allow('FindDenyPolicies', ['iam:ListPolicies'], ['*']),
+  // held: which deny policies the developers' role has (ListAttachedRolePolicies).
+  allow('ReadRolePolicies', ['iam:ListAttachedRolePolicies'], [targets.roleArn]),
+  // document (GetPolicyVersion), create (CreatePolicy), new_version (ListPolicyVersions, the
+  // oldest's DeletePolicyVersion, CreatePolicyVersion) and remove (ListPolicyVersions,
+  // DeletePolicyVersion, DeletePolicy): the deployment's deny policies only.
+  allow(
+    'DenyPolicies',
+    [
+      'iam:CreatePolicy',
+      'iam:CreatePolicyVersion',
+      'iam:DeletePolicy',
+      'iam:DeletePolicyVersion',
+      'iam:GetPolicyVersion',
+      'iam:ListPolicyVersions',
+    ],
+    [targets.denyPolicies],
+  ),
+  // apply (AttachRolePolicy) and remove (DetachRolePolicy): on the developers' role, and only
+  // with a deny policy. Without the condition the sweeper could attach any managed policy
+  // (AdministratorAccess, say) to the role every developer's credentials come from. What a deny
+  // policy's document says IAM cannot limit: the role's permissions boundary does (lib/auth-stack.ts).
+  new iam.PolicyStatement({
+    sid: 'AttachDenyPolicies',
+    effect: iam.Effect.ALLOW,
+    actions: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+    resources: [targets.roleArn],
+    conditions: { ArnLike: { 'iam:PolicyARN': targets.denyPolicies } },
+  }),
+  // Lambda reads the usage table's stream as the function's role (the event source mapping of
+  // lib/revocation.ts): DescribeStream, GetShardIterator and GetRecords on the stream itself;
+  // ListStreams has no resource type ("*"), and lists stream ARNs, no data.
+  allow('ReadUsageTableStream', ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], [targets.usageTableStream]),
+  allow('ListStreams', ['dynamodb:ListStreams'], ['*']),
+];
+
+/** The developers' role the meter counts and the sweeper denies on (names.rs federated_role). */
+const federatedRole = (names: ResourceNames) => ({ CCWB_FEDERATED_ROLE: names.federatedRole });
 
 /** The deployment's CloudFormation stacks, in the order `GET /status` lists them (`CCWB_CFN_STACKS`). */
 export const deploymentStacks = (names: ResourceNames): string[] => [names.authStack, names.quotaStack, names.analyticsStack];
@@ -168,7 +251,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       // alert(): check_inputs reads the policies with the usage (BatchGetItem).
       allow('ReadPolicies', ['dynamodb:BatchGetItem'], [policies.tableArn]),
       // ingest.rs: watermarks (BatchGetItem), rounds (TransactWriteItems: Put, Update);
-      // alerts.rs: PutItem, Query, claim and state (UpdateItem); outbox.rs keep (PutItem).
+      // alerts.rs: PutItem, Query, claim and state (UpdateItem); outbox.rs keep (PutItem);
+      // revocations.rs note_blocked: the REVOCATION item of a user the usage blocks (UpdateItem,
+      // unconditioned by key like the rest, so no statement of its own).
       allow(
         'Usage',
         ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
@@ -225,8 +310,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     ],
   },
   {
-    // What ccwb-local does every CCWB_AUDIT_DELIVERY_SECONDS: delivers audit events left
-    // pending and usage records Firehose refused. Not behind the API; any event starts a run.
+    // What ccwb-local does every CCWB_REVOCATION_SECONDS and CCWB_AUDIT_DELIVERY_SECONDS:
+    // reconciles the developers' role's deny policies with the revocations wanted, then delivers
+    // audit events left pending and usage records Firehose refused. Not behind the API; any event
+    // starts a run (the schedule, the usage table's stream), but a custom resource's Delete,
+    // which removes the deny policies (lib/revocation.ts).
     id: 'Sweeper',
     binary: 'ccwb-sweeper',
     routes: [],
@@ -234,17 +322,26 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // Under dynamo.rs CLAIM (60 s): a run never sends an item after its claim has lapsed and
     // another sender may have taken it; and under the schedule's minute.
     timeout: Duration.seconds(50),
-    statements: ({ audit, usage, streamArn }) => [
-      // audit_log.rs deliver_pending: the pending events (Query on the sparse index).
-      allow('FindPendingAudit', ['dynamodb:Query'], [indexArn(audit, AUDIT_PENDING_INDEX.name)]),
-      // deliver_pending: claim (UpdateItem), then the delivery mark or the claim's release.
-      allow('Audit', ['dynamodb:UpdateItem'], [audit.tableArn]),
-      allow('DeliverAudit', ['firehose:PutRecordBatch'], [streamArn('audit')]),
+    // sweeper/src/lib.rs reads CCWB_REVOCATION (on or off) and, on, the role it denies on.
+    environment: (names, config): Record<string, string> =>
+      revokesSessions(config) ? { CCWB_REVOCATION: 'on', ...federatedRole(names) } : { CCWB_REVOCATION: 'off' },
+    statements: ({ policies, audit, usage, streamArn, revocation }) => [
+      // audit_log.rs deliver_pending: the pending events (Query on the sparse index), claim
+      // (UpdateItem), then the delivery mark or the claim's release, and the delivery. With
+      // revocation the reconcile records each deny and lift too (record: PutItem).
+      ...(revocation ? recordsAudit({ audit, streamArn }, 'Audit') : deliversAudit({ audit, streamArn }, 'Audit')),
       // outbox.rs deliver_kept: each OUTBOX#{shard} (Query), claim and the refused rest
-      // (UpdateItem), the item once all of it was accepted (DeleteItem).
-      allow('Outbox', ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [usage.tableArn]),
+      // (UpdateItem), the item once all of it was accepted (DeleteItem): OUTBOX# items only.
+      new iam.PolicyStatement({
+        sid: 'Outbox',
+        effect: iam.Effect.ALLOW,
+        actions: ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        resources: [usage.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${OUTBOX_PREFIX}*`] } },
+      }),
       // The stream each kept item names: only ingest keeps records, all for the usage stream.
       allow('DeliverUsage', ['firehose:PutRecordBatch'], [streamArn('usage')]),
+      ...(revocation ? revocationStatements({ policies, usage }, revocation) : []),
     ],
   },
   {
@@ -279,13 +376,14 @@ export const METER: FunctionSpec = {
   // A delivery is a batch of records: one BatchGetItem, a transaction per owner and batch, alerts.
   timeout: Duration.seconds(60),
   // Only invocations of the developers' role are counted (names.rs federated_role).
-  environment: (names) => ({ CCWB_FEDERATED_ROLE: names.federatedRole }),
+  environment: federatedRole,
   statements: ({ policies, usage, topic, key }) => [
     // alerts.rs send_reached: check_inputs reads the policies with the usage (BatchGetItem).
     allow('ReadPolicies', ['dynamodb:BatchGetItem'], [policies.tableArn]),
     // sessions.rs session_owners (BatchGetItem); meter.rs record_invocations (TransactWriteItems:
     // Put of each INVOCATION# marker, Update of the counters); store alerts.rs send_alerts:
-    // PutItem, Query, claim and state (UpdateItem).
+    // PutItem, Query, claim and state (UpdateItem); revocations.rs note_blocked (UpdateItem of
+    // the REVOCATION item, covered by the same unconditioned grant).
     allow('Usage', ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [usage.tableArn]),
     allow('PublishAlerts', ['sns:Publish'], [topic.topicArn]),
     // Publishing to a topic encrypted with a customer managed key needs the key.
@@ -324,18 +422,25 @@ export class QuotaStack extends Stack {
   readonly dashboard: UsageDashboard;
   /** What feeds the meter (`meter=invocation-logs` only). */
   readonly invocationLogging?: InvocationLogging;
+  /** The sweeper's stream trigger and its clean-up at deletion (absent without `revokesSessions`). */
+  readonly revocation?: Revocation;
 
   constructor(scope: Construct, id: string, props: QuotaStackProps) {
     super(scope, id, props);
     const { config, names, code } = props;
     const specs = functionsOf(config);
+    const revokes = revokesSessions(config);
     const version = workspaceVersion();
     const logRemoval = RemovalPolicy.DESTROY; // fixed names: a kept log group would block a redeploy
 
     // Tables as functions/store/src/tables.rs defines them (ccwb-local creates the same ones).
     // Protected tables survive `cdk destroy`; the flag exists for throw-away stacks.
     // A table's index (tables.rs gives each at most one) projects every attribute.
-    const table = (id: string, tableName: string, more: { ttl?: string; index?: TableIndex } = {}) => {
+    const table = (
+      id: string,
+      tableName: string,
+      more: { ttl?: string; index?: TableIndex; stream?: dynamodb.StreamViewType } = {},
+    ) => {
       const created = new dynamodb.Table(this, id, {
         tableName,
         partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -345,6 +450,7 @@ export class QuotaStack extends Stack {
         deletionProtection: config.deletionProtection,
         removalPolicy: config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         timeToLiveAttribute: more.ttl,
+        stream: more.stream,
       });
       if (more.index) {
         created.addGlobalSecondaryIndex({
@@ -357,7 +463,12 @@ export class QuotaStack extends Stack {
       return created;
     };
     const policies = table('PoliciesTable', names.policiesTable, { index: POLICY_TYPE_INDEX });
-    const usage = table('UsageTable', names.usageTable, { ttl: USAGE_TTL_ATTRIBUTE });
+    // With revocation, the usage table's stream starts the sweeper when a user is noted blocked
+    // (lib/revocation.ts): the keys say which item it was, and the sweeper reads the rest itself.
+    const usage = table('UsageTable', names.usageTable, {
+      ttl: USAGE_TTL_ATTRIBUTE,
+      stream: revokes ? dynamodb.StreamViewType.KEYS_ONLY : undefined,
+    });
     const audit = table('AuditTable', names.auditTable, { index: AUDIT_PENDING_INDEX });
     this.tables = { policies, usage, audit };
 
@@ -428,6 +539,18 @@ export class QuotaStack extends Stack {
         this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stack}/*` }),
       ),
       distribution,
+      revocation: revokes
+        ? {
+            roleArn: this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: names.federatedRole }),
+            denyPolicies: this.formatArn({
+              service: 'iam',
+              region: '',
+              resource: 'policy',
+              resourceName: `${DENY_POLICY_PATH.slice(1)}${denyPolicyPrefix(names.stack)}*`,
+            }),
+            usageTableStream: usage.tableStreamArn!,
+          }
+        : undefined,
     };
 
     // The same names and settings for every function, so none can disagree with another.
@@ -539,14 +662,27 @@ export class QuotaStack extends Stack {
     // Scheduled functions, invoked by an EventBridge rule on the default bus. A run that fails
     // is retried neither by EventBridge nor by Lambda (asynchronous retries): the next run does
     // the same work, and the errors alarm below sees the failure either way.
+    const schedules: Record<string, events.Rule> = {};
     for (const spec of specs.filter((f) => f.schedule !== undefined)) {
       const fn = this.functions[spec.id]!;
       fn.configureAsyncInvoke({ retryAttempts: 0 });
-      new events.Rule(this, `${spec.id}Schedule`, {
+      schedules[spec.id] = new events.Rule(this, `${spec.id}Schedule`, {
         ruleName: `${names.stack}-${spec.id.toLowerCase()}`,
         description: `Runs ${spec.binary}: ${spec.schedule}`,
         schedule: events.Schedule.expression(spec.schedule!),
         targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
+      });
+    }
+
+    // Revocation within a minute: the usage table's REVOCATION inserts start the sweeper, and
+    // the stack's deletion removes the deny policies it wrote on the Auth stack's role.
+    if (revokes) {
+      this.revocation = new Revocation(this, 'Revocation', {
+        config,
+        names,
+        sweeper: this.functions.Sweeper!,
+        usage,
+        schedule: schedules.Sweeper!,
       });
     }
 
@@ -685,6 +821,20 @@ export class QuotaStack extends Stack {
         'InvocationLogGroupName',
         this.invocationLogging.logGroup.logGroupName,
         "Bedrock's model invocation records (this Region's logging configuration), metered by ccwb-meter",
+      );
+    }
+
+    if (resources.revocation) {
+      const sweeperRole = this.node.findChild('SweeperRole');
+      acknowledgeWildcardResource(
+        sweeperRole,
+        '*',
+        'iam:ListPolicies and dynamodb:ListStreams have no resource type: IAM accepts only "*"; both list names and ARNs (the deny policies under /ccwb/, the stream the trigger reads), no content.',
+      );
+      acknowledgeWildcardResource(
+        sweeperRole,
+        resources.revocation.denyPolicies,
+        'The deny policies are <stack>-revoked-<shard>, as many shards as the blocked sessions need; the grant is limited to that name under the /ccwb/ path.',
       );
     }
 

@@ -7,4 +7,5 @@ import './checks.test';
 import './config.test';
 import './meter.test';
 import './quota.test';
+import './revocation.test';
 import './rust-contract.test';

@@ -139,6 +139,45 @@ describe('reusing an existing OIDC provider (oidcProviderArn)', () => {
   });
 });
 
+describe('the permissions boundary (revocation)', () => {
+  // The sweeper may write deny policies and attach them to the role: whatever one said, the
+  // boundary keeps the role to the Bedrock actions of its own policy.
+  const boundaryOf = (template: Template) => {
+    const ref = role(template).PermissionsBoundary;
+    if (ref === undefined) return undefined;
+    const boundary = resourceAt(template, 'Auth/FederatedRoleBoundary/Resource');
+    assert.deepEqual(ref, { Ref: boundary.id });
+    return boundary.Properties;
+  };
+
+  for (const [what, context] of [
+    ['any Claude model', {}],
+    ['allowedModels in two Regions', MODELS],
+  ] as [string, Record<string, string>][]) {
+    test(`direct federation: the boundary allows the role's own actions, no other (${what})`, () => {
+      const { template } = synthAuth(context);
+      const boundary = boundaryOf(template);
+      assert.ok(boundary, 'a boundary');
+      const own = [...new Set(statements(template).flatMap((st) => list(st.Action)))].sort();
+      assert.deepEqual(own, [...INVOKE, 'bedrock:GetFoundationModel', 'bedrock:GetInferenceProfile', ...LIST].sort());
+      assert.deepEqual(boundary.PolicyDocument.Statement, [{ Sid: 'BedrockInferenceOnly', Effect: 'Allow', Action: own, Resource: '*' }]);
+      // A few hundred characters, whatever allowedModels and bedrockRegions say (IAM: 6,144).
+      assert.ok(JSON.stringify(boundary.PolicyDocument).length < 600);
+      assert.equal(boundary.Path, '/', 'not under /ccwb/, where the sweeper lists its policies');
+      assert.equal(boundary.ManagedPolicyName, undefined);
+      // Attached to nothing else: it is a boundary, not a grant.
+      assert.equal(boundary.Roles, undefined);
+      assert.equal(role(template).ManagedPolicyArns, undefined);
+    });
+  }
+
+  test('cognito federation: no boundary (no revocation writes on the role)', () => {
+    const { template } = synthAuth({ federation: 'cognito' });
+    assert.equal(boundaryOf(template), undefined);
+    assert.deepEqual(resourcesOfType(template, 'AWS::IAM::ManagedPolicy'), {});
+  });
+});
+
 describe('cognito federation', () => {
   const { template, stack } = synthAuth({ federation: 'cognito' });
   const poolId = () => logicalId(stack.identityPool!);
@@ -397,11 +436,15 @@ describe('refused context', () => {
 describe('the stack in the app', () => {
   const deployment = defaultApp();
 
-  test('<name>-auth, tagged like the others, with no dependency either way and no cross-stack reference', () => {
+  test('<name>-auth, tagged like the others, depending on nothing, with no cross-stack reference', () => {
     assert.equal(deployment.auth.stackName, 'ccwb-auth');
     assert.deepEqual(deployment.auth.dependencies, []);
-    for (const other of [deployment.quota, deployment.analytics]) assert.ok(!other.dependencies.includes(deployment.auth), other.stackName);
-    assert.doesNotMatch(JSON.stringify(deployment.authTemplate.toJSON()), /Fn::ImportValue/);
+    // Only the Quota stack depends on it, for revocation's clean-up (revocation.test.ts).
+    assert.ok(!deployment.analytics.dependencies.includes(deployment.auth));
+    assert.ok(deployment.quota.dependencies.includes(deployment.auth));
+    for (const t of [deployment.authTemplate, deployment.quotaTemplate, deployment.analyticsTemplate]) {
+      assert.doesNotMatch(JSON.stringify(t.toJSON()), /Fn::ImportValue/);
+    }
     assert.deepEqual(role(deployment.authTemplate).Tags, [{ Key: 'ccwb:deployment', Value: 'ccwb' }]);
   });
 });
@@ -431,10 +474,13 @@ describe('cdk-nag', () => {
   }
 
   test('with allowedModels, the only wildcards acknowledged are the List actions\' "*" and each profile\'s destination Regions', () => {
-    assert.deepEqual(acknowledged(synthAuth(MODELS).app), [
+    const ids = [
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::arn:aws:bedrock:*::foundation-model/anthropic.claude-opus-5-5]',
       'AwsSolutions-IAM5[Resource::arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-5]',
-    ]);
+    ];
+    // And the permissions boundary's "*" (direct federation: revocation).
+    assert.deepEqual(acknowledged(synthAuth(MODELS).app), [...ids, 'AwsSolutions-IAM5[Resource::*]'].sort());
+    assert.deepEqual(acknowledged(synthAuth({ ...MODELS, federation: 'cognito' }).app), ids);
   });
 });

@@ -4,7 +4,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { ENV, archiveOnlyApp, defaultApp, meterApp, variantApp } from './helpers';
+import { ENV, archiveOnlyApp, cognitoApp, defaultApp, meterApp, variantApp } from './helpers';
 
 const deployment = defaultApp();
 
@@ -40,6 +40,13 @@ test('cdk-nag is clean without Athena reports (analytics=false), with the same a
   assert.deepEqual(acknowledgements(archive.app), acknowledgements(deployment.app));
 });
 
+/** What revocation adds (the sweeper's IAM and stream grants, the developers' role's boundary). */
+const REVOCATION_ACKNOWLEDGEMENTS = [
+  'Quota/SweeperRole AwsSolutions-IAM5[Resource::*]: iam:ListPolicies and dynamodb:ListStreams have no resource type: IAM accepts only "*"; both list names and ARNs (the deny policies under /ccwb/, the stream the trigger reads), no content.',
+  `Quota/SweeperRole AwsSolutions-IAM5[Resource::arn:aws:iam::${ENV.account}:policy/ccwb/ccwb-revoked-*]: The deny policies are <stack>-revoked-<shard>, as many shards as the blocked sessions need; the grant is limited to that name under the /ccwb/ path.`,
+  "Auth/FederatedRoleBoundary AwsSolutions-IAM5[Resource::*]: A permissions boundary: it grants nothing, it caps the role at its own Bedrock actions; the role's policy names the models and Regions.",
+];
+
 test('the only acknowledgements are these, each with its reason', () => {
   const s3Reason = "AwsSolutions-IAM5[Resource::<DataBucketE3889A50.Arn>/%s]: Firehose chooses each object key itself; the grant is limited to this stream's prefix.";
   const stackReason = `AwsSolutions-IAM5[Resource::arn:aws:cloudformation:${ENV.region}:${ENV.account}:stack/%s/*]: A stack ARN ends in an id assigned at creation; the stack name is fixed and DescribeStacks is read-only.`;
@@ -68,8 +75,17 @@ test('the only acknowledgements are these, each with its reason', () => {
         `arn:aws:bedrock:${ENV.region}::foundation-model/anthropic.claude-*`,
       ].map((arn) => `Auth/FederatedRole AwsSolutions-IAM5[Resource::${arn}]: ${anyClaude}`),
       "Quota/Distribution/SignerSecret AwsSolutions-SMG4: Holds the download-link signer's access key, rotated by redeploying with a new signerKeySerial (cdk/README.md): rotation invalidates every outstanding link, so it is an administrator's decision, not a schedule.",
+      ...REVOCATION_ACKNOWLEDGEMENTS,
     ].sort(),
   );
+});
+
+test('cdk-nag is clean with Cognito federation, which acknowledges nothing of revocation', () => {
+  const cognito = cognitoApp();
+  assert.deepEqual(new AwsSolutionsChecks().validateScope(cognito.app).violations, []);
+  const ours = acknowledgements(deployment.app).filter((a) => !REVOCATION_ACKNOWLEDGEMENTS.includes(a));
+  // The identity pool's stack has the same role (and its acknowledgements) as direct federation.
+  assert.deepEqual(acknowledgements(cognito.app), ours);
 });
 
 test('cdk-nag is clean with meter=invocation-logs, acknowledging only the "*" of the logging configuration', () => {
@@ -112,12 +128,13 @@ test('no identity policy has a wildcard action, and wildcard resources are only 
       }
     }
   }
-  // The four Firehose prefixes, the three stack ARNs and packages/ (the distribution role and
-  // the signer) acknowledged above, nothing else.
-  assert.equal(wildcards.length, 9, wildcards.join('\n'));
+  // The four Firehose prefixes, the three stack ARNs, packages/ (the distribution role and
+  // the signer), and the sweeper's two "*" lists and its deny policies, acknowledged above,
+  // nothing else.
+  assert.equal(wildcards.length, 12, wildcards.join('\n'));
   assert.ok(
     wildcards.every((w) =>
-      /(DeliveryRole.*\/(errors\/)?(audit|usage)\/\*"|StatusRole.*:stack\/ccwb-(auth|quota|analytics)\/\*"|^Distribution(Role|Signer)\w* .*"\/packages\/\*")/.test(w),
+      /(DeliveryRole.*\/(errors\/)?(audit|usage)\/\*"|StatusRole.*:stack\/ccwb-(auth|quota|analytics)\/\*"|^Distribution(Role|Signer)\w* .*"\/packages\/\*"|^SweeperRole\w* ("\*"|"arn:aws:iam::\d+:policy\/ccwb\/ccwb-revoked-\*")$)/.test(w),
     ),
     wildcards.join('\n'),
   );

@@ -151,6 +151,13 @@ export function meterApp(): Synthesised {
   return metered;
 }
 
+let cognito: Synthesised | undefined;
+/** The default deployment with Cognito federation (no revocation), synthesised once per process. */
+export function cognitoApp(): Synthesised {
+  cognito ??= synth({ federation: 'cognito' });
+  return cognito;
+}
+
 let archiveOnly: Synthesised | undefined;
 /** The default deployment without Athena reports (`analytics=false`), synthesised once per process. */
 export function archiveOnlyApp(): Synthesised {

@@ -46,8 +46,13 @@ describe('meter=telemetry (the default)', () => {
       assert.deepEqual(resourcesOfType(quotaTemplate, type), {}, type);
     }
     assert.equal(Object.keys(resourcesOfType(quotaTemplate, 'AWS::KMS::Key')).length, 1, 'only the alert key');
-    for (const text of ['ccwb-meter', '/aws/bedrock/', 'bedrock.amazonaws.com', 'ModelInvocationLogging', 'CCWB_METER', 'CCWB_FEDERATED_ROLE']) {
+    for (const text of ['ccwb-meter', '/aws/bedrock/', 'bedrock.amazonaws.com', 'ModelInvocationLogging', 'CCWB_METER']) {
       assert.ok(!json.includes(text), text);
+    }
+    // The developers' role is named for the sweeper alone (revocation, revocation.test.ts).
+    for (const spec of FUNCTIONS) {
+      const env = resourceAt(quotaTemplate, `Quota/${spec.id}Function/Resource`).Properties.Environment.Variables;
+      assert.equal(env.CCWB_FEDERATED_ROLE, spec.id === 'Sweeper' ? 'ccwb-bedrock-developers' : undefined, spec.id);
     }
     const outputs = Object.keys(quotaTemplate.toJSON().Outputs);
     assert.ok(!outputs.includes('MeterFunctionName') && !outputs.includes('InvocationLogGroupName'));
@@ -245,7 +250,8 @@ describe('meter=invocation-logs', () => {
     for (const spec of functionsOf({ meter: 'invocation-logs' })) {
       const env = resourceAt(template, `Quota/${spec.id}Function/Resource`).Properties.Environment.Variables;
       assert.equal(env.CCWB_METER, spec.id === 'Ingest' ? 'invocation-logs' : undefined, spec.id);
-      assert.equal(env.CCWB_FEDERATED_ROLE, spec.id === 'Meter' ? 'ccwb-bedrock-developers' : undefined, spec.id);
+      // The meter counts the developers' role's invocations, the sweeper denies on it.
+      assert.equal(env.CCWB_FEDERATED_ROLE, ['Meter', 'Sweeper'].includes(spec.id) ? 'ccwb-bedrock-developers' : undefined, spec.id);
     }
     const ingest = resourceAt(defaultApp().quotaTemplate, 'Quota/IngestFunction/Resource').Properties.Environment.Variables;
     assert.equal(ingest.CCWB_METER, undefined);

@@ -92,9 +92,20 @@ describe('functions', () => {
   const functions = resourcesOfType(template, 'AWS::Lambda::Function');
 
   test('one function per binary: provided.al2023, arm64, its own log group', () => {
+    // And the provider framework's function of revocation's clean-up (revocation.test.ts).
     assert.deepEqual(
       Object.values(functions).map((f) => f.Properties.FunctionName).sort(),
-      ['ccwb-admin', 'ccwb-check', 'ccwb-distribution', 'ccwb-ingest', 'ccwb-status', 'ccwb-sweeper', 'ccwb-unblock', 'ccwb-widgets'],
+      [
+        'ccwb-admin',
+        'ccwb-check',
+        'ccwb-distribution',
+        'ccwb-ingest',
+        'ccwb-revocation-cleanup',
+        'ccwb-status',
+        'ccwb-sweeper',
+        'ccwb-unblock',
+        'ccwb-widgets',
+      ],
     );
     for (const spec of FUNCTIONS) {
       const fn = resourceAt(template, `Quota/${spec.id}Function/Resource`).Properties;
@@ -131,8 +142,11 @@ describe('functions', () => {
     };
     for (const spec of FUNCTIONS) {
       const env = resourceAt(template, `Quota/${spec.id}Function/Resource`).Properties.Environment.Variables;
-      const expected = spec.id === 'Status' ? { ...shared, CCWB_CFN_STACKS: 'ccwb-auth,ccwb-quota,ccwb-analytics' } : shared;
-      assert.deepEqual(env, expected, spec.id);
+      const own: Record<string, Record<string, string>> = {
+        Status: { CCWB_CFN_STACKS: 'ccwb-auth,ccwb-quota,ccwb-analytics' },
+        Sweeper: { CCWB_REVOCATION: 'on', CCWB_FEDERATED_ROLE: 'ccwb-bedrock-developers' },
+      };
+      assert.deepEqual(env, { ...shared, ...own[spec.id] }, spec.id);
     }
   });
 
@@ -201,6 +215,9 @@ describe('roles', () => {
   const logs = (id: string) => ({ 'Fn::GetAtt': [resourceAt(template, `Quota/${id}Logs/Resource`).id, 'Arn'] });
   const allow = (Sid: string, Action: string[], Resource: unknown[]) => ({ Sid, Effect: 'Allow', Action, Resource });
   const key = resourceAt(template, 'Quota/AlertKey/Resource').id;
+  const iamArn = (resource: string) => `arn:aws:iam::${ENV.account}:${resource}`;
+  const denyPolicies = iamArn('policy/ccwb/ccwb-revoked-*');
+  const developersRole = iamArn('role/ccwb-bedrock-developers');
   const packageObjects = { 'Fn::Join': ['', [getAtt(quota.distribution.bucket), '/packages/*']] };
 
   // Each role's statements beside WriteLogs, which every role has on its own log group.
@@ -258,12 +275,47 @@ describe('roles', () => {
       allow('FindPendingAudit', ['dynamodb:Query'], [index(audit, 'audit-pending-index')]),
       allow('DeliverAudit', ['firehose:PutRecordBatch'], [stream('ccwb-audit')]),
     ],
+    // Delivery of what others left (audit events, the outbox), and revocation's reconcile: the
+    // reads /check makes, the REVOCATION items, the deny policies and the role's attachments of
+    // them only, the audit events of each deny and lift, and the stream that starts it.
     Sweeper: [
       allow('FindPendingAudit', ['dynamodb:Query'], [index(audit, 'audit-pending-index')]),
-      allow('Audit', ['dynamodb:UpdateItem'], [getAtt(audit)]),
+      allow('Audit', ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [getAtt(audit)]),
       allow('DeliverAudit', ['firehose:PutRecordBatch'], [stream('ccwb-audit')]),
-      allow('Outbox', ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [getAtt(usage)]),
+      {
+        ...allow('Outbox', ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [getAtt(usage)]),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['OUTBOX#*'] } },
+      },
       allow('DeliverUsage', ['firehose:PutRecordBatch'], [stream('ccwb-usage')]),
+      allow('ReadQuotaInputs', ['dynamodb:BatchGetItem'], [getAtt(policies), getAtt(usage)]),
+      {
+        ...allow('Revocations', ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [getAtt(usage)]),
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['REVOCATION'] } },
+      },
+      allow('FindDenyPolicies', ['iam:ListPolicies'], ['*']),
+      allow('ReadRolePolicies', ['iam:ListAttachedRolePolicies'], [developersRole]),
+      allow(
+        'DenyPolicies',
+        [
+          'iam:CreatePolicy',
+          'iam:CreatePolicyVersion',
+          'iam:DeletePolicy',
+          'iam:DeletePolicyVersion',
+          'iam:GetPolicyVersion',
+          'iam:ListPolicyVersions',
+        ],
+        [denyPolicies],
+      ),
+      {
+        ...allow('AttachDenyPolicies', ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'], [developersRole]),
+        Condition: { ArnLike: { 'iam:PolicyARN': denyPolicies } },
+      },
+      allow(
+        'ReadUsageTableStream',
+        ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        [{ 'Fn::GetAtt': [logicalId(usage), 'StreamArn'] }],
+      ),
+      allow('ListStreams', ['dynamodb:ListStreams'], ['*']),
     ],
     // One Query per day (and month) on the table's own key: the table's ARN, not an index's;
     // quota-status: the unblocks and the users' policies, by key (BatchGetItem). Nothing else.
@@ -484,10 +536,16 @@ describe('widgets function and dashboard', () => {
 
   test('no other IAM resource grants invoking the widgets function', () => {
     const policy = resourceAt(template, 'Quota/Dashboard/ViewerPolicy/Resource').id;
+    // The one other grant to invoke anything: the revocation clean-up's, of the sweeper alone.
+    const cleanup = resourceAt(template, 'Quota/Revocation/CleanupRole/Resource').id;
     const granting = Object.entries(resources).filter(
-      ([id, r]) => id !== policy && /^AWS::IAM::/.test(r.Type) && JSON.stringify(r).includes('lambda:InvokeFunction'),
+      ([, r]) => /^AWS::IAM::/.test(r.Type) && JSON.stringify(r).includes('lambda:InvokeFunction'),
     );
-    assert.deepEqual(granting.map(([id]) => id), []);
+    assert.deepEqual(granting.map(([id]) => id).sort(), [cleanup, policy].sort());
+    const invokes = resources[cleanup].Properties.Policies[0].PolicyDocument.Statement.filter((st: any) =>
+      [st.Action].flat().includes('lambda:InvokeFunction'),
+    );
+    assert.deepEqual(invokes.map((st: any) => st.Resource), [{ 'Fn::GetAtt': [logicalId(quota.functions.Sweeper!), 'Arn'] }]);
   });
 });
 

@@ -7,10 +7,21 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../lib/config';
 import { USAGE_ROWS } from '../lib/dashboard';
-import { AUDIT_PENDING_INDEX, PACKAGES_PREFIX, POLICY_TYPE_INDEX, SESSION_PREFIX, USAGE_TTL_ATTRIBUTE, resourceNames } from '../lib/names';
+import {
+  AUDIT_PENDING_INDEX,
+  DENY_POLICY_PATH,
+  OUTBOX_PREFIX,
+  PACKAGES_PREFIX,
+  POLICY_TYPE_INDEX,
+  REVOCATION_PK,
+  SESSION_PREFIX,
+  USAGE_TTL_ATTRIBUTE,
+  denyPolicyPrefix,
+  resourceNames,
+} from '../lib/names';
 import { FUNCTIONS, METER, functionsOf } from '../lib/quota-stack';
 import { ROUTES } from '../lib/routes';
-import { dashboardBody, defaultApp, meterApp, resourceAt, variantApp } from './helpers';
+import { cognitoApp, dashboardBody, defaultApp, meterApp, resourceAt, variantApp } from './helpers';
 
 const read = (relative: string) => fs.readFileSync(path.join(REPO_ROOT, relative), 'utf8');
 
@@ -121,7 +132,9 @@ test('resource names match functions/store/src/names.rs', () => {
 
 test('every CCWB_ variable given to the functions is one the Rust code reads', () => {
   const known = new Set(
-    ['functions/store/src/names.rs', 'functions/lambda/src/settings.rs'].flatMap((f) => [...read(f).matchAll(/"(CCWB_\w+)"/g)].map((m) => m[1])),
+    ['functions/store/src/names.rs', 'functions/lambda/src/settings.rs', 'functions/sweeper/src/lib.rs'].flatMap((f) =>
+      [...read(f).matchAll(/"(CCWB_\w+)"/g)].map((m) => m[1]),
+    ),
   );
   // The variant deployment sets every optional variable (CCWB_PRICING, CCWB_DISTRIBUTION_ALLOWED_IPS,
   // CCWB_METER); it and the metered one deploy the meter (CCWB_FEDERATED_ROLE).
@@ -228,4 +241,58 @@ test('the sweeper logs `refused`, the field the sweeper-refusals metric filter r
   // tracing's JSON lines put event fields under "fields" (functions/lambda/src/logging.rs).
   assert.match(read('functions/lambda/src/logging.rs'), /\.json\(\)/);
   assert.doesNotMatch(read('functions/lambda/src/logging.rs'), /flatten_event\(true\)/);
+});
+
+test('the sweeper reads CCWB_REVOCATION as on or off, the values the stack gives it', () => {
+  const source = read('functions/sweeper/src/lib.rs');
+  assert.match(source, /pub const REVOCATION_SETTING: &str = "CCWB_REVOCATION";/);
+  assert.match(source, /Ok\("off"\) => None/);
+  assert.match(source, /Ok\("on"\)/);
+  for (const deployment of [defaultApp(), cognitoApp()]) {
+    const env = resourceAt(deployment.quotaTemplate, 'Quota/SweeperFunction/Resource').Properties.Environment.Variables;
+    assert.ok(['on', 'off'].includes(env.CCWB_REVOCATION), env.CCWB_REVOCATION);
+  }
+});
+
+test('a custom resource\'s Delete makes the sweeper remove the deny policies (the stack\'s clean-up)', () => {
+  const source = read('functions/sweeper/src/lib.rs');
+  assert.match(source, /get\("RequestType"\)[\s\S]{0,80}== Some\("Delete"\)[\s\S]{0,40}return remove_denies\(state\)/);
+  assert.match(source, /async fn remove_denies[\s\S]*denies\.apply\(&\[\]\)/);
+  // Its answer is a JSON object the provider framework can merge into the resource's response.
+  assert.match(source, /pub async fn handle\(state: &State, event: LambdaEvent<serde_json::Value>\) -> Result<Run, Error>/);
+  assert.match(source, /#\[derive\([^)]*serde::Serialize\)\]\s*pub struct Run/);
+});
+
+test('the deny policies the sweeper may write are those role_denies.rs names: /ccwb/<stack>-revoked-<shard>', () => {
+  const source = read('functions/store/src/role_denies.rs');
+  assert.match(source, new RegExp(`pub const POLICY_PATH: &str = "${DENY_POLICY_PATH}";`));
+  assert.match(source, /prefix: format!\("\{\}-revoked-", names\.stack\)/);
+  assert.equal(denyPolicyPrefix('x'), 'x-revoked-');
+  assert.match(source, /\.path\(POLICY_PATH\)/);
+  assert.match(source, /\.path_prefix\(POLICY_PATH\)/);
+});
+
+test('the sweeper is granted exactly the IAM calls role_denies.rs makes', () => {
+  const source = read('functions/store/src/role_denies.rs');
+  // Every SDK call on the IAM client: `.iam` then `.some_operation()`.
+  const calls = new Set([...source.matchAll(/\.iam\s*\.(\w+)\(\)/g)].map((m) => m[1]!));
+  const pascal = (snake: string) => snake.replace(/(^|_)(\w)/g, (_m, _u, c: string) => c.toUpperCase());
+  const made = [...calls].map((c) => `iam:${pascal(c)}`).sort();
+  const role = resourceAt(defaultApp().quotaTemplate, 'Quota/SweeperRole/Resource').Properties;
+  const granted = role.Policies[0].PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()).filter((a: string) => a.startsWith('iam:'));
+  assert.deepEqual([...granted].sort(), made);
+  assert.equal(made.length, 10, made.join(', '));
+});
+
+test('the sweeper\'s usage-table writes are on the keys the Rust code uses: REVOCATION and OUTBOX#{shard}', () => {
+  assert.match(read('functions/store/src/items/revocation.rs'), new RegExp(`pub const PK: &str = "${REVOCATION_PK}";`));
+  // revocations.rs reads, marks and lifts by item::key, whose partition is PK.
+  assert.match(read('functions/store/src/items/revocation.rs'), /\("pk"\.to_owned\(\), s\(PK\)\)/);
+  const outbox = read('functions/store/src/outbox.rs');
+  const keys = [...outbox.matchAll(/format!\("(\w+#)\{shard\}"\)/g)].map((m) => m[1]);
+  assert.ok(keys.length >= 2, 'outbox.rs keys its items OUTBOX#{shard}');
+  for (const key of keys) assert.equal(key, OUTBOX_PREFIX);
+  // ingest and the meter note a blocked user through alerts.rs after_counting.
+  assert.match(read('functions/lambda/src/alerts.rs'), /crate::revocation::note\(/);
+  for (const crate of ['ingest', 'meter']) assert.match(read(`functions/${crate}/src/lib.rs`), /ccwb_lambda::alerts::after_counting\(/, crate);
 });
