@@ -90,7 +90,7 @@ test: prerequisites $(MOTO) lint ## Every check and test (what CI runs): Rust, e
 	cargo test --workspace
 
 # Deployment: Lambda builds and the CDK app in cdk/ (see the README's "Deploying to AWS").
-LAMBDA_PACKAGES := ccwb-check ccwb-admin ccwb-unblock ccwb-ingest ccwb-status ccwb-sweeper ccwb-distribution ccwb-widgets
+LAMBDA_PACKAGES := ccwb-check ccwb-admin ccwb-unblock ccwb-ingest ccwb-status ccwb-sweeper ccwb-distribution ccwb-widgets ccwb-meter
 CDK = cd cdk && CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true node_modules/.bin/cdk
 CDK_CONTEXT = $(if $(ISSUER),-c issuer=$(ISSUER)) $(if $(AUDIENCE),-c audience=$(AUDIENCE)) $(if $(STACK),-c stackName=$(STACK))
 CDK_DEPS := cdk/node_modules/.ccwb-package-lock.json
@@ -117,7 +117,7 @@ destroy: $(CDK_DEPS) ## Delete the stacks (asks first; protected tables and buck
 	$(CDK) destroy --all --no-notices $(CDK_CONTEXT)
 
 bench: $(MOTO) ## Benchmarks (release build), printed as numbers
-	cargo build --release -p ccwb-local -p ccwb-check -p ccwb -p credential-process -p ccwb-e2e --bins
+	cargo build --release -p ccwb-local -p ccwb-check -p ccwb-meter -p ccwb -p credential-process -p ccwb-e2e --bins
 	target/release/ccwb-bench
 
 clean: stop ## Remove build output and local state
