@@ -69,13 +69,25 @@ pub trait RevocationStore {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
-fn conditional_failed<E>(err: &aws_sdk_dynamodb::error::SdkError<E>) -> bool
+/// A conditional write's outcome: `true` applied, `false` its condition failed.
+fn conditional<T, E>(
+    result: Result<T, aws_sdk_dynamodb::error::SdkError<E>>,
+    store: &DynamoStore,
+    operation: &str,
+) -> Result<bool, StoreError>
 where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+    E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + 'static,
 {
-    err.as_service_error()
-        .and_then(|e| e.code())
-        .is_some_and(|code| code == "ConditionalCheckFailedException")
+    match result {
+        Ok(_) => Ok(true),
+        Err(err)
+            if err.as_service_error().and_then(|e| e.code())
+                == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(false)
+        }
+        Err(err) => Err(store.aws_error(operation, &err)),
+    }
 }
 
 impl RevocationStore for DynamoStore {
@@ -110,11 +122,7 @@ impl RevocationStore for DynamoStore {
             .expression_attribute_values(":one", n(1))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if conditional_failed(&err) => Ok(false),
-            Err(err) => Err(self.aws_error("UpdateItem (revocation)", &err)),
-        }
+        conditional(result, self, "UpdateItem (revocation)")
     }
 
     async fn revocations(&self) -> Result<Vec<Revocation>, StoreError> {
@@ -155,11 +163,7 @@ impl RevocationStore for DynamoStore {
             .expression_attribute_values(":v", n(version))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if conditional_failed(&err) => Ok(false),
-            Err(err) => Err(self.aws_error("UpdateItem (revocation applied)", &err)),
-        }
+        conditional(result, self, "UpdateItem (revocation applied)")
     }
 
     async fn lift(&self, identity: &Identity, version: u64) -> Result<bool, StoreError> {
@@ -173,10 +177,6 @@ impl RevocationStore for DynamoStore {
             .expression_attribute_values(":v", n(version))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if conditional_failed(&err) => Ok(false),
-            Err(err) => Err(self.aws_error("DeleteItem (revocation)", &err)),
-        }
+        conditional(result, self, "DeleteItem (revocation)")
     }
 }

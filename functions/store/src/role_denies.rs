@@ -10,7 +10,6 @@
 use std::collections::BTreeMap;
 
 use aws_config::SdkConfig;
-use ccwb_core::revocation::denied_sessions;
 
 use crate::aws::{describe, endpoint_label};
 use crate::{ResourceNames, StoreError};
@@ -153,17 +152,6 @@ impl RoleDenies {
         })
     }
 
-    /// The sessions the role's attached deny policies name now.
-    pub async fn denied(
-        &self,
-    ) -> Result<std::collections::BTreeSet<ccwb_core::SessionName>, StoreError> {
-        let mut denied = std::collections::BTreeSet::new();
-        for held in self.held().await?.values().filter(|h| h.attached) {
-            denied.extend(denied_sessions(&self.document(held).await?).unwrap_or_default());
-        }
-        Ok(denied)
-    }
-
     /// Makes the role's deny policies exactly `documents` (shard `i` is `documents[i]`; `None`
     /// and shards beyond the list are removed).
     pub async fn apply(&self, documents: &[Option<String>]) -> Result<Applied, StoreError> {
@@ -232,13 +220,7 @@ impl RoleDenies {
 
     /// A new default version of `arn`, deleting the oldest when IAM's five are used.
     async fn new_version(&self, arn: &str, document: &str) -> Result<(), StoreError> {
-        let versions = self
-            .iam
-            .list_policy_versions()
-            .policy_arn(arn)
-            .send()
-            .await
-            .map_err(|e| self.failed(&format!("ListPolicyVersions {arn}"), &e))?;
+        let versions = self.versions(arn).await?;
         let mut old: Vec<_> = versions
             .versions()
             .iter()
@@ -260,6 +242,19 @@ impl RoleDenies {
             .await
             .map_err(|e| self.failed(&format!("CreatePolicyVersion {arn}"), &e))?;
         Ok(())
+    }
+
+    async fn versions(
+        &self,
+        arn: &str,
+    ) -> Result<aws_sdk_iam::operation::list_policy_versions::ListPolicyVersionsOutput, StoreError>
+    {
+        self.iam
+            .list_policy_versions()
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(|e| self.failed(&format!("ListPolicyVersions {arn}"), &e))
     }
 
     async fn delete_version(&self, arn: &str, version: &str) -> Result<(), StoreError> {
@@ -285,13 +280,7 @@ impl RoleDenies {
                 .await
                 .map_err(|e| self.failed(&format!("DetachRolePolicy {arn}"), &e))?;
         }
-        let versions = self
-            .iam
-            .list_policy_versions()
-            .policy_arn(arn)
-            .send()
-            .await
-            .map_err(|e| self.failed(&format!("ListPolicyVersions {arn}"), &e))?;
+        let versions = self.versions(arn).await?;
         for version in versions
             .versions()
             .iter()
